@@ -1,0 +1,215 @@
+"""A greedy rota by cheapest feasible insertion: the solver's warm start, and the reasons' probe.
+
+:class:`RouteBuilder` holds a partial rota (each worker-day a list of visits in start order) and
+answers "when could worker w fit visit v, and at what cost?" under the structural rules: the
+visit's allowed starts, one visit at a time, travel before each visit inside free time, linked
+visits' gaps and the continuity cap. ``greedy_rota`` inserts the hardest visits first.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from selforg_scheduler.model import worker_blocks
+from selforg_scheduler.problem import Interval, Problem, fitting_starts, inside_one
+
+if TYPE_CHECKING:
+    from selforg_scheduler.rules.config import RuleSet
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """Worker w can start visit v at any minute in ``starts``; ``cost`` is the objective change."""
+
+    worker: int
+    starts: tuple[Interval, ...]
+    cost: int
+
+
+@dataclass
+class RouteBuilder:
+    problem: Problem
+    rules: RuleSet
+    eligible: list[list[int]]
+    domains: dict[tuple[int, int], tuple[Interval, ...]]
+    start: dict[int, int] = field(default_factory=dict)
+    crew: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    routes: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    seen: dict[int, set[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        p = self.problem
+        self.travel_on = self.rules.is_on("travel")
+        self.blocks = [worker_blocks(p, self.rules, w.index) for w in p.workers]
+        continuity = self.rules["continuity"]
+        self.cap = continuity.params.max_distinct_workers if continuity.params.enabled else None
+        self.w_extra = continuity.params.weight_per_extra_worker if continuity.params.enabled else 0
+        self.w_link = continuity.params.link_worker_reward if continuity.params.enabled else 0
+        self.w_travel = self.rules["travel"].params.weight_per_minute if self.travel_on else 0
+        self.deps_on = self.rules.is_on("dependencies")
+        self.links: dict[int, list[tuple[int, int, int]]] = {}
+        for d in p.dependencies:  # (partner, lo, hi) of start(v) - start(partner)
+            self.links.setdefault(d.second, []).append((d.first, d.min_gap, d.max_gap))
+            self.links.setdefault(d.first, []).append((d.second, -d.max_gap, -d.min_gap))
+
+    # --- travel ----------------------------------------------------------------------------
+    def _t(self, a: int, b: int) -> int:
+        return self.problem.visit_travel(a, b) if self.travel_on else 0
+
+    def _home(self, w: int, v: int) -> int:
+        return self.problem.home_travel(w, v) if self.travel_on else 0
+
+    # --- queries ---------------------------------------------------------------------------
+    def dependency_range(self, v: int) -> tuple[float, float]:
+        lo, hi = float("-inf"), float("inf")
+        if self.deps_on:
+            for partner, g0, g1 in self.links.get(v, ()):
+                if partner in self.start:
+                    lo = max(lo, self.start[partner] + g0)
+                    hi = min(hi, self.start[partner] + g1)
+        return lo, hi
+
+    def option(self, v: int, w: int) -> Option | None:
+        """When (and at what cost) worker w could add visit v to their day, if at all."""
+        p = self.problem
+        vd = p.visits[v]
+        dom = self.domains.get((v, w))
+        if dom is None or w in self.crew.get(v, ()):
+            return None
+        client = p.clients[vd.client]
+        seen = self.seen.get(vd.client, set())
+        new_to_client = w not in seen
+        if new_to_client and self.cap is not None and len(seen) >= self.cap:
+            return None
+        dlo, dhi = self.dependency_range(v)
+        route = self.routes.get((w, vd.day), [])
+        blocks = self.blocks[w]
+        starts: list[Interval] = []
+        best_delta: int | None = None
+        for pos in range(len(route) + 1):
+            a = route[pos - 1] if pos > 0 else None
+            b = route[pos] if pos < len(route) else None
+            lead = self._t(a, v) if a is not None else self._home(w, v)
+            tail = 0 if b is not None else self._home(w, v)
+            lo = dom[0][0] if a is None else self.start[a] + p.visits[a].duration + lead
+            hi = dom[-1][1] if b is None else self.start[b] - self._t(v, b) - vd.duration
+            lo, hi = max(lo, _ceil(dlo)), min(hi, _floor(dhi))
+            if lo > hi:
+                continue
+            if b is not None:  # the next visit's travel now comes from v
+                sb = self.start[b]
+                if not inside_one(blocks, sb - self._t(v, b), sb + p.visits[b].duration):
+                    continue
+            found = _intersect(fitting_starts(blocks, vd.duration, lo, hi, lead, tail), dom)
+            if not found:
+                continue
+            starts.extend(found)
+            if a is not None and b is not None:
+                delta = lead + self._t(v, b) - self._t(a, b)
+            elif a is not None:
+                delta = lead + self._home(w, v) - self._home(w, a)
+            elif b is not None:
+                delta = lead + self._t(v, b) - self._home(w, b)
+            else:
+                delta = 2 * self._home(w, v)
+            best_delta = delta if best_delta is None else min(best_delta, delta)
+        if not starts or best_delta is None:
+            return None
+        cost = self.w_travel * best_delta
+        if new_to_client and seen:
+            cost += self.w_extra
+        if w in client.link_workers:
+            cost -= self.w_link
+        return Option(w, tuple(sorted(starts)), cost)
+
+    def best_crew(self, v: int) -> tuple[int, tuple[int, ...]] | None:
+        """The cheapest set of ``required`` workers with a common start (earliest on ties)."""
+        p = self.problem
+        vd = p.visits[v]
+        options = [o for w in self.eligible[v] if (o := self.option(v, w)) is not None]
+        if len(options) < vd.required:
+            return None
+        candidates = sorted({iv[0] for o in options for iv in o.starts})
+        best: tuple[int, int, tuple[int, ...]] | None = None
+        seen = self.seen.get(vd.client, set())
+        for t in candidates:
+            able = sorted((o.cost, o.worker) for o in options if any(a <= t <= b for a, b in o.starts))
+            if len(able) < vd.required:
+                continue
+            chosen = able[: vd.required]
+            new = sum(1 for _, w in chosen if w not in seen)
+            if self.cap is not None and len(seen) + new > self.cap:
+                old = [c for c in able if c[1] in seen]
+                fresh = [c for c in able if c[1] not in seen][: max(0, self.cap - len(seen))]
+                chosen = sorted(old + fresh)[: vd.required]
+                if len(chosen) < vd.required:
+                    continue
+            # Two new workers at once owe the extra-worker cost twice, not once.
+            new = sum(1 for _, w in chosen if w not in seen)
+            cost = sum(c for c, _ in chosen) + self.w_extra * max(0, new - 1)
+            if best is None or cost < best[0]:
+                best = (cost, t, tuple(w for _, w in chosen))
+        if best is None:
+            return None
+        return best[1], best[2]
+
+    # --- updates ---------------------------------------------------------------------------
+    def place(self, v: int, start: int, workers: tuple[int, ...]) -> None:
+        vd = self.problem.visits[v]
+        self.start[v] = start
+        self.crew[v] = workers
+        for w in workers:
+            route = self.routes.setdefault((w, vd.day), [])
+            keys = [self.start[u] for u in route]
+            route.insert(bisect.bisect_right(keys, start), v)
+        self.seen.setdefault(vd.client, set()).update(workers)
+
+
+def _intersect(a: tuple[Interval, ...], b: tuple[Interval, ...]) -> list[Interval]:
+    out = []
+    for a0, a1 in a:
+        for b0, b1 in b:
+            lo, hi = max(a0, b0), min(a1, b1)
+            if lo <= hi:
+                out.append((lo, hi))
+    return out
+
+
+def _ceil(x: float) -> int:
+    return -(10**9) if x == float("-inf") else int(-(-x // 1))
+
+
+def _floor(x: float) -> int:
+    return 10**9 if x == float("inf") else int(x // 1)
+
+
+def greedy_rota(
+    problem: Problem,
+    rules: RuleSet,
+    eligible: list[list[int]],
+    domains: dict[tuple[int, int], tuple[Interval, ...]],
+) -> RouteBuilder:
+    """Insert visits one by one, scarcest first, each at its cheapest feasible place."""
+    builder = RouteBuilder(problem, rules, eligible, domains)
+
+    def scarcity(v: int) -> tuple[float, int, int]:
+        vd = problem.visits[v]
+        return (len(eligible[v]) / vd.required, vd.earliest, v)
+
+    order = sorted((v for v in range(len(problem.visits)) if eligible[v]), key=scarcity)
+    done: set[int] = set()
+    for v in order:
+        stack = [v]
+        while stack:  # place linked partners straight after, while the gap can still be met
+            u = stack.pop()
+            if u in done:
+                continue
+            done.add(u)
+            found = builder.best_crew(u)
+            if found is None:
+                continue
+            builder.place(u, found[0], found[1])
+            stack.extend(partner for partner, _, _ in builder.links.get(u, ()) if partner not in done)
+    return builder

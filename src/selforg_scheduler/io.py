@@ -1,0 +1,261 @@
+"""Reading and writing instances and solutions, with errors that name file, object and field."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from selforg_scheduler.errors import InputError, describe_location
+from selforg_scheduler.schemas.instance import Instance, MatrixTravel
+from selforg_scheduler.schemas.solution import Solution
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_json(path: str | Path) -> Any:
+    """Read a JSON file, turning every failure into an :class:`InputError` naming the file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read: {exc}", file=str(path)) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", file=str(path)
+        ) from None
+
+
+def validation_error(exc: ValidationError, raw: Any, file: str | None) -> InputError:
+    """The first pydantic error as one line naming object id and field, plus a count of others."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    obj, field = describe_location(raw, [k for k in first["loc"] if not _is_tag(k)])
+    message = first["msg"]
+    if "input" in first and first["type"] in {"extra_forbidden"}:
+        message = "unknown field (not in the contract; check the spelling)"
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return InputError(message, file=file, obj=obj, field=field)
+
+
+def _is_tag(key: int | str) -> bool:
+    # Discriminated unions put the tag ('haversine', 'day_off', ...) into the location.
+    return isinstance(key, str) and key in _UNION_TAGS
+
+
+_UNION_TAGS = {
+    "haversine",
+    "euclidean",
+    "matrix",
+    "earliest_start",
+    "latest_end",
+    "day_off",
+    "max_minutes_per_day",
+}
+
+
+def parse_model(model: type[M], raw: Any, file: str | None) -> M:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(exc, raw, file) from None
+
+
+def instance_from_dict(raw: Any, file: str | None = None) -> Instance:
+    """Validate a parsed JSON document as an instance, including cross-references."""
+    instance = parse_model(Instance, raw, file)
+    problems = list(reference_problems(instance))
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"
+        raise InputError(
+            first.message + (more if len(problems) > 1 else ""),
+            file=file,
+            obj=first.obj,
+            field=first.field,
+        )
+    for warning in reference_warnings(instance):
+        log.warning("%s: %s", file or "instance", warning)
+    return instance
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Load and validate an instance JSON file."""
+    return instance_from_dict(read_json(path), file=str(path))
+
+
+def load_solution(path: str | Path) -> Solution:
+    """Load a solution JSON file (the rota may come from the solver or be made by hand)."""
+    return parse_model(Solution, read_json(path), str(path))
+
+
+def write_solution(solution: Solution, path: str | Path) -> Path:
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(solution_json(solution), encoding="utf-8")
+    return p
+
+
+def solution_json(solution: Solution) -> str:
+    data = solution.model_dump(mode="json", exclude_none=True)
+    for visit in data["visits"]:
+        if not visit.get("pinned"):
+            visit.pop("pinned", None)
+    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+
+
+def instance_sha256(instance: Instance) -> str:
+    """sha256 of the instance's canonical JSON: all fields, defaults filled in, keys sorted."""
+    canonical = json.dumps(
+        instance.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# --- cross-reference checks -------------------------------------------------------------------
+
+
+def _duplicates(kind: str, ids: Iterable[str]) -> Iterator[InputError]:
+    for dup, count in Counter(ids).items():
+        if count > 1:
+            yield InputError(f"duplicate id ({count} objects share it)", obj=f"{kind}[{dup}]", field="id")
+
+
+def reference_problems(inst: Instance) -> Iterator[InputError]:
+    """Every cross-reference problem of an instance, in document order of the objects."""
+    locations = {loc.id: loc for loc in inst.locations}
+    workers = {w.id for w in inst.workers}
+    clients = {c.id for c in inst.clients}
+    visits = {v.id for v in inst.visits}
+    roles = {r.id for r in inst.roles}
+    yield from _duplicates("locations", (x.id for x in inst.locations))
+    yield from _duplicates("workers", (x.id for x in inst.workers))
+    yield from _duplicates("clients", (x.id for x in inst.clients))
+    yield from _duplicates("visits", (x.id for x in inst.visits))
+    yield from _duplicates("roles", (x.id for x in inst.roles))
+
+    h0 = datetime.combine(inst.horizon.start, datetime.min.time())
+    h1 = h0 + timedelta(days=inst.horizon.days)
+    late_end = h1 + timedelta(days=1)
+
+    def outside(when: datetime, lo: datetime, hi: datetime) -> bool:
+        return not (lo <= when <= hi)
+
+    horizon_text = f"outside the horizon {h0:%Y-%m-%d}..{(h1 - timedelta(days=1)):%Y-%m-%d}"
+    for w in inst.workers:
+        obj = f"workers[{w.id}]"
+        if w.home is not None and w.home not in locations:
+            yield InputError(f"unknown location {w.home!r}", obj=obj, field="home")
+        for kind, periods in (("availability", w.availability), ("commitments", w.commitments)):
+            for i, p in enumerate(periods):
+                if outside(p.start, h0, h1) or outside(p.end, h0, late_end):
+                    yield InputError(
+                        f"{p.start.isoformat()}..{p.end.isoformat()} is {horizon_text}",
+                        obj=obj,
+                        field=f"{kind}[{i}]",
+                    )
+    for c in inst.clients:
+        obj = f"clients[{c.id}]"
+        if c.location not in locations:
+            yield InputError(f"unknown location {c.location!r}", obj=obj, field="location")
+        for field in ("link_workers", "excluded_workers"):
+            for wid in getattr(c, field):
+                if wid not in workers:
+                    yield InputError(f"unknown worker {wid!r}", obj=obj, field=field)
+        both = set(c.link_workers) & set(c.excluded_workers)
+        if both:
+            yield InputError(
+                f"worker {sorted(both)[0]!r} is both a link worker and excluded",
+                obj=obj,
+                field="excluded_workers",
+            )
+    for v in inst.visits:
+        obj = f"visits[{v.id}]"
+        if v.client not in clients:
+            yield InputError(f"unknown client {v.client!r}", obj=obj, field="client")
+        if outside(v.earliest_start, h0, h1 - timedelta(minutes=1)):
+            yield InputError(f"{v.earliest_start.isoformat()} is {horizon_text}", obj=obj, field="earliest_start")
+        elif outside(v.latest_start, h0, late_end):
+            yield InputError(f"{v.latest_start.isoformat()} is {horizon_text}", obj=obj, field="latest_start")
+    for i, d in enumerate(inst.dependencies):
+        obj = f"dependencies[{i}]"
+        for field in ("first", "second"):
+            vid = getattr(d, field)
+            if vid not in visits:
+                yield InputError(f"unknown visit {vid!r}", obj=obj, field=field)
+        if d.first == d.second:
+            yield InputError("a visit cannot depend on itself", obj=obj, field="second")
+    seen: dict[str, int] = {}
+    for i, group in enumerate(inst.buddies):
+        obj = f"buddies[{i}]"
+        if not 2 <= len(group) <= 3:
+            yield InputError(f"a buddy group has 2 or 3 workers, not {len(group)}", obj=obj, field=None)
+        if len(set(group)) != len(group):
+            yield InputError("a worker is named twice in one group", obj=obj, field=None)
+        for wid in group:
+            if wid not in workers:
+                yield InputError(f"unknown worker {wid!r}", obj=obj, field=None)
+            elif wid in seen and seen[wid] != i:
+                yield InputError(f"worker {wid!r} is already in buddies[{seen[wid]}]", obj=obj, field=None)
+            seen.setdefault(wid, i)
+    for i, entry in enumerate(inst.role_history):
+        obj = f"role_history[{i}]"
+        if entry.role not in roles:
+            yield InputError(f"unknown role {entry.role!r}", obj=obj, field="role")
+        if entry.worker not in workers:
+            yield InputError(f"unknown worker {entry.worker!r}", obj=obj, field="worker")
+    yield from _travel_problems(inst)
+
+
+def _travel_problems(inst: Instance) -> Iterator[InputError]:
+    travel = inst.travel
+    if travel.method == "haversine":
+        for loc in inst.locations:
+            if loc.lat is None or loc.lon is None:
+                missing = "lat" if loc.lat is None else "lon"
+                yield InputError("needed by haversine travel", obj=f"locations[{loc.id}]", field=missing)
+    elif travel.method == "euclidean":
+        for loc in inst.locations:
+            if loc.x is None or loc.y is None:
+                missing = "x" if loc.x is None else "y"
+                yield InputError("needed by euclidean travel", obj=f"locations[{loc.id}]", field=missing)
+    else:
+        yield from _matrix_problems(inst, travel)
+
+
+def _matrix_problems(inst: Instance, travel: MatrixTravel) -> Iterator[InputError]:
+    used = [c.location for c in inst.clients]
+    if travel.count_home_legs:
+        used += [w.home for w in inst.workers if w.home is not None]
+    used = list(dict.fromkeys(used))
+    for a in used:
+        for b in used:
+            try:
+                travel.lookup(a, b)
+            except KeyError:
+                yield InputError(f"no travel time from {a!r} to {b!r}", obj="travel", field="minutes")
+                return
+
+
+def reference_warnings(inst: Instance) -> Iterator[str]:
+    """Suspicious but legal content: reported, not refused."""
+    skills = {s for w in inst.workers for s in w.skills}
+    for v in inst.visits:
+        for s in v.skills:
+            if s not in skills:
+                yield f"visits[{v.id}].skills: no worker has skill {s!r}; the visit cannot be covered"

@@ -1,0 +1,189 @@
+"""The CP-SAT model: shared variables, one circuit per worker-day, then each rule's constraints.
+
+Variables (PyJobShop-style split: variables here, constraints in the rule modules):
+
+* ``start[v]``: the start minute of visit v (one per visit, so a double-up starts together);
+* ``x[v, w]``: worker w does visit v, only for eligible pairs (skills, exclusions, a start that
+  fits the worker's free time);
+* ``covered[v]``: the visit gets its workers; ``sum_w x[v, w] = required[v] * covered[v]``;
+* per worker-day, an ``AddCircuit`` over a depot node and the eligible visits of that day: arc
+  literals give each worker's visit order, and ``arc(u, v) => start[v] >= start[u] + dur[u] +
+  travel(u, v)``. Self-loops mark visits the worker does not do and days the worker does not work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ortools.sat.python import cp_model
+
+from selforg_scheduler.problem import Interval, Problem, fitting_starts
+from selforg_scheduler.rules.base import Penalty
+
+if TYPE_CHECKING:
+    from selforg_scheduler.rules.config import RuleSet
+
+DEPOT = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Arc:
+    """An arc of a worker-day circuit: ``tail`` then ``head`` (visit index or DEPOT)."""
+
+    tail: int
+    head: int
+    literal: cp_model.IntVar
+    travel: int
+
+
+@dataclass
+class WorkerDay:
+    worker: int
+    day: int
+    visits: list[int]
+    works: cp_model.IntVar
+    arcs: list[Arc] = field(default_factory=list)
+
+
+@dataclass
+class ModelContext:
+    """Everything rules need to add constraints: the problem, the rules and the variables."""
+
+    problem: Problem
+    rules: RuleSet
+    model: cp_model.CpModel
+    start: list[cp_model.IntVar]
+    covered: list[cp_model.IntVar]
+    x: dict[tuple[int, int], cp_model.IntVar]
+    eligible: list[list[int]]
+    domains: dict[tuple[int, int], tuple[Interval, ...]]
+    worker_days: dict[tuple[int, int], WorkerDay]
+    penalties: list[Penalty] = field(default_factory=list)
+
+    @property
+    def travel_on(self) -> bool:
+        return self.rules.is_on("travel")
+
+    def travel(self, a: int, b: int) -> int:
+        return self.problem.visit_travel(a, b) if self.travel_on else 0
+
+    def home_travel(self, w: int, v: int) -> int:
+        return self.problem.home_travel(w, v) if self.travel_on else 0
+
+    def objective_expr(self) -> cp_model.LinearExprT:
+        return sum(p.weight * p.expr for p in self.penalties)
+
+
+def start_bounds(problem: Problem, rules: RuleSet, v: int) -> tuple[int, int]:
+    """The range a visit's start variable may take (time windows, widened if lateness is soft)."""
+    return rules["time_windows"].start_range(problem, v)  # type: ignore[no-any-return, attr-defined]
+
+
+def worker_blocks(problem: Problem, rules: RuleSet, w: int) -> tuple[Interval, ...]:
+    """The worker's free time: availability minus commitments (everything if the rule is off)."""
+    return rules["availability"].blocks(problem, w)  # type: ignore[no-any-return, attr-defined]
+
+
+def eligibility(
+    problem: Problem, rules: RuleSet
+) -> tuple[list[list[int]], dict[tuple[int, int], tuple[Interval, ...]]]:
+    """Eligible workers per visit and each eligible pair's allowed start intervals."""
+    active = list(rules.active())
+    eligible: list[list[int]] = []
+    domains: dict[tuple[int, int], tuple[Interval, ...]] = {}
+    blocks = [worker_blocks(problem, rules, w.index) for w in problem.workers]
+    for vd in problem.visits:
+        lo, hi = start_bounds(problem, rules, vd.index)
+        ws = []
+        for wd in problem.workers:
+            if not all(rule.allows(problem, vd.index, wd.index) for rule in active):
+                continue
+            dom = fitting_starts(blocks[wd.index], vd.duration, lo, hi)
+            if dom:
+                ws.append(wd.index)
+                domains[(vd.index, wd.index)] = dom
+        if len(ws) < vd.required:
+            # Too few workers can ever do it: no variables, the visit is left uncovered.
+            for w in ws:
+                del domains[(vd.index, w)]
+            ws = []
+        eligible.append(ws)
+    return eligible, domains
+
+
+def build_model(problem: Problem, rules: RuleSet) -> ModelContext:
+    """Create the variables and circuits, then let every active rule add its part."""
+    model = cp_model.CpModel()
+    eligible, domains = eligibility(problem, rules)
+    start = []
+    covered = []
+    for vd in problem.visits:
+        lo, hi = start_bounds(problem, rules, vd.index)
+        start.append(model.new_int_var(lo, hi, f"start_{vd.id}"))
+        covered.append(model.new_bool_var(f"covered_{vd.id}"))
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    for vd in problem.visits:
+        ws = eligible[vd.index]
+        for w in ws:
+            x[(vd.index, w)] = model.new_bool_var(f"x_{vd.id}_{problem.workers[w].id}")
+        if ws:
+            model.add(sum(x[(vd.index, w)] for w in ws) == vd.required * covered[vd.index])
+        else:
+            model.add(covered[vd.index] == 0)
+    ctx = ModelContext(
+        problem=problem,
+        rules=rules,
+        model=model,
+        start=start,
+        covered=covered,
+        x=x,
+        eligible=eligible,
+        domains=domains,
+        worker_days={},
+    )
+    _build_circuits(ctx)
+    for rule in rules.active():
+        ctx.penalties.extend(rule.build(ctx))
+    model.minimize(ctx.objective_expr())
+    return ctx
+
+
+def _build_circuits(ctx: ModelContext) -> None:
+    """One circuit per worker-day; arcs only where the time windows allow that order."""
+    problem, model = ctx.problem, ctx.model
+    by_worker_day: dict[tuple[int, int], list[int]] = {}
+    for (v, w) in ctx.x:
+        by_worker_day.setdefault((w, problem.visits[v].day), []).append(v)
+    for (w, day), visits in sorted(by_worker_day.items()):
+        visits.sort(key=lambda v: (problem.visits[v].earliest, v))
+        wid = problem.workers[w].id
+        works = model.new_bool_var(f"works_{wid}_d{day}")
+        wday = WorkerDay(worker=w, day=day, visits=visits, works=works)
+        node = {v: i + 1 for i, v in enumerate(visits)}
+        circuit: list[tuple[int, int, cp_model.LiteralT]] = [(0, 0, ~works)]
+        earliest_end = {v: ctx.domains[(v, w)][0][0] + problem.visits[v].duration for v in visits}
+        latest_start = {v: ctx.domains[(v, w)][-1][1] for v in visits}
+        for v in visits:
+            xv = ctx.x[(v, w)]
+            model.add_implication(xv, works)
+            circuit.append((node[v], node[v], ~xv))
+            for tail, head in ((DEPOT, v), (v, DEPOT)):
+                lit = model.new_bool_var(f"arc_{wid}_d{day}_{tail}_{head}")
+                travel = ctx.home_travel(w, v)
+                wday.arcs.append(Arc(tail, head, lit, travel))
+                circuit.append((node.get(tail, 0), node.get(head, 0), lit))
+        for u in visits:
+            du = problem.visits[u].duration
+            for v in visits:
+                if u == v:
+                    continue
+                t = ctx.travel(u, v)
+                if earliest_end[u] + t > latest_start[v]:
+                    continue  # u can never come before v
+                lit = model.new_bool_var(f"arc_{wid}_d{day}_{u}_{v}")
+                model.add(ctx.start[v] >= ctx.start[u] + du + t).only_enforce_if(lit)
+                wday.arcs.append(Arc(u, v, lit, t))
+                circuit.append((node[u], node[v], lit))
+        model.add_circuit(circuit)
+        ctx.worker_days[(w, day)] = wday

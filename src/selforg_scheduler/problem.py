@@ -1,0 +1,293 @@
+"""The instance compiled to integers: minutes from the horizon start, indices instead of ids.
+
+The model builder, the greedy hint, the validator and the reasons all read this one object, so
+they agree on every number. Rounding is conservative and documented in ``docs/rules.md``:
+
+* visit windows: earliest rounded up, latest rounded down to a whole minute;
+* durations and travel: rounded up;
+* availability: start rounded up, end rounded down; commitments: start down, end up.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cached_property
+
+from selforg_scheduler.schemas.instance import Instance
+from selforg_scheduler.travel import TravelMatrix, build_matrix, ceil_minutes
+
+MINUTES_PER_DAY = 1440
+Interval = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class VisitData:
+    index: int
+    id: str
+    client: int
+    location: int
+    earliest: int
+    latest: int
+    duration: int
+    required: int
+    skills: frozenset[str]
+    day: int
+
+    @property
+    def is_double_up(self) -> bool:
+        return self.required > 1
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerData:
+    index: int
+    id: str
+    name: str
+    home: int | None
+    skills: frozenset[str]
+    new_starter: bool
+    contract: int
+    overtime: int
+    availability: tuple[Interval, ...]
+    commitments: tuple[Interval, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} ({self.name})" if self.name else self.id
+
+
+@dataclass(frozen=True, slots=True)
+class ClientData:
+    index: int
+    id: str
+    name: str
+    location: int
+    link_workers: frozenset[int]
+    excluded_workers: frozenset[int]
+    two_workers: bool
+    visits: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DependencyData:
+    first: int
+    second: int
+    min_gap: int
+    max_gap: int
+
+
+@dataclass
+class Problem:
+    """An :class:`Instance` in integer minutes, ready for the model, the greedy and the validator."""
+
+    instance: Instance
+    origin: datetime
+    days: int
+    visits: list[VisitData]
+    workers: list[WorkerData]
+    clients: list[ClientData]
+    dependencies: list[DependencyData]
+    travel: TravelMatrix
+    count_home_legs: bool
+    visit_index: dict[str, int] = field(default_factory=dict)
+    worker_index: dict[str, int] = field(default_factory=dict)
+    client_index: dict[str, int] = field(default_factory=dict)
+
+    # --- time conversion -------------------------------------------------------------------
+    def minute_of(self, when: datetime) -> float:
+        """Minutes from the horizon start (wall clock; fractions kept)."""
+        return (when - self.origin).total_seconds() / 60.0
+
+    def time_of(self, minute: float) -> datetime:
+        return self.origin + timedelta(minutes=minute)
+
+    def date_of_day(self, day: int) -> date:
+        return (self.origin + timedelta(days=day)).date()
+
+    def day_label(self, day: int) -> str:
+        return f"{self.date_of_day(day):%a %d %b}"
+
+    def clock(self, minute: float) -> str:
+        """``Tue 07:30`` for a minute of the horizon."""
+        return f"{self.time_of(minute):%a %H:%M}"
+
+    # --- travel ----------------------------------------------------------------------------
+    def visit_travel(self, a: int, b: int) -> int:
+        return self.travel.by_index(self.visits[a].location, self.visits[b].location)
+
+    def home_travel(self, w: int, v: int) -> int:
+        """Travel between worker w's home and visit v (0 when home legs do not count)."""
+        home = self.workers[w].home
+        if not self.count_home_legs or home is None:
+            return 0
+        return self.travel.by_index(home, self.visits[v].location)
+
+    # --- derived, cached -------------------------------------------------------------------
+    @cached_property
+    def free_blocks(self) -> list[tuple[Interval, ...]]:
+        """Per worker: availability minus commitments, as sorted disjoint intervals."""
+        return [subtract(merge(w.availability), merge(w.commitments)) for w in self.workers]
+
+    @cached_property
+    def visits_by_day(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = defaultdict(list)
+        for v in self.visits:
+            out[v.day].append(v.index)
+        return dict(out)
+
+    def visit_label(self, v: int) -> str:
+        """``v0123 (Mrs K, Tue 07:30, 2 workers, moving_and_handling)``"""
+        vd = self.visits[v]
+        client = self.clients[vd.client]
+        parts = [client.name or client.id, self.clock(vd.earliest)]
+        if vd.required > 1:
+            parts.append(f"{vd.required} workers")
+        if vd.skills:
+            parts.append(", ".join(sorted(vd.skills)))
+        return f"{vd.id} ({', '.join(parts)})"
+
+
+def compile_problem(instance: Instance) -> Problem:
+    """Compile a validated instance into a :class:`Problem`."""
+    origin = datetime.combine(instance.horizon.start, datetime.min.time())
+
+    def minute(when: datetime) -> float:
+        return (when - origin).total_seconds() / 60.0
+
+    def up(when: datetime) -> int:
+        return int(math.ceil(round(minute(when), 9)))
+
+    def down(when: datetime) -> int:
+        return int(math.floor(round(minute(when), 9)))
+
+    travel = build_matrix(instance.travel, instance.locations)
+    loc_index = travel.index
+    worker_index = {w.id: i for i, w in enumerate(instance.workers)}
+    client_index = {c.id: i for i, c in enumerate(instance.clients)}
+    visit_index = {v.id: i for i, v in enumerate(instance.visits)}
+
+    workers = [
+        WorkerData(
+            index=i,
+            id=w.id,
+            name=w.name,
+            home=loc_index[w.home] if w.home is not None else None,
+            skills=frozenset(w.skills),
+            new_starter=w.new_starter,
+            contract=ceil_minutes(w.contract_minutes),
+            overtime=ceil_minutes(w.overtime_minutes),
+            availability=tuple(sorted((up(p.start), down(p.end)) for p in w.availability)),
+            commitments=tuple(sorted((down(c.start), up(c.end)) for c in w.commitments)),
+        )
+        for i, w in enumerate(instance.workers)
+    ]
+    visits_of_client: dict[int, list[int]] = defaultdict(list)
+    visits = []
+    for i, v in enumerate(instance.visits):
+        c = client_index[v.client]
+        visits_of_client[c].append(i)
+        visits.append(
+            VisitData(
+                index=i,
+                id=v.id,
+                client=c,
+                location=loc_index[instance.clients[c].location],
+                earliest=up(v.earliest_start),
+                latest=down(v.latest_start),
+                duration=ceil_minutes(v.duration_min),
+                required=v.workers_required,
+                skills=frozenset(v.skills),
+                day=(v.earliest_start.date() - instance.horizon.start).days,
+            )
+        )
+    clients = [
+        ClientData(
+            index=i,
+            id=c.id,
+            name=c.name,
+            location=loc_index[c.location],
+            link_workers=frozenset(worker_index[w] for w in c.link_workers),
+            excluded_workers=frozenset(worker_index[w] for w in c.excluded_workers),
+            two_workers=c.two_workers,
+            visits=tuple(visits_of_client[i]),
+        )
+        for i, c in enumerate(instance.clients)
+    ]
+    dependencies = [
+        DependencyData(
+            first=visit_index[d.first],
+            second=visit_index[d.second],
+            min_gap=int(math.ceil(d.min_gap_min)),
+            max_gap=int(math.floor(d.max_gap_min)),
+        )
+        for d in instance.dependencies
+    ]
+    return Problem(
+        instance=instance,
+        origin=origin,
+        days=instance.horizon.days,
+        visits=visits,
+        workers=workers,
+        clients=clients,
+        dependencies=dependencies,
+        travel=travel,
+        count_home_legs=instance.travel.count_home_legs,
+        visit_index=visit_index,
+        worker_index=worker_index,
+        client_index=client_index,
+    )
+
+
+# --- interval arithmetic on sorted lists of [start, end) ------------------------------------------
+
+
+def merge(intervals: tuple[Interval, ...] | list[Interval]) -> tuple[Interval, ...]:
+    """Sort and merge touching or overlapping intervals."""
+    out: list[list[int]] = []
+    for a, b in sorted(intervals):
+        if b <= a:
+            continue
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return tuple((a, b) for a, b in out)
+
+
+def subtract(base: tuple[Interval, ...], holes: tuple[Interval, ...]) -> tuple[Interval, ...]:
+    """``base`` minus ``holes``; both sorted and disjoint."""
+    out: list[Interval] = []
+    for a, b in base:
+        cur = a
+        for h0, h1 in holes:
+            if h1 <= cur or h0 >= b:
+                continue
+            if h0 > cur:
+                out.append((cur, h0))
+            cur = max(cur, h1)
+            if cur >= b:
+                break
+        if cur < b:
+            out.append((cur, b))
+    return tuple(out)
+
+
+def fitting_starts(
+    blocks: tuple[Interval, ...], duration: int, lo: int, hi: int, lead: int = 0, tail: int = 0
+) -> tuple[Interval, ...]:
+    """Starts s in [lo, hi] with [s - lead, s + duration + tail] inside one block (closed ranges)."""
+    out: list[Interval] = []
+    for a, b in blocks:
+        s0 = max(lo, a + lead)
+        s1 = min(hi, b - duration - tail)
+        if s0 <= s1:
+            out.append((s0, s1))
+    return tuple(out)
+
+
+def inside_one(blocks: tuple[Interval, ...], start: float, end: float) -> bool:
+    """Whether [start, end] lies inside one of the blocks."""
+    return any(a <= start and end <= b for a, b in blocks)

@@ -1,0 +1,117 @@
+"""Plain-English reasons why a visit is not covered in a rota, found without the solver.
+
+For every worker the reason is the first that applies: lacks a skill, excluded by the client,
+not available in the window, on a commitment, the client's cap on distinct workers is reached,
+a linked visit's gap cannot be met, or busy with named visits (including travel). Workers are
+grouped by reason so a sentence stays short.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from selforg_scheduler.greedy import RouteBuilder
+from selforg_scheduler.model import start_bounds
+from selforg_scheduler.problem import Interval, Problem, fitting_starts, merge
+
+if TYPE_CHECKING:
+    from selforg_scheduler.rules.config import RuleSet
+
+
+def _names(problem: Problem, workers: list[int]) -> str:
+    ids = [problem.workers[w].id for w in sorted(workers)]
+    if len(ids) <= 4:
+        return ", ".join(ids)
+    return f"{', '.join(ids[:3])} and {len(ids) - 3} others"
+
+
+def _clause(problem: Problem, workers: list[int], why: tuple[str, str]) -> str:
+    """``w01 is busy`` / ``w01, w02 are busy``: ``why`` is (singular, plural)."""
+    return f"{_names(problem, workers)} {why[0] if len(workers) == 1 else why[1]}"
+
+
+def unassigned_reasons(builder: RouteBuilder, visits: list[int]) -> dict[int, str]:
+    """A reason for each visit, given a builder holding the final rota."""
+    return {v: _reason(builder, v) for v in visits}
+
+
+def _reason(b: RouteBuilder, v: int) -> str:
+    p, rules = b.problem, b.rules
+    vd = p.visits[v]
+    client = p.clients[vd.client]
+    lo, hi = start_bounds(p, rules, v)
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    could: list[int] = []
+    skilled = 0
+    for wd in p.workers:
+        w = wd.index
+        missing = vd.skills - wd.skills
+        if missing and rules.is_on("skills"):
+            lacking = ", ".join(sorted(missing))
+            groups[(f"lacks {lacking}", f"lack {lacking}")].append(w)
+            continue
+        skilled += 1
+        if w in client.excluded_workers and rules.is_on("exclusions"):
+            groups[(f"is excluded by {client.id}", f"are excluded by {client.id}")].append(w)
+            continue
+        if (v, w) not in b.domains:
+            if not rules.is_on("availability") or fitting_starts(
+                merge(wd.availability), vd.duration, lo, hi
+            ):
+                groups[("has a commitment then", "have a commitment then")].append(w)
+            else:
+                groups[("is not available then", "are not available then")].append(w)
+            continue
+        if b.option(v, w) is not None:
+            could.append(w)
+            continue
+        groups[_busy_reason(b, v, w)].append(w)
+    window = f"{p.clock(lo)}-{p.time_of(hi):%H:%M}"
+    head = f"{vd.required} workers" if vd.required > 1 else "a worker"
+    if skilled == 0 and vd.skills:
+        return f"needs {', '.join(sorted(vd.skills))}; no worker of the team has it"
+    parts = [_clause(p, ws, why) for why, ws in groups.items()]
+    if len(could) >= vd.required:
+        parts.append(
+            f"{_clause(p, could, ('could still take it', 'could still take it'))}: "
+            "the search stopped (time limit) before covering it"
+        )
+    elif could:
+        parts.append(f"only {_clause(p, could, ('is', 'are'))} free then, {vd.required} needed")
+    return f"needs {head} starting {window}: " + "; ".join(parts)
+
+
+def _busy_reason(b: RouteBuilder, v: int, w: int) -> tuple[str, str]:
+    p = b.problem
+    vd = p.visits[v]
+    seen = b.seen.get(vd.client, set())
+    if b.cap is not None and w not in seen and len(seen) >= b.cap:
+        why = f"would be a new face: {p.clients[vd.client].id} already sees {len(seen)} workers (the cap)"
+        return why, why
+    dlo, dhi = b.dependency_range(v)
+    dom: tuple[Interval, ...] = b.domains[(v, w)]
+    if dlo > dom[-1][1] or dhi < dom[0][0]:
+        why = "cannot meet the gap to its linked visit"
+        return why, why
+    lo, hi = dom[0][0], dom[-1][1] + vd.duration
+    route = b.routes.get((w, vd.day), [])
+    clash = [u for u in route if b.start[u] < hi + 60 and b.start[u] + p.visits[u].duration > lo - 60]
+    if clash:
+        busy = ", ".join(f"{p.visits[u].id} {p.time_of(b.start[u]):%H:%M}" for u in clash[:3])
+        return f"is busy with {busy} (with travel)", f"are busy with {busy} (with travel)"
+    return "cannot fit it between other visits", "cannot fit it between other visits"
+
+
+def builder_from_rota(
+    problem: Problem,
+    rules: RuleSet,
+    eligible: list[list[int]],
+    domains: dict[tuple[int, int], tuple[Interval, ...]],
+    start: dict[int, int],
+    crew: dict[int, tuple[int, ...]],
+) -> RouteBuilder:
+    b = RouteBuilder(problem, rules, eligible, domains)
+    for v in sorted(crew, key=lambda u: start[u]):
+        b.place(v, start[v], crew[v])
+    return b

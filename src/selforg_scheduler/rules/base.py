@@ -1,0 +1,112 @@
+"""The interface every rule module implements, and the registry that names them.
+
+A rule has four faces, all under one name: typed YAML parameters (``Params``), solver constraints
+and penalty terms (``build``), a solver-free check of any rota (``check``) and a docs entry. A rule
+may also prune (visit, worker) pairs before any variable exists (``allows``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from ortools.sat.python.cp_model import LinearExprT
+
+    from selforg_scheduler.model import ModelContext
+    from selforg_scheduler.problem import Problem
+    from selforg_scheduler.rota import Rota
+
+
+class RuleParams(BaseModel):
+    """Parameters every rule has. Subclasses add their own knobs; unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool = Field(default=True, description="switch the rule off with false")
+
+
+P = TypeVar("P", bound=RuleParams)
+
+
+@dataclass(frozen=True, slots=True)
+class Penalty:
+    """One weighted term of the objective: ``weight * expr``, owed to ``rule`` by ``subject``."""
+
+    rule: str
+    weight: int
+    expr: LinearExprT
+    subject: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """A broken hard rule, found by the validator."""
+
+    rule: str
+    message: str
+    severity: Literal["hard", "soft"] = "hard"
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.message}"
+
+
+@dataclass
+class RuleCheck:
+    """What a rule's ``check`` found in a rota: violations, and the cost it charges per subject."""
+
+    violations: list[Violation] = field(default_factory=list)
+    cost_by_subject: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def cost(self) -> float:
+        return sum(self.cost_by_subject.values())
+
+    def charge(self, subject: str, amount: float) -> None:
+        if amount:
+            self.cost_by_subject[subject] = self.cost_by_subject.get(subject, 0) + amount
+
+
+class Rule(Generic[P]):
+    """Base of every rule. Subclasses set ``name``, ``summary`` and ``Params``."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    Params: ClassVar[type[RuleParams]] = RuleParams
+    order: ClassVar[int] = 100
+    """Position in YAML, docs and reports (lower first)."""
+    planned: ClassVar[bool] = False
+    """True for rules listed in YAML and docs whose model and check are not built yet."""
+
+    def __init__(self, params: P) -> None:
+        self.params: P = params
+
+    def allows(self, problem: Problem, visit: int, worker: int) -> bool:
+        """Whether the worker may do the visit at all (pairs that fail get no variable)."""
+        return True
+
+    def build(self, m: ModelContext) -> list[Penalty]:
+        """Add this rule's constraints to the model and return its penalty terms."""
+        return []
+
+    def check(self, rota: Rota) -> RuleCheck:
+        """Check a rota without the solver: hard violations and this rule's cost."""
+        return RuleCheck()
+
+    def penalty(self, weight: int, expr: LinearExprT, subject: str = "") -> Penalty:
+        return Penalty(self.name, weight, expr, subject)
+
+    def violation(self, message: str) -> Violation:
+        return Violation(self.name, message)
+
+
+REGISTRY: dict[str, type[Rule[Any]]] = {}
+
+
+def register(cls: type[Rule[Any]]) -> type[Rule[Any]]:
+    """Class decorator: make a rule known by its name to YAML, the validator and the docs."""
+    if cls.name in REGISTRY:
+        raise RuntimeError(f"rule {cls.name!r} registered twice")
+    REGISTRY[cls.name] = cls
+    return cls

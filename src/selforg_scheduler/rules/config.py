@@ -1,0 +1,143 @@
+"""Rule sets: which rules are on, hard or soft, and with what weights, loaded from YAML."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+import importlib
+import pkgutil
+
+import selforg_scheduler.rules as _rules_pkg
+from selforg_scheduler.errors import InputError
+from selforg_scheduler.rules.base import REGISTRY, Rule, RuleParams
+
+_NOT_RULES = {"base", "config"}
+
+
+def _discover() -> None:
+    """Import every rule module of the package so it registers itself; order by ``order``."""
+    for info in pkgutil.iter_modules(_rules_pkg.__path__):
+        if info.name not in _NOT_RULES:
+            importlib.import_module(f"{_rules_pkg.__name__}.{info.name}")
+    ordered = sorted(REGISTRY.items(), key=lambda item: (item[1].order, item[0]))
+    REGISTRY.clear()
+    REGISTRY.update(ordered)
+
+
+_discover()
+
+
+class RuleSet:
+    """The typed parameters of every registered rule, in registry order."""
+
+    def __init__(self, params: Mapping[str, RuleParams], source: str | None = None) -> None:
+        self.params = dict(params)
+        self.source = source
+        self.rules: dict[str, Rule[Any]] = {
+            name: REGISTRY[name](self.params[name]) for name in REGISTRY
+        }
+
+    def __getitem__(self, name: str) -> Rule[Any]:
+        return self.rules[name]
+
+    def active(self) -> Iterator[Rule[Any]]:
+        """Enabled, built rules, in registry order."""
+        for rule in self.rules.values():
+            if rule.params.enabled and not rule.planned:
+                yield rule
+
+    def is_on(self, name: str) -> bool:
+        rule = self.rules[name]
+        return rule.params.enabled and not rule.planned
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rules": {name: p.model_dump(mode="json") for name, p in self.params.items()}}
+
+
+def default_rules() -> RuleSet:
+    """Every rule with its defaults (what ``constraints/default.yaml`` writes out)."""
+    return rules_from_dict({})
+
+
+def rules_from_dict(raw: Any, file: str | None = None, overrides: Sequence[str] = ()) -> RuleSet:
+    """Validate a rule-set mapping (``{"rules": {name: {param: value}}}``), then apply overrides."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise InputError("a rule set is a mapping with a 'rules' key", file=file)
+    unknown_top = set(raw) - {"rules", "description"}
+    if unknown_top:
+        raise InputError(
+            f"unknown key {sorted(unknown_top)[0]!r}; valid keys: description, rules", file=file
+        )
+    rules_raw = raw.get("rules") or {}
+    if not isinstance(rules_raw, Mapping):
+        raise InputError("'rules' must map rule names to their parameters", file=file, obj="rules")
+    merged: dict[str, dict[str, Any]] = {}
+    for name, body in rules_raw.items():
+        _known_rule(name, file)
+        if body is None:
+            body = {}
+        if not isinstance(body, Mapping):
+            raise InputError("parameters must be a mapping", file=file, obj=f"rules.{name}")
+        merged[name] = dict(body)
+    for item in overrides:
+        name, param, value = _parse_override(item)
+        _known_rule(name, "--set")
+        merged.setdefault(name, {})[param] = value
+    params: dict[str, RuleParams] = {}
+    for name, cls in REGISTRY.items():
+        body = merged.get(name, {})
+        try:
+            params[name] = cls.Params.model_validate(body)
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            field = ".".join(str(k) for k in err["loc"])
+            if err["type"] == "extra_forbidden":
+                valid = ", ".join(cls.Params.model_fields)
+                message = f"unknown parameter; valid parameters of {name}: {valid}"
+            else:
+                message = err["msg"]
+            raise InputError(message, file=file, obj=f"rules.{name}", field=field) from None
+    return RuleSet(params, source=file)
+
+
+def load_rules(path: str | Path | None = None, overrides: Sequence[str] = ()) -> RuleSet:
+    """Load a rule-set YAML file (defaults when ``path`` is None) and apply ``rule.param=value``."""
+    if path is None:
+        return rules_from_dict({}, overrides=overrides)
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc}", file=str(path)) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError(f"not valid YAML: {exc}".replace("\n", " "), file=str(path)) from None
+    return rules_from_dict(raw, file=str(path), overrides=overrides)
+
+
+def _known_rule(name: Any, file: str | None) -> None:
+    if name not in REGISTRY:
+        valid = ", ".join(REGISTRY)
+        raise InputError(f"unknown rule {name!r}; valid rules: {valid}", file=file, obj="rules")
+
+
+def _parse_override(item: str) -> tuple[str, str, Any]:
+    target, sep, value = item.partition("=")
+    name, dot, param = target.strip().partition(".")
+    if not sep or not dot or not name or not param:
+        raise InputError(f"expected rule.param=value, got {item!r}", file="--set")
+    try:
+        parsed = yaml.safe_load(value) if value.strip() else None
+    except yaml.YAMLError:
+        parsed = value
+    return name, param, parsed

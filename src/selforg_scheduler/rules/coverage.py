@@ -1,0 +1,57 @@
+"""coverage: every visit gets exactly ``workers_required`` workers, or is listed as unassigned."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from selforg_scheduler.model import ModelContext
+from selforg_scheduler.rota import Rota
+from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
+
+
+class CoverageParams(RuleParams):
+    hard: bool = Field(default=False, description="true: every visit must be covered")
+    weight_per_minute: int = Field(default=1000, ge=0, description="cost per minute of an uncovered visit")
+
+
+@register
+class Coverage(Rule[CoverageParams]):
+    name = "coverage"
+    order = 10
+    summary = "every visit gets exactly workers_required workers; an uncovered visit costs its minutes x weight"
+    Params = CoverageParams
+
+    def build(self, m: ModelContext) -> list[Penalty]:
+        if self.params.hard:
+            for c in m.covered:
+                m.model.add(c == 1)
+            return []
+        return [
+            self.penalty(self.params.weight_per_minute * vd.duration, 1 - m.covered[vd.index], vd.id)
+            for vd in m.problem.visits
+        ]
+
+    def check(self, rota: Rota) -> RuleCheck:
+        out = RuleCheck(violations=[x for x in rota.reading_problems if x.rule == self.name])
+        problem = rota.problem
+        listed = set(rota.unassigned_listed)
+        for vd in problem.visits:
+            crew = rota.crew.get(vd.index)
+            if crew is None:
+                if vd.id not in listed:
+                    out.violations.append(self.violation(f"{vd.id} is neither in visits nor in unassigned"))
+                if self.params.hard:
+                    out.violations.append(self.violation(f"{problem.visit_label(vd.index)} is not covered"))
+                else:
+                    out.charge(vd.id, self.params.weight_per_minute * vd.duration)
+                continue
+            if vd.id in listed:
+                out.violations.append(self.violation(f"{vd.id} is both assigned and listed as unassigned"))
+            if len(crew) != vd.required:
+                out.violations.append(
+                    self.violation(f"{vd.id} needs {vd.required} worker(s), has {len(crew)}")
+                )
+        for vid in listed:
+            if vid not in problem.visit_index:
+                out.violations.append(self.violation(f"unassigned {vid} is not a visit of this instance"))
+        return out

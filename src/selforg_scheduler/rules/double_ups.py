@@ -1,0 +1,20 @@
+"""double_ups: all workers of a multi-worker visit start it together.
+
+In the model a visit has a single start variable shared by all its workers, so the rule holds by
+construction; the validator catches a rota that lists one visit twice with different starts.
+"""
+
+from __future__ import annotations
+
+from selforg_scheduler.rota import Rota
+from selforg_scheduler.rules.base import Rule, RuleCheck, RuleParams, register
+
+
+@register
+class DoubleUps(Rule[RuleParams]):
+    name = "double_ups"
+    order = 80
+    summary = "all workers of a multi-worker visit start it together"
+
+    def check(self, rota: Rota) -> RuleCheck:
+        return RuleCheck(violations=[x for x in rota.reading_problems if x.rule == self.name])

@@ -1,0 +1,29 @@
+"""exclusions: a client's ``excluded_workers`` never visit them (enforced by pruning pairs)."""
+
+from __future__ import annotations
+
+from selforg_scheduler.problem import Problem
+from selforg_scheduler.rota import Rota
+from selforg_scheduler.rules.base import Rule, RuleCheck, RuleParams, register
+
+
+@register
+class Exclusions(Rule[RuleParams]):
+    name = "exclusions"
+    order = 40
+    summary = "a client's excluded_workers never visit them"
+
+    def allows(self, problem: Problem, visit: int, worker: int) -> bool:
+        return worker not in problem.clients[problem.visits[visit].client].excluded_workers
+
+    def check(self, rota: Rota) -> RuleCheck:
+        out = RuleCheck()
+        p = rota.problem
+        for v, crew in rota.crew.items():
+            client = p.clients[p.visits[v].client]
+            for w in crew:
+                if w in client.excluded_workers:
+                    out.violations.append(
+                        self.violation(f"{p.workers[w].id} is excluded by {client.id} but does {p.visits[v].id}")
+                    )
+        return out

@@ -1,0 +1,236 @@
+"""The instance contract: one team's week (``formats.md``, "Instance").
+
+Every model forbids unknown keys, so a typo is an error rather than a silent default. Fields that
+this project adds to the contract are marked "added" in their description.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NaiveDatetime,
+    field_validator,
+    model_validator,
+)
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Strength = Literal["agreed", "wish"]
+Id = Annotated[str, Field(min_length=1)]
+NonNegMinutes = Annotated[float, Field(ge=0)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Team(Strict):
+    id: Id
+    name: str
+    timezone: str = Field(description="IANA time zone of all local times, e.g. Europe/London")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class Horizon(Strict):
+    start: dt.date
+    days: int = Field(ge=1, le=28)
+
+
+class _TravelBase(Strict):
+    count_home_legs: bool = Field(
+        default=False,
+        description="Whether travel from home to the first visit of a day and back counts as "
+        "work and cost",
+    )
+
+
+class HaversineTravel(_TravelBase):
+    method: Literal["haversine"]
+    speed_kmh: float = Field(default=30.0, gt=0)
+    detour_factor: float = Field(default=1.3, gt=0)
+
+
+class EuclideanTravel(_TravelBase):
+    method: Literal["euclidean"]
+    speed: float = Field(default=1.0, gt=0, description="distance units per minute")
+
+
+class MatrixTravel(_TravelBase):
+    method: Literal["matrix"]
+    minutes: dict[str, dict[str, NonNegMinutes]]
+
+    def lookup(self, a: str, b: str) -> float:
+        """Minutes from a to b; a pair given one way only is taken as symmetric."""
+        if a == b:
+            return 0.0
+        row = self.minutes.get(a)
+        if row is not None and b in row:
+            return row[b]
+        back = self.minutes.get(b)
+        if back is not None and a in back:
+            return back[a]
+        raise KeyError((a, b))
+
+
+Travel = Annotated[HaversineTravel | EuclideanTravel | MatrixTravel, Field(discriminator="method")]
+
+
+class Location(Strict):
+    id: Id
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    x: float | None = None
+    y: float | None = None
+    address: str | None = Field(default=None, description="added: postal address, for calendars")
+
+
+class Period(Strict):
+    start: NaiveDatetime
+    end: NaiveDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end.isoformat()} is not after start {self.start.isoformat()}")
+        return self
+
+
+class Commitment(Period):
+    what: str = ""
+
+
+class _Flex(Strict):
+    strength: Strength
+    days: list[Weekday] | None = Field(
+        default=None, description="weekdays it applies to; every day when omitted"
+    )
+
+
+class EarliestStart(_Flex):
+    kind: Literal["earliest_start"]
+    time: dt.time
+
+
+class LatestEnd(_Flex):
+    kind: Literal["latest_end"]
+    time: dt.time
+
+
+class DayOff(_Flex):
+    kind: Literal["day_off"]
+    date: dt.date | None = Field(default=None, description="the day off; or give `days` (added)")
+
+    @model_validator(mode="after")
+    def _has_day(self) -> DayOff:
+        if self.date is None and not self.days:
+            raise ValueError("a day_off needs a date or days")
+        return self
+
+
+class MaxMinutesPerDay(_Flex):
+    kind: Literal["max_minutes_per_day"]
+    minutes: float = Field(gt=0, le=1440)
+
+
+FlexibleWorking = Annotated[
+    EarliestStart | LatestEnd | DayOff | MaxMinutesPerDay, Field(discriminator="kind")
+]
+
+
+class Worker(Strict):
+    id: Id
+    name: str = ""
+    home: str | None = Field(default=None, description="location id of the worker's home")
+    skills: list[str] = Field(default_factory=list)
+    contract_minutes: NonNegMinutes = 0
+    overtime_minutes: NonNegMinutes = 0
+    new_starter: bool = False
+    availability: list[Period] = Field(default_factory=list)
+    commitments: list[Commitment] = Field(default_factory=list)
+    flexible_working: list[FlexibleWorking] = Field(default_factory=list)
+
+
+class Client(Strict):
+    id: Id
+    name: str = ""
+    location: str
+    link_workers: list[str] = Field(default_factory=list)
+    excluded_workers: list[str] = Field(default_factory=list)
+    two_workers: bool = False
+
+
+class Visit(Strict):
+    id: Id
+    client: str
+    earliest_start: NaiveDatetime
+    latest_start: NaiveDatetime
+    duration_min: float = Field(gt=0, le=1440)
+    workers_required: int = Field(default=1, ge=1, le=10)
+    skills: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _window(self) -> Visit:
+        if self.latest_start < self.earliest_start:
+            raise ValueError(
+                f"latest_start {self.latest_start.isoformat()} is before earliest_start "
+                f"{self.earliest_start.isoformat()}"
+            )
+        return self
+
+
+class Dependency(Strict):
+    first: str
+    second: str
+    min_gap_min: float = 0
+    max_gap_min: float = 0
+
+    @model_validator(mode="after")
+    def _gap(self) -> Dependency:
+        if self.max_gap_min < self.min_gap_min:
+            raise ValueError(f"max_gap_min {self.max_gap_min} is below min_gap_min {self.min_gap_min}")
+        return self
+
+
+class Role(Strict):
+    id: Id
+    name: str = ""
+    minutes_per_week: NonNegMinutes = 0
+    holders: int = Field(default=1, ge=1)
+    skills: list[str] = Field(default_factory=list)
+
+
+class RoleHistoryEntry(Strict):
+    week_start: dt.date
+    role: str
+    worker: str
+
+
+class Instance(Strict):
+    """One team's week: who can work, who needs visiting, and the rules' raw material."""
+
+    schema_version: Literal[1] = 1
+    team: Team
+    horizon: Horizon
+    travel: Travel
+    locations: list[Location]
+    workers: list[Worker]
+    clients: list[Client]
+    visits: list[Visit]
+    dependencies: list[Dependency] = Field(default_factory=list)
+    buddies: list[list[str]] = Field(default_factory=list)
+    roles: list[Role] = Field(default_factory=list)
+    role_history: list[RoleHistoryEntry] = Field(default_factory=list)

@@ -1,0 +1,79 @@
+"""The solution contract: what ``solve`` writes (``formats.md``, "Solution")."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, NaiveDatetime, field_serializer
+
+Status = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "MODEL_INVALID", "UNKNOWN"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def local_time(value: datetime) -> str:
+    """``2026-11-30T07:30``: ISO 8601 local time, seconds only when there are any."""
+    return value.isoformat(timespec="seconds" if value.second or value.microsecond else "minutes")
+
+
+class InstanceRef(_Strict):
+    team: str
+    sha256: str = Field(description="sha256 of the instance's canonical JSON (sorted keys)")
+
+
+class AssignedVisit(_Strict):
+    visit: str
+    start: NaiveDatetime
+    workers: list[str] = Field(min_length=1)
+    pinned: bool = Field(default=False, description="added: keep these workers and start on repair")
+
+    @field_serializer("start")
+    def _start(self, value: datetime) -> str:
+        return local_time(value)
+
+
+class UnassignedVisit(_Strict):
+    visit: str
+    reason: str
+
+
+class Break(_Strict):
+    worker: str
+    start: NaiveDatetime
+    end: NaiveDatetime
+
+    @field_serializer("start", "end")
+    def _times(self, value: datetime) -> str:
+        return local_time(value)
+
+
+class RoleAssignment(_Strict):
+    week_start: date
+    role: str
+    worker: str
+
+
+class Solution(_Strict):
+    """A rota for one instance, with the solver's status and the rota's costs and KPIs."""
+
+    schema_version: Literal[1] = 1
+    instance: InstanceRef
+    status: Status
+    objective: int | float | None = None
+    bound: int | float | None = None
+    gap: float | None = None
+    wall_s: float = 0.0
+    visits: list[AssignedVisit] = Field(default_factory=list)
+    unassigned: list[UnassignedVisit] = Field(default_factory=list)
+    breaks: list[Break] = Field(default_factory=list)
+    roles: list[RoleAssignment] = Field(default_factory=list)
+    penalties: dict[str, int | float] = Field(default_factory=dict)
+    kpis: dict[str, int | float] = Field(default_factory=dict)
+    found_by: Literal["cp-sat", "greedy", "hand"] | None = Field(
+        default=None, description="added: what produced this rota"
+    )

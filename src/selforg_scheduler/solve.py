@@ -1,0 +1,268 @@
+"""Solve a week: build the model, warm-start it with the greedy rota, run CP-SAT, read the rota.
+
+The data flows one way: instance + rules -> :class:`Problem` -> model -> CP-SAT -> :class:`Solution`
+-> validator. The returned solution's penalties and KPIs are the validator's; its objective is
+CP-SAT's, and the two agree (a mismatch is logged as an error and caught by the tests).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+from pydantic import BaseModel, ConfigDict, Field
+
+from selforg_scheduler.greedy import RouteBuilder, greedy_rota
+from selforg_scheduler.io import instance_sha256
+from selforg_scheduler.model import DEPOT, ModelContext, build_model, start_bounds
+from selforg_scheduler.problem import Problem, compile_problem
+from selforg_scheduler.reasons import builder_from_rota, unassigned_reasons
+from selforg_scheduler.rules.config import RuleSet, default_rules
+from selforg_scheduler.schemas.instance import Instance
+from selforg_scheduler.schemas.solution import (
+    AssignedVisit,
+    InstanceRef,
+    Solution,
+    Status,
+    UnassignedVisit,
+)
+from selforg_scheduler.validate import ValidationReport, evaluate
+
+log = logging.getLogger(__name__)
+
+WATCHDOG_SLACK = 1.2
+"""The watchdog stops a search that overruns its time limit by more than 20 %."""
+
+
+class SolveParams(BaseModel):
+    """How long and how hard to search."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    time_limit_s: float = Field(default=30.0, gt=0, description="wall-clock limit of the search")
+    workers: int = Field(default=0, ge=0, description="CP-SAT search workers; 0 = one per core")
+    seed: int = Field(default=0, ge=0, description="random seed of the search")
+    relative_gap: float = Field(default=0.0, ge=0, description="stop when (obj - bound) / obj is below")
+    deterministic_time: float | None = Field(
+        default=None, gt=0, description="limit in CP-SAT's deterministic time (benchmarks)"
+    )
+    hint: bool = Field(default=True, description="warm-start from the greedy rota")
+    log_search: bool = Field(default=False, description="send CP-SAT's search log to logging (DEBUG)")
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A new best rota during the search."""
+
+    objective: float
+    bound: float
+    wall_s: float
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class _Watch(cp_model.CpSolverSolutionCallback):
+    def __init__(self, on_progress: ProgressCallback | None) -> None:
+        super().__init__()
+        self.on_progress = on_progress
+        self.found = 0
+
+    def on_solution_callback(self) -> None:
+        self.found += 1
+        if self.on_progress is not None:
+            self.on_progress(Progress(self.objective_value, self.best_objective_bound, self.wall_time))
+
+
+@dataclass
+class SolveResult:
+    """The solution plus what produced it (for callers who want more than the contract)."""
+
+    solution: Solution
+    report: ValidationReport
+    problem: Problem
+    solver_objective: int | None
+
+
+def solve(
+    instance: Instance,
+    rules: RuleSet | None = None,
+    params: SolveParams | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Solution:
+    """Solve one week and return the rota in the contract format."""
+    return solve_detailed(instance, rules, params, on_progress).solution
+
+
+def solve_detailed(
+    instance: Instance,
+    rules: RuleSet | None = None,
+    params: SolveParams | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> SolveResult:
+    rules = rules or default_rules()
+    params = params or SolveParams()
+    t0 = time.perf_counter()
+    problem = compile_problem(instance)
+    ctx = build_model(problem, rules)
+    greedy = greedy_rota(problem, rules, ctx.eligible, ctx.domains)
+    log.info(
+        "model: %d visits, %d workers, %d eligible pairs, %d worker-days, %d arcs; greedy covers %d",
+        len(problem.visits),
+        len(problem.workers),
+        len(ctx.x),
+        len(ctx.worker_days),
+        sum(len(wd.arcs) for wd in ctx.worker_days.values()),
+        len(greedy.crew),
+    )
+    if params.hint:
+        _hint(ctx, greedy)
+        _complete_hint(ctx, min(5.0, 0.2 * params.time_limit_s))
+    remaining = max(0.1, params.time_limit_s - (time.perf_counter() - t0))
+
+    solver = cp_model.CpSolver()
+    sp = solver.parameters
+    sp.max_time_in_seconds = remaining
+    if params.workers:
+        sp.num_search_workers = params.workers
+    sp.random_seed = params.seed
+    sp.relative_gap_limit = params.relative_gap
+    if params.deterministic_time is not None:
+        sp.max_deterministic_time = params.deterministic_time
+    if params.log_search:
+        sp.log_search_progress = True
+        sp.log_to_stdout = False
+        solver.log_callback = lambda line: log.debug("cp-sat: %s", line)
+    watch = _Watch(on_progress)
+    watchdog = threading.Timer(remaining * WATCHDOG_SLACK + 1.0, solver.stop_search)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        code = solver.solve(ctx.model, watch)
+    finally:
+        watchdog.cancel()
+    status: Status = solver.status_name(code)  # type: ignore[assignment]
+    wall = time.perf_counter() - t0
+    log.info("cp-sat %s after %.1fs, %d improving solutions", status, wall, watch.found)
+
+    solver_objective: int | None = None
+    if status in ("OPTIMAL", "FEASIBLE"):
+        start, crew = _read_rota(ctx, solver)
+        solver_objective = int(round(solver.objective_value))
+        bound = float(solver.best_objective_bound)
+        found_by = "cp-sat"
+    else:  # no rota from the search: fall back to the greedy one, honestly labelled
+        start, crew = dict(greedy.start), dict(greedy.crew)
+        bound = float(solver.best_objective_bound) if status != "INFEASIBLE" else None
+        found_by = "greedy"
+    solution, report = _make_solution(
+        problem, rules, ctx, instance, status, start, crew, found_by, bound, wall
+    )
+    if solver_objective is not None:
+        solution.objective = solver_objective
+        if report.objective != solver_objective:
+            log.error(
+                "validator objective %s differs from the solver's %s", report.objective, solver_objective
+            )
+        solution.gap = _gap(solver_objective, bound)
+    return SolveResult(solution, report, problem, solver_objective)
+
+
+def _gap(objective: float, bound: float | None) -> float | None:
+    if bound is None:
+        return None
+    return round(abs(objective - bound) / max(1.0, abs(objective)), 6)
+
+
+def _read_rota(
+    ctx: ModelContext, solver: cp_model.CpSolver
+) -> tuple[dict[int, int], dict[int, tuple[int, ...]]]:
+    start: dict[int, int] = {}
+    crew: dict[int, tuple[int, ...]] = {}
+    for v, ws in enumerate(ctx.eligible):
+        if ws and solver.boolean_value(ctx.covered[v]):
+            start[v] = solver.value(ctx.start[v])
+            crew[v] = tuple(w for w in ws if solver.boolean_value(ctx.x[(v, w)]))
+    return start, crew
+
+
+def _make_solution(
+    problem: Problem,
+    rules: RuleSet,
+    ctx: ModelContext,
+    instance: Instance,
+    status: Status,
+    start: dict[int, int],
+    crew: dict[int, tuple[int, ...]],
+    found_by: str,
+    bound: float | None,
+    wall: float,
+) -> tuple[Solution, ValidationReport]:
+    missing = [v for v in range(len(problem.visits)) if v not in crew]
+    builder = builder_from_rota(problem, rules, ctx.eligible, ctx.domains, start, crew)
+    reasons = unassigned_reasons(builder, missing)
+    solution = Solution(
+        instance=InstanceRef(team=instance.team.id, sha256=instance_sha256(instance)),
+        status=status,
+        bound=bound,
+        wall_s=round(wall, 3),
+        visits=[
+            AssignedVisit(
+                visit=problem.visits[v].id,
+                start=problem.time_of(start[v]),
+                workers=[problem.workers[w].id for w in crew[v]],
+            )
+            for v in sorted(crew, key=lambda u: (start[u], u))
+        ],
+        unassigned=[UnassignedVisit(visit=problem.visits[v].id, reason=reasons[v]) for v in missing],
+        found_by=found_by,  # type: ignore[arg-type]
+    )
+    report = evaluate(problem, rules, solution)
+    solution.penalties = dict(report.penalties)
+    solution.kpis = dict(report.kpis)
+    if found_by == "greedy":
+        solution.objective = report.objective
+        solution.gap = _gap(report.objective, bound)
+    for violation in report.violations:
+        log.warning("rota breaks %s", violation)
+    return solution, report
+
+
+# --- warm start ---------------------------------------------------------------------------------
+
+
+def _hint(ctx: ModelContext, greedy: RouteBuilder) -> None:
+    """Hint the decision variables with the greedy rota."""
+    model = ctx.model
+    for v, var in enumerate(ctx.start):
+        lo, _ = start_bounds(ctx.problem, ctx.rules, v)
+        model.add_hint(var, greedy.start.get(v, lo))
+        model.add_hint(ctx.covered[v], v in greedy.crew)
+    for (v, w), var in ctx.x.items():
+        model.add_hint(var, w in greedy.crew.get(v, ()))
+    for (w, day), wday in ctx.worker_days.items():
+        route = greedy.routes.get((w, day), [])
+        used = set(zip([DEPOT, *route], [*route, DEPOT], strict=True)) if route else set()
+        model.add_hint(wday.works, bool(route))
+        for arc in wday.arcs:
+            model.add_hint(arc.literal, (arc.tail, arc.head) in used)
+
+
+def _complete_hint(ctx: ModelContext, limit_s: float) -> None:
+    """Complete the hint (auxiliary variables too) by a quick solve with the hinted values fixed."""
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.max_time_in_seconds = limit_s
+    solver.parameters.num_search_workers = 1
+    code = solver.solve(ctx.model)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        log.warning("greedy hint could not be completed (%s); kept as a partial hint", solver.status_name(code))
+        return
+    values = list(solver.response_proto.solution)
+    model = ctx.model
+    model.clear_hints()
+    for index, value in enumerate(values):
+        model.add_hint(model.get_int_var_from_proto_index(index), value)

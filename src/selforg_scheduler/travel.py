@@ -1,0 +1,89 @@
+"""Travel times between locations, computed once into an integer minute matrix.
+
+The contract (``formats.md``) defines three methods:
+
+* ``haversine``: great-circle km (earth radius 6371.0088 km) x detour_factor / speed_kmh x 60,
+  rounded up to a whole minute;
+* ``euclidean``: distance between the ``x``, ``y`` of two locations / ``speed`` (units per minute);
+* ``matrix``: minutes given outright.
+
+The solver works in whole minutes, so euclidean and matrix times are rounded up as well (a
+conservative choice: a rota that leaves room for the rounded-up travel leaves room for the exact one).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from selforg_scheduler.schemas.instance import Location, Travel
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Haversine great-circle distance in km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp = p2 - p1
+    dl = math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def ceil_minutes(value: float) -> int:
+    """Round a non-negative number of minutes up to a whole minute, ignoring float noise."""
+    return int(math.ceil(round(value, 9)))
+
+
+def haversine_minutes(
+    lat1: float, lon1: float, lat2: float, lon2: float, speed_kmh: float, detour_factor: float
+) -> int:
+    """Travel minutes by the contract's haversine method."""
+    km = great_circle_km(lat1, lon1, lat2, lon2)
+    return ceil_minutes(km * detour_factor / speed_kmh * 60.0)
+
+
+def euclidean_minutes(x1: float, y1: float, x2: float, y2: float, speed: float) -> int:
+    """Travel minutes by the contract's euclidean method (speed in units per minute)."""
+    return ceil_minutes(math.hypot(x2 - x1, y2 - y1) / speed)
+
+
+class TravelMatrix:
+    """Whole-minute travel times between every pair of locations, indexed by location id."""
+
+    def __init__(self, ids: Sequence[str], minutes: list[list[int]]) -> None:
+        self.ids = list(ids)
+        self.index = {loc: i for i, loc in enumerate(self.ids)}
+        self.minutes = minutes
+
+    def __call__(self, a: str, b: str) -> int:
+        return self.minutes[self.index[a]][self.index[b]]
+
+    def by_index(self, i: int, j: int) -> int:
+        return self.minutes[i][j]
+
+
+def build_matrix(travel: Travel, locations: Sequence[Location]) -> TravelMatrix:
+    """Compute the travel matrix for all locations of an instance, once."""
+    ids = [loc.id for loc in locations]
+    n = len(locations)
+    minutes = [[0] * n for _ in range(n)]
+    method = travel.method
+    for i, a in enumerate(locations):
+        for j, b in enumerate(locations):
+            if i == j:
+                continue
+            if method == "haversine":
+                assert a.lat is not None and a.lon is not None  # checked by the schema
+                assert b.lat is not None and b.lon is not None
+                minutes[i][j] = haversine_minutes(
+                    a.lat, a.lon, b.lat, b.lon, travel.speed_kmh, travel.detour_factor
+                )
+            elif method == "euclidean":
+                assert a.x is not None and a.y is not None and b.x is not None and b.y is not None
+                minutes[i][j] = euclidean_minutes(a.x, a.y, b.x, b.y, travel.speed)
+            else:
+                minutes[i][j] = ceil_minutes(travel.lookup(a.id, b.id))
+    return TravelMatrix(ids, minutes)
