@@ -1,0 +1,272 @@
+"""The ``selforg-scheduler`` command line: solve, validate, schema.
+
+Bad input exits with code 2 and one line naming the file, the object id and the field; a rota
+that breaks a hard rule makes ``validate`` exit 1. No traceback reaches the user unless asked for
+with ``-vv``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from enum import Enum
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.live import Live
+from rich.logging import RichHandler
+from rich.table import Table
+
+from selforg_scheduler.errors import InputError
+from selforg_scheduler.io import load_instance, load_solution, write_solution
+from selforg_scheduler.rules.config import RuleSet, load_rules
+from selforg_scheduler.schemas.instance import Instance
+from selforg_scheduler.schemas.solution import Solution
+from selforg_scheduler.solve import Progress, SolveParams, solve_detailed
+from selforg_scheduler.validate import ValidationReport, validate
+
+app = typer.Typer(
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    help="Weekly rotas for self-organising home-care teams (OR-Tools CP-SAT).",
+)
+out = Console()
+err = Console(stderr=True)
+log = logging.getLogger("selforg_scheduler")
+F = TypeVar("F", bound=Callable[..., Any])
+
+RulesOpt = Annotated[
+    Path | None, typer.Option("--rules", "-r", help="constraint YAML file (default: built-in defaults)")
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", "-s", help="override a rule parameter: rule.param=value (repeatable)"),
+]
+VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="-v progress, -vv debug")]
+
+
+def _logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    handler = RichHandler(console=err, show_path=False, show_time=False, markup=False)
+    logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
+
+
+def _guarded(fn: F) -> F:
+    """Turn bad input into exit 2 with one line, and any other failure into one line too."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except InputError as exc:
+            err.print(f"error: {exc.one_line()}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except typer.Exit:
+            raise
+        except ValidationError as exc:  # parameters built from options
+            first = exc.errors(include_url=False)[0]
+            field = ".".join(str(k) for k in first["loc"])
+            err.print(f"error: {field}: {first['msg']}", markup=False, highlight=False)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback by default
+            if log.isEnabledFor(logging.DEBUG):
+                raise
+            err.print(
+                f"internal error: {type(exc).__name__}: {exc} (run with -vv for the traceback)",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(3) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _rules(path: Path | None, overrides: list[str] | None) -> RuleSet:
+    return load_rules(path, overrides or ())
+
+
+@app.command()
+@_guarded
+def solve(
+    instance: Annotated[Path, typer.Argument(help="instance JSON file")],
+    rules: RulesOpt = None,
+    set_: SetOpt = None,
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="where to write the rota JSON")] = Path(
+        "out/solution.json"
+    ),
+    time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="seconds")] = 30.0,
+    workers: Annotated[int, typer.Option(help="CP-SAT search workers; 0 = one per core")] = 0,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    gap: Annotated[float, typer.Option(help="stop at this relative gap")] = 0.0,
+    hint: Annotated[bool, typer.Option(help="warm-start from the greedy rota")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only the summary line")] = False,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Build the week's rota and write it as JSON, with a summary table."""
+    _logging(verbose)
+    inst = load_instance(instance)
+    rule_set = _rules(rules, set_)
+    params = SolveParams(
+        time_limit_s=time_limit, workers=workers, seed=seed, relative_gap=gap, hint=hint, log_search=verbose >= 2
+    )
+    live_wanted = out.is_terminal and not quiet
+    if live_wanted:
+        with Live(console=out, refresh_per_second=4, transient=True) as live:
+
+            def show(p: Progress) -> None:
+                live.update(
+                    f"[bold]searching[/] objective {p.objective:,.0f}  bound {p.bound:,.0f}  "
+                    f"{p.wall_s:5.1f}s of {time_limit:g}s"
+                )
+
+            result = solve_detailed(inst, rule_set, params, on_progress=show)
+    else:
+        result = solve_detailed(inst, rule_set, params)
+    write_solution(result.solution, out_path)
+    if not quiet:
+        _print_workers(inst, result.solution)
+        _print_costs(result.solution)
+        _print_unassigned(result.solution)
+    _print_status(result.solution)
+    out.print(f"rota written to {out_path}", highlight=False)
+    if not result.report.ok:
+        for violation in result.report.violations:
+            err.print(f"{violation}", markup=False, highlight=False)
+
+
+@app.command("validate")
+@_guarded
+def validate_cmd(
+    instance: Annotated[Path, typer.Argument(help="instance JSON file")],
+    solution: Annotated[Path, typer.Argument(help="solution JSON file (from solve, or made by hand)")],
+    rules: RulesOpt = None,
+    set_: SetOpt = None,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Check a rota against every rule without the solver; exit 1 on any hard violation."""
+    _logging(verbose)
+    inst = load_instance(instance)
+    sol = load_solution(solution)
+    report = validate(inst, sol, _rules(rules, set_))
+    _print_report(report, sol)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+class SchemaKind(str, Enum):
+    instance = "instance"
+    solution = "solution"
+
+
+@app.command()
+@_guarded
+def schema(
+    kind: Annotated[SchemaKind, typer.Argument(help="instance or solution")],
+) -> None:
+    """Print the JSON Schema of the instance or solution contract."""
+    model = Instance if kind is SchemaKind.instance else Solution
+    sys.stdout.write(json.dumps(model.model_json_schema(), indent=2) + "\n")
+
+
+# --- printing ------------------------------------------------------------------------------------
+
+
+def _print_status(sol: Solution) -> None:
+    def num(x: float | None) -> str:
+        return "-" if x is None else f"{x:,.0f}"
+
+    gap = "-" if sol.gap is None else f"{100 * sol.gap:.2f}%"
+    out.print(
+        f"[bold]{sol.status}[/]  objective {num(sol.objective)}  bound {num(sol.bound)}  gap {gap}  "
+        f"covered {sol.kpis.get('visits_covered', 0):.0f}/{sol.kpis.get('visits', 0):.0f}  "
+        f"time {sol.wall_s:.1f}s  (rota by {sol.found_by})",
+        highlight=False,
+    )
+
+
+def _print_workers(inst: Instance, sol: Solution) -> None:
+    visits = {v.id: v for v in inst.visits}
+    per: dict[str, dict[str, float]] = {w.id: {"visits": 0, "minutes": 0, "days": 0} for w in inst.workers}
+    days: dict[str, set[str]] = {w.id: set() for w in inst.workers}
+    for a in sol.visits:
+        for w in a.workers:
+            if w in per:
+                per[w]["visits"] += 1
+                per[w]["minutes"] += visits[a.visit].duration_min if a.visit in visits else 0
+                days[w].add(a.start.date().isoformat())
+    table = Table(title="Workers this week", show_lines=False)
+    for col in ("worker", "name", "days", "visits", "visit hours", "contract hours"):
+        table.add_column(col, justify="right" if col not in ("worker", "name") else "left")
+    for w in inst.workers:
+        row = per[w.id]
+        table.add_row(
+            w.id,
+            w.name,
+            str(len(days[w.id])),
+            f"{row['visits']:.0f}",
+            f"{row['minutes'] / 60:.1f}",
+            f"{w.contract_minutes / 60:.1f}",
+        )
+    out.print(table)
+
+
+def _print_costs(sol: Solution) -> None:
+    table = Table(title="Cost by rule and KPIs")
+    table.add_column("rule / KPI")
+    table.add_column("value", justify="right")
+    for name, cost in sol.penalties.items():
+        if cost:
+            table.add_row(name, f"{cost:,}")
+    table.add_section()
+    for name, value in sol.kpis.items():
+        table.add_row(name, f"{value:,}")
+    out.print(table)
+
+
+def _print_unassigned(sol: Solution, limit: int = 20) -> None:
+    if not sol.unassigned:
+        return
+    table = Table(title=f"Unassigned visits ({len(sol.unassigned)})")
+    table.add_column("visit")
+    table.add_column("reason")
+    for u in sol.unassigned[:limit]:
+        table.add_row(u.visit, u.reason)
+    if len(sol.unassigned) > limit:
+        table.add_row("...", f"{len(sol.unassigned) - limit} more in the rota file")
+    out.print(table)
+
+
+def _print_report(report: ValidationReport, sol: Solution) -> None:
+    for warning in report.warnings:
+        err.print(f"warning: {warning}", markup=False, highlight=False)
+    for violation in report.violations:
+        out.print(str(violation), markup=False, highlight=False)
+    table = Table(title="Recomputed cost by rule")
+    table.add_column("rule")
+    table.add_column("cost", justify="right")
+    for name, cost in report.penalties.items():
+        table.add_row(name, f"{cost:,}")
+    table.add_row("[bold]objective[/]", f"[bold]{report.objective:,}[/]")
+    out.print(table)
+    verdict = "valid" if report.ok else f"INVALID: {len(report.violations)} hard violation(s)"
+    stated = "-" if sol.objective is None else f"{sol.objective:,}"
+    out.print(f"{verdict}; objective {report.objective:,} (the rota states {stated})", highlight=False)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
