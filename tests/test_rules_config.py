@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import pytest
+
+from selforg_scheduler import InputError, default_rules, load_rules, rules_from_dict
+from selforg_scheduler.rules.base import REGISTRY
+
+
+def test_all_domain_rules_are_registered_in_order():
+    assert list(REGISTRY)[:9] == [
+        "coverage", "skills", "availability", "exclusions", "travel",
+        "time_windows", "dependencies", "double_ups", "continuity",
+    ]
+    assert {"daily_limit", "breaks", "lone_working", "roles"} <= set(REGISTRY)
+
+
+def test_planned_rules_are_not_active():
+    active = {r.name for r in default_rules().active()}
+    assert "coverage" in active and "breaks" not in active
+
+
+def test_unknown_rule_lists_valid_names():
+    with pytest.raises(InputError) as err:
+        rules_from_dict({"rules": {"coverag": {}}}, file="x.yaml")
+    assert err.value.file == "x.yaml"
+    assert "unknown rule 'coverag'" in str(err.value) and "coverage" in str(err.value)
+
+
+def test_unknown_parameter_lists_valid_parameters():
+    with pytest.raises(InputError) as err:
+        rules_from_dict({"rules": {"travel": {"weight": 2}}}, file="x.yaml")
+    assert err.value.obj == "rules.travel" and err.value.field == "weight"
+    assert "weight_per_minute" in str(err.value)
+
+
+def test_wrong_type_and_range_are_errors():
+    with pytest.raises(InputError, match="rules.coverage"):
+        rules_from_dict({"rules": {"coverage": {"weight_per_minute": -1}}})
+    with pytest.raises(InputError, match="hard"):
+        rules_from_dict({"rules": {"time_windows": {"hard": "maybe"}}})
+
+
+def test_overrides_are_typed():
+    rs = load_rules(None, ["travel.weight_per_minute=3", "continuity.max_distinct_workers=null", "coverage.hard=true"])
+    assert rs["travel"].params.weight_per_minute == 3
+    assert rs["continuity"].params.max_distinct_workers is None
+    assert rs["coverage"].params.hard is True
+
+
+def test_override_syntax_errors():
+    for bad in ["travel", "travel=3", "=3", ".x=1"]:
+        with pytest.raises(InputError, match="rule.param=value"):
+            load_rules(None, [bad])
+
+
+def test_yaml_file_errors(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules: [unclosed\n")
+    with pytest.raises(InputError, match="not valid YAML"):
+        load_rules(bad)
+    with pytest.raises(InputError, match="file not found"):
+        load_rules(tmp_path / "missing.yaml")
+    top = tmp_path / "top.yaml"
+    top.write_text("rulez: {}\n")
+    with pytest.raises(InputError, match="unknown key 'rulez'"):
+        load_rules(top)
+
+
+def test_disabling_a_rule_removes_it_from_active():
+    rs = rules_from_dict({"rules": {"travel": {"enabled": False}}})
+    assert not rs.is_on("travel")
+    assert "travel" not in {r.name for r in rs.active()}
