@@ -139,7 +139,7 @@ def solve(
         _print_costs(result.solution)
         _print_unassigned(result.solution)
     _print_status(result.solution)
-    out.print(f"rota written to {out_path}", highlight=False)
+    out.print(f"rota written to {out_path}", highlight=False, soft_wrap=True)
     if not result.report.ok:
         for violation in result.report.violations:
             err.print(f"{violation}", markup=False, highlight=False)
@@ -192,6 +192,7 @@ def _print_status(sol: Solution) -> None:
         f"covered {sol.kpis.get('visits_covered', 0):.0f}/{sol.kpis.get('visits', 0):.0f}  "
         f"time {sol.wall_s:.1f}s  (rota by {sol.found_by})",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -261,7 +262,9 @@ def _print_report(report: ValidationReport, sol: Solution) -> None:
     out.print(table)
     verdict = "valid" if report.ok else f"INVALID: {len(report.violations)} hard violation(s)"
     stated = "-" if sol.objective is None else f"{sol.objective:,}"
-    out.print(f"{verdict}; objective {report.objective:,} (the rota states {stated})", highlight=False)
+    out.print(
+        f"{verdict}; objective {report.objective:,} (the rota states {stated})", highlight=False, soft_wrap=True
+    )
 
 
 def main() -> None:

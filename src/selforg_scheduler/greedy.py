@@ -55,10 +55,10 @@ class RouteBuilder:
             self.links.setdefault(d.first, []).append((d.second, -d.max_gap, -d.min_gap))
 
     # --- travel ----------------------------------------------------------------------------
-    def _t(self, a: int, b: int) -> int:
+    def travel(self, a: int, b: int) -> int:
         return self.problem.visit_travel(a, b) if self.travel_on else 0
 
-    def _home(self, w: int, v: int) -> int:
+    def home_travel(self, w: int, v: int) -> int:
         return self.problem.home_travel(w, v) if self.travel_on else 0
 
     # --- queries ---------------------------------------------------------------------------
@@ -91,29 +91,29 @@ class RouteBuilder:
         for pos in range(len(route) + 1):
             a = route[pos - 1] if pos > 0 else None
             b = route[pos] if pos < len(route) else None
-            lead = self._t(a, v) if a is not None else self._home(w, v)
-            tail = 0 if b is not None else self._home(w, v)
+            lead = self.travel(a, v) if a is not None else self.home_travel(w, v)
+            tail = 0 if b is not None else self.home_travel(w, v)
             lo = dom[0][0] if a is None else self.start[a] + p.visits[a].duration + lead
-            hi = dom[-1][1] if b is None else self.start[b] - self._t(v, b) - vd.duration
+            hi = dom[-1][1] if b is None else self.start[b] - self.travel(v, b) - vd.duration
             lo, hi = max(lo, _ceil(dlo)), min(hi, _floor(dhi))
             if lo > hi:
                 continue
             if b is not None:  # the next visit's travel now comes from v
                 sb = self.start[b]
-                if not inside_one(blocks, sb - self._t(v, b), sb + p.visits[b].duration):
+                if not inside_one(blocks, sb - self.travel(v, b), sb + p.visits[b].duration):
                     continue
             found = _intersect(fitting_starts(blocks, vd.duration, lo, hi, lead, tail), dom)
             if not found:
                 continue
             starts.extend(found)
             if a is not None and b is not None:
-                delta = lead + self._t(v, b) - self._t(a, b)
+                delta = lead + self.travel(v, b) - self.travel(a, b)
             elif a is not None:
-                delta = lead + self._home(w, v) - self._home(w, a)
+                delta = lead + self.home_travel(w, v) - self.home_travel(w, a)
             elif b is not None:
-                delta = lead + self._t(v, b) - self._home(w, b)
+                delta = lead + self.travel(v, b) - self.home_travel(w, b)
             else:
-                delta = 2 * self._home(w, v)
+                delta = 2 * self.home_travel(w, v)
             best_delta = delta if best_delta is None else min(best_delta, delta)
         if not starts or best_delta is None:
             return None

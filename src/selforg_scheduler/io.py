@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import logging
@@ -41,13 +42,27 @@ def read_json(path: str | Path) -> Any:
 
 
 def validation_error(exc: ValidationError, raw: Any, file: str | None) -> InputError:
-    """The first pydantic error as one line naming object id and field, plus a count of others."""
-    errors = exc.errors(include_url=False)
+    """The first pydantic error as one line naming object id and field, plus a count of others.
+
+    A misspelt key shows up twice in pydantic (an unknown key and a missing one); the unknown key
+    is what the user typed, so it is reported, with the missing name as the suggestion.
+    """
+    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
-    obj, field = describe_location(raw, [k for k in first["loc"] if not _is_tag(k)])
-    message = first["msg"]
-    if "input" in first and first["type"] in {"extra_forbidden"}:
-        message = "unknown field (not in the contract; check the spelling)"
+    loc = [k for k in first["loc"] if not _is_tag(k)]
+    obj, field = describe_location(raw, loc)
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        parent = tuple(loc[:-1])
+        missing = [
+            str(e["loc"][-1])
+            for e in errors
+            if e["type"] == "missing" and tuple(k for k in e["loc"][:-1] if not _is_tag(k)) == parent
+        ]
+        close = difflib.get_close_matches(str(loc[-1]), missing, n=1)
+        message = "unknown field (not in the contract)" + (
+            f"; did you mean {close[0]!r}?" if close else "; check the spelling"
+        )
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
     return InputError(message, file=file, obj=obj, field=field)

@@ -94,9 +94,13 @@ def _busy_reason(b: RouteBuilder, v: int, w: int) -> tuple[str, str]:
     if dlo > dom[-1][1] or dhi < dom[0][0]:
         why = "cannot meet the gap to its linked visit"
         return why, why
-    lo, hi = dom[0][0], dom[-1][1] + vd.duration
+    lo, hi = dom[0][0], dom[-1][1] + vd.duration  # the span v could occupy
     route = b.routes.get((w, vd.day), [])
-    clash = [u for u in route if b.start[u] < hi + 60 and b.start[u] + p.visits[u].duration > lo - 60]
+    clash = [
+        u
+        for u in route
+        if b.start[u] < hi + b.travel(v, u) and b.start[u] + p.visits[u].duration + b.travel(u, v) > lo
+    ]
     if clash:
         busy = ", ".join(f"{p.visits[u].id} {p.time_of(b.start[u]):%H:%M}" for u in clash[:3])
         return f"is busy with {busy} (with travel)", f"are busy with {busy} (with travel)"

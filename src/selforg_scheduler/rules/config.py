@@ -86,10 +86,12 @@ def rules_from_dict(raw: Any, file: str | None = None, overrides: Sequence[str] 
         if not isinstance(body, Mapping):
             raise InputError("parameters must be a mapping", file=file, obj=f"rules.{name}")
         merged[name] = dict(body)
+    from_cli: set[tuple[str, str]] = set()
     for item in overrides:
         name, param, value = _parse_override(item)
         _known_rule(name, "--set")
         merged.setdefault(name, {})[param] = value
+        from_cli.add((name, param))
     params: dict[str, RuleParams] = {}
     for name, cls in REGISTRY.items():
         body = merged.get(name, {})
@@ -103,7 +105,8 @@ def rules_from_dict(raw: Any, file: str | None = None, overrides: Sequence[str] 
                 message = f"unknown parameter; valid parameters of {name}: {valid}"
             else:
                 message = err["msg"]
-            raise InputError(message, file=file, obj=f"rules.{name}", field=field) from None
+            source = "--set" if (name, str(err["loc"][0]) if err["loc"] else "") in from_cli else file
+            raise InputError(message, file=source, obj=f"rules.{name}", field=field) from None
     return RuleSet(params, source=file)
 
 

@@ -7,7 +7,7 @@ this project adds to the contract are marked "added" in their description.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     NaiveDatetime,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -98,15 +99,26 @@ class Location(Strict):
     address: str | None = Field(default=None, description="added: postal address, for calendars")
 
 
+def _after(later: str, earlier: str, allow_equal: bool) -> classmethod:  # type: ignore[type-arg]
+    """A field validator: ``later`` must not come before ``earlier`` (error on ``later``)."""
+
+    def check(cls: type, value: Any, info: ValidationInfo) -> Any:
+        first = info.data.get(earlier)
+        if first is not None and (value < first or (value == first and not allow_equal)):
+            shown = value.isoformat() if hasattr(value, "isoformat") else value
+            base = first.isoformat() if hasattr(first, "isoformat") else first
+            relation = "before" if allow_equal else "not after"
+            raise ValueError(f"{later} {shown} is {relation} {earlier} {base}")
+        return value
+
+    return field_validator(later)(check)  # type: ignore[return-value]
+
+
 class Period(Strict):
     start: NaiveDatetime
     end: NaiveDatetime
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Period:
-        if self.end <= self.start:
-            raise ValueError(f"end {self.end.isoformat()} is not after start {self.start.isoformat()}")
-        return self
+    _ordered = _after("end", "start", allow_equal=False)
 
 
 class Commitment(Period):
@@ -182,14 +194,7 @@ class Visit(Strict):
     workers_required: int = Field(default=1, ge=1, le=10)
     skills: list[str] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _window(self) -> Visit:
-        if self.latest_start < self.earliest_start:
-            raise ValueError(
-                f"latest_start {self.latest_start.isoformat()} is before earliest_start "
-                f"{self.earliest_start.isoformat()}"
-            )
-        return self
+    _window = _after("latest_start", "earliest_start", allow_equal=True)
 
 
 class Dependency(Strict):
@@ -198,11 +203,7 @@ class Dependency(Strict):
     min_gap_min: float = 0
     max_gap_min: float = 0
 
-    @model_validator(mode="after")
-    def _gap(self) -> Dependency:
-        if self.max_gap_min < self.min_gap_min:
-            raise ValueError(f"max_gap_min {self.max_gap_min} is below min_gap_min {self.min_gap_min}")
-        return self
+    _gap = _after("max_gap_min", "min_gap_min", allow_equal=True)
 
 
 class Role(Strict):
