@@ -18,7 +18,7 @@ from selforg_scheduler import (
     validate,
 )
 from selforg_scheduler.rules.config import RuleSet
-from selforg_scheduler.solve import SolveResult
+from selforg_scheduler.solver import SolveResult
 from selforg_scheduler.validate import ValidationReport
 
 DAY0 = "2026-11-30"

@@ -22,7 +22,7 @@ from selforg_scheduler.io import (
 from selforg_scheduler.rules.config import RuleSet, default_rules, load_rules, rules_from_dict
 from selforg_scheduler.schemas.instance import Instance
 from selforg_scheduler.schemas.solution import Solution
-from selforg_scheduler.solve import Progress, SolveParams, SolveResult, solve, solve_detailed
+from selforg_scheduler.solver import Progress, SolveParams, SolveResult, solve, solve_detailed
 from selforg_scheduler.validate import ValidationReport, validate
 
 __version__ = "0.1.0"

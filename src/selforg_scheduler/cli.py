@@ -28,7 +28,7 @@ from selforg_scheduler.io import load_instance, load_solution, write_solution
 from selforg_scheduler.rules.config import RuleSet, load_rules
 from selforg_scheduler.schemas.instance import Instance
 from selforg_scheduler.schemas.solution import Solution
-from selforg_scheduler.solve import Progress, SolveParams, solve_detailed
+from selforg_scheduler.solver import Progress, SolveParams, solve_detailed
 from selforg_scheduler.validate import ValidationReport, validate
 
 app = typer.Typer(

@@ -137,7 +137,7 @@ def solve_detailed(
         sp.log_to_stdout = False
         solver.log_callback = lambda line: log.debug("cp-sat: %s", line)
     watch = _Watch(on_progress)
-    watchdog = threading.Timer(remaining * WATCHDOG_SLACK + 1.0, solver.stop_search)
+    watchdog = threading.Timer(remaining * WATCHDOG_SLACK, solver.stop_search)
     watchdog.daemon = True
     watchdog.start()
     try:

@@ -1,0 +1,81 @@
+"""The solve loop: warm start, progress, watchdog, status fields."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from ortools.sat.python import cp_model
+
+from factory import FAST, client, instance, rules, visit, worker
+from selforg_scheduler import Progress, SolveParams, solve, solve_detailed, validate
+import selforg_scheduler.solver as solve_mod
+
+
+def busy_week():
+    return instance(
+        [worker("w1"), worker("w2")],
+        [client("p1", "A"), client("p2", "B"), client("p3", "C"), client("p4", "D")],
+        [
+            visit(f"v{i}", f"p{i % 4 + 1}", f"{8 + i // 2:02d}:00", f"{8 + i // 2:02d}:45", duration=25)
+            for i in range(10)
+        ],
+    )
+
+
+def test_greedy_hint_is_completed_into_a_full_feasible_hint(caplog):
+    caplog.set_level(logging.WARNING)
+    result = solve_detailed(busy_week(), rules(), FAST)
+    assert "could not be completed" not in caplog.text
+    assert result.solution.status in ("OPTIMAL", "FEASIBLE")
+
+
+def test_progress_reports_improving_objectives():
+    seen: list[Progress] = []
+    solution = solve(busy_week(), rules(), FAST, on_progress=seen.append)
+    assert seen, "the callback is called at least once"
+    objectives = [p.objective for p in seen]
+    assert objectives == sorted(objectives, reverse=True)
+    assert seen[-1].objective == solution.objective
+    assert all(p.bound <= p.objective + 1e-6 for p in seen)
+
+
+def test_status_objective_bound_and_gap():
+    solution = solve(busy_week(), rules(), FAST)
+    assert solution.status == "OPTIMAL"
+    assert solution.bound == solution.objective and solution.gap == 0.0
+    assert solution.wall_s > 0 and solution.found_by == "cp-sat"
+
+
+def test_without_hint_the_answer_is_as_good():
+    with_hint = solve(busy_week(), rules(), FAST)
+    without = solve(busy_week(), rules(), SolveParams(time_limit_s=10, workers=1, hint=False))
+    assert with_hint.objective == without.objective  # both optimal on this small week
+
+
+def test_watchdog_stops_an_overrunning_search_and_keeps_a_rota(monkeypatch):
+    stopped = threading.Event()
+    real_stop = cp_model.CpSolver.stop_search
+
+    class Stuck(cp_model.CpSolver):
+        def solve(self, model, callback=None):
+            if callback is None:  # the hint-completion solve
+                return super().solve(model, callback)
+            stopped.wait(timeout=30)  # overruns until the watchdog stops it
+            self.parameters.max_time_in_seconds = 0.001
+            self.parameters.fix_variables_to_their_hinted_value = False
+            super().solve(model)
+            return cp_model.UNKNOWN
+
+        def stop_search(self):
+            stopped.set()
+            real_stop(self)
+
+    monkeypatch.setattr(solve_mod.cp_model, "CpSolver", Stuck)
+    week = busy_week()
+    result = solve_detailed(week, rules(), SolveParams(time_limit_s=0.5, workers=1))
+    assert stopped.is_set(), "the watchdog called stop_search"
+    sol = result.solution
+    assert sol.status == "UNKNOWN" and sol.found_by == "greedy"
+    assert sol.visits, "the greedy rota is kept"
+    assert validate(week, sol, rules()).ok
