@@ -71,6 +71,20 @@ class ModelContext:
     def home_travel(self, w: int, v: int) -> int:
         return self.problem.home_travel(w, v) if self.travel_on else 0
 
+    def visit_variables(self, v: int) -> list[int]:
+        """Proto indices of a visit's core variables: start, covered, assignments."""
+        out = [self.start[v].index, self.covered[v].index]
+        out.extend(self.x[(v, w)].index for w in self.eligible[v])
+        return out
+
+    def route_variables(self) -> dict[int, list[int]]:
+        """Proto indices of each day's circuit variables (works literals and arcs)."""
+        out: dict[int, list[int]] = {}
+        for (_w, day), wday in self.worker_days.items():
+            out.setdefault(day, []).append(wday.works.index)
+            out[day].extend(arc.literal.index for arc in wday.arcs)
+        return out
+
     def objective_expr(self) -> cp_model.LinearExprT:
         return sum(p.weight * p.expr for p in self.penalties)
 

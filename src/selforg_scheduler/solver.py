@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from selforg_scheduler.greedy import RouteBuilder, greedy_rota
 from selforg_scheduler.io import instance_sha256
+from selforg_scheduler.lns import Incumbent, day_lns
 from selforg_scheduler.model import DEPOT, ModelContext, build_model, start_bounds
 from selforg_scheduler.problem import Problem, compile_problem
 from selforg_scheduler.reasons import builder_from_rota, unassigned_reasons
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 
 WATCHDOG_SLACK = 1.2
 """The watchdog stops a search that overruns its time limit by more than 20 %."""
+MAIN_SHARE = 0.4
+"""Share of the time left after the warm start that the main search gets when LNS follows."""
 
 
 class SolveParams(BaseModel):
@@ -50,6 +53,9 @@ class SolveParams(BaseModel):
         default=None, gt=0, description="limit in CP-SAT's deterministic time (benchmarks)"
     )
     hint: bool = Field(default=True, description="warm-start from the greedy rota")
+    lns: bool = Field(
+        default=True, description="after the main search, re-optimise one day at a time (day LNS)"
+    )
     log_search: bool = Field(default=False, description="send CP-SAT's search log to logging (DEBUG)")
 
 
@@ -121,42 +127,68 @@ def solve_detailed(
     if params.hint:
         _hint(ctx, greedy)
         _complete_hint(ctx, min(5.0, 0.2 * params.time_limit_s))
-    remaining = max(0.1, params.time_limit_s - (time.perf_counter() - t0))
+    deadline = t0 + params.time_limit_s
+    remaining = max(0.1, deadline - time.perf_counter())
+    lns_on = params.lns and params.deterministic_time is None
+    main_limit = remaining * MAIN_SHARE if lns_on else remaining
+
+    def configure(solver: cp_model.CpSolver, limit_s: float) -> None:
+        sp = solver.parameters
+        sp.max_time_in_seconds = limit_s
+        if params.workers:
+            sp.num_search_workers = params.workers
+        sp.random_seed = params.seed
+        sp.relative_gap_limit = params.relative_gap
+        # Probing dominates presolve on these models (seconds, for little gain): keep it light.
+        sp.max_presolve_iterations = 1
+        sp.cp_model_probing_level = 0
+        if params.deterministic_time is not None:
+            sp.max_deterministic_time = params.deterministic_time
+        if params.log_search:
+            sp.log_search_progress = True
+            sp.log_to_stdout = False
+            solver.log_callback = lambda line: log.debug("cp-sat: %s", line)
 
     solver = cp_model.CpSolver()
-    sp = solver.parameters
-    sp.max_time_in_seconds = remaining
-    if params.workers:
-        sp.num_search_workers = params.workers
-    sp.random_seed = params.seed
-    sp.relative_gap_limit = params.relative_gap
-    if params.deterministic_time is not None:
-        sp.max_deterministic_time = params.deterministic_time
-    if params.log_search:
-        sp.log_search_progress = True
-        sp.log_to_stdout = False
-        solver.log_callback = lambda line: log.debug("cp-sat: %s", line)
+    configure(solver, main_limit)
     watch = _Watch(on_progress)
-    watchdog = threading.Timer(remaining * WATCHDOG_SLACK, solver.stop_search)
-    watchdog.daemon = True
-    watchdog.start()
-    try:
-        code = solver.solve(ctx.model, watch)
-    finally:
-        watchdog.cancel()
+    code = _run(solver, ctx.model, main_limit, watch)
     status: Status = solver.status_name(code)  # type: ignore[assignment]
+    log.info("cp-sat %s after %.1fs, %d improving solutions", status, time.perf_counter() - t0, watch.found)
+    values: list[int] | None = None
+    bound: float | None = None
+    if status in ("OPTIMAL", "FEASIBLE"):
+        values = list(solver.response_proto.solution)
+        bound = float(solver.best_objective_bound)
+        if status == "FEASIBLE" and lns_on:
+            main_bound = bound
+
+            def improved(inc: Incumbent) -> None:
+                if on_progress is not None:
+                    on_progress(Progress(inc.objective, main_bound, time.perf_counter() - t0))
+
+            start_obj = int(round(solver.objective_value))
+            incumbent, steps = day_lns(
+                ctx,
+                Incumbent(values, start_obj),
+                deadline,
+                configure=lambda s, limit: configure(s, limit),
+                on_improve=improved,
+                seed=params.seed,
+            )
+            log.info("lns: %d steps, objective %d -> %d", steps, start_obj, incumbent.objective)
+            values = incumbent.values
+    elif status != "INFEASIBLE":
+        bound = float(solver.best_objective_bound)
     wall = time.perf_counter() - t0
-    log.info("cp-sat %s after %.1fs, %d improving solutions", status, wall, watch.found)
 
     solver_objective: int | None = None
-    if status in ("OPTIMAL", "FEASIBLE"):
-        start, crew = _read_rota(ctx, solver)
-        solver_objective = int(round(solver.objective_value))
-        bound = float(solver.best_objective_bound)
+    if values is not None:
+        start, crew = _read_rota(ctx, values)
+        solver_objective = _objective_of(ctx, values)
         found_by = "cp-sat"
     else:  # no rota from the search: fall back to the greedy one, honestly labelled
         start, crew = dict(greedy.start), dict(greedy.crew)
-        bound = float(solver.best_objective_bound) if status != "INFEASIBLE" else None
         found_by = "greedy"
     solution, report = _make_solution(
         problem, rules, ctx, instance, status, start, crew, found_by, bound, wall
@@ -177,15 +209,38 @@ def _gap(objective: float, bound: float | None) -> float | None:
     return round(abs(objective - bound) / max(1.0, abs(objective)), 6)
 
 
+def _run(
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    limit_s: float,
+    callback: cp_model.CpSolverSolutionCallback | None = None,
+) -> cp_model.CpSolverStatus:
+    """Solve under a watchdog that stops the search if it overruns its limit by 20 %."""
+    watchdog = threading.Timer(limit_s * WATCHDOG_SLACK, solver.stop_search)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        return solver.solve(model, callback)
+    finally:
+        watchdog.cancel()
+
+
+def _objective_of(ctx: ModelContext, values: list[int]) -> int:
+    """The objective of a full assignment (proto index -> value), from the model's own terms."""
+    objective = ctx.model.proto.objective
+    total = sum(c * values[i] for i, c in zip(objective.vars, objective.coeffs, strict=True))
+    return int(round((total + objective.offset) * (objective.scaling_factor or 1)))
+
+
 def _read_rota(
-    ctx: ModelContext, solver: cp_model.CpSolver
+    ctx: ModelContext, values: list[int]
 ) -> tuple[dict[int, int], dict[int, tuple[int, ...]]]:
     start: dict[int, int] = {}
     crew: dict[int, tuple[int, ...]] = {}
     for v, ws in enumerate(ctx.eligible):
-        if ws and solver.boolean_value(ctx.covered[v]):
-            start[v] = solver.value(ctx.start[v])
-            crew[v] = tuple(w for w in ws if solver.boolean_value(ctx.x[(v, w)]))
+        if ws and values[ctx.covered[v].index]:
+            start[v] = values[ctx.start[v].index]
+            crew[v] = tuple(w for w in ws if values[ctx.x[(v, w)].index])
     return start, crew
 
 

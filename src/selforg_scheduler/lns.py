@@ -1,0 +1,129 @@
+"""Large-neighbourhood search around CP-SAT: re-optimise a part of the week at a time.
+
+After the main CP-SAT run, each step frees a neighbourhood and fixes everything else to the
+incumbent by narrowing variable domains in a clone of the model, hints the whole incumbent and
+lets CP-SAT re-optimise the free part. Two neighbourhoods:
+
+* **window**: an uncovered visit and every visit of its day whose window lies within a random
+  radius (60-240 minutes) of it, with all of that day's circuits free: the moves that make room
+  for a missing visit are local in time;
+* **day**: every visit and circuit of one day (for travel and continuity once all is covered).
+
+A step is kept only if it lowers the objective. A day solved to optimality is not tried again
+until another step changes the rota. Cross-day terms (continuity, and rules added later) stay in
+the model, so every accepted rota is a rota of the full model.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from selforg_scheduler.model import ModelContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Incumbent:
+    values: list[int]
+    objective: int
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    kind: str
+    day: int
+    visits: frozenset[int]
+
+
+def day_lns(
+    ctx: ModelContext,
+    incumbent: Incumbent,
+    deadline: float,
+    configure: Callable[[cp_model.CpSolver, float], None],
+    on_improve: Callable[[Incumbent], None] | None = None,
+    seed: int = 0,
+    step_s: float = 5.0,
+) -> tuple[Incumbent, int]:
+    """Improve the incumbent until the deadline (``time.perf_counter``); returns it and #steps."""
+    rng = random.Random(seed)
+    problem = ctx.problem
+    visit_vars = [ctx.visit_variables(v) for v in range(len(problem.visits))]
+    route_vars = ctx.route_variables()
+    by_day = problem.visits_by_day
+    settled: set[int] = set()
+    steps = 0
+    while True:
+        left = deadline - time.perf_counter()
+        if left < 0.5:
+            break
+        hood = _choose(ctx, incumbent, rng, by_day, settled)
+        if hood is None:
+            log.info("lns: every day is optimal given the others")
+            break
+        sub = ctx.model.clone()
+        variables = sub.proto.variables
+
+        def fix(indices: list[int]) -> None:
+            for index in indices:
+                domain = variables[index].domain
+                value = incumbent.values[index]
+                domain.clear()
+                domain.extend((value, value))
+
+        for v, indices in enumerate(visit_vars):
+            if v not in hood.visits:
+                fix(indices)
+        for day, indices in route_vars.items():
+            if day != hood.day:
+                fix(indices)
+        hint = sub.proto.solution_hint
+        for position, index in enumerate(hint.vars):
+            hint.values[position] = incumbent.values[index]
+        solver = cp_model.CpSolver()
+        configure(solver, min(step_s, left))
+        code = solver.solve(sub)
+        steps += 1
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            objective = int(round(solver.objective_value))
+            if objective < incumbent.objective:
+                incumbent = Incumbent(list(solver.response_proto.solution), objective)
+                settled.clear()
+                log.info("lns: %s on day %d improved the objective to %d", hood.kind, hood.day, objective)
+                if on_improve is not None:
+                    on_improve(incumbent)
+            if code == cp_model.OPTIMAL and hood.kind == "day":
+                settled.add(hood.day)
+    return incumbent, steps
+
+
+def _choose(
+    ctx: ModelContext,
+    incumbent: Incumbent,
+    rng: random.Random,
+    by_day: dict[int, list[int]],
+    settled: set[int],
+) -> Neighbourhood | None:
+    problem = ctx.problem
+    uncovered = [
+        v for v, workers in enumerate(ctx.eligible) if workers and incumbent.values[ctx.covered[v].index] == 0
+    ]
+    if uncovered and rng.random() < 0.8:
+        centre = problem.visits[rng.choice(uncovered)]
+        radius = rng.choice((60, 120, 180, 240))
+        lo, hi = centre.earliest - radius, centre.latest + centre.duration + radius
+        free = frozenset(
+            v for v in by_day[centre.day] if problem.visits[v].earliest <= hi and problem.visits[v].latest + problem.visits[v].duration >= lo
+        )
+        return Neighbourhood("window", centre.day, free)
+    open_days = [d for d in sorted(by_day) if d not in settled]
+    if not open_days:
+        return None
+    day = rng.choice(open_days)
+    return Neighbourhood("day", day, frozenset(by_day[day]))
