@@ -1,0 +1,71 @@
+"""The large-neighbourhood search: never worse, always a valid rota of the full model."""
+
+from __future__ import annotations
+
+import time
+
+from ortools.sat.python import cp_model
+
+from factory import client, hand_rota, instance, rules, visit, worker
+from selforg_scheduler import validate
+from selforg_scheduler.greedy import greedy_rota
+from selforg_scheduler.lns import Incumbent, day_lns
+from selforg_scheduler.model import build_model
+from selforg_scheduler.problem import compile_problem
+from selforg_scheduler.solver import _complete_hint, _hint, _objective_of, _read_rota
+
+
+def crowded_week():
+    places = ["A", "B", "C", "D"]
+    return instance(
+        [worker("w1"), worker("w2"), worker("w3", ("2026-12-01", "07:00", "15:00"))],
+        [client(f"p{i}", places[i % 4], link_workers=[f"w{i % 3 + 1}"]) for i in range(8)],
+        [
+            visit(f"v{d}{i}", f"p{i}", f"{7 + i:02d}:00", f"{8 + i:02d}:00", duration=40, day=day)
+            for d, day in enumerate(["2026-11-30", "2026-12-01"])
+            for i in range(8)
+        ],
+        days=2,
+    )
+
+
+def test_lns_from_the_greedy_rota_never_worsens_and_stays_valid():
+    inst = crowded_week()
+    rule_set = rules()
+    problem = compile_problem(inst)
+    ctx = build_model(problem, rule_set)
+    _hint(ctx, greedy_rota(problem, rule_set, ctx.eligible, ctx.domains))
+    _complete_hint(ctx, 5.0)
+    hint = ctx.model.proto.solution_hint
+    values = [0] * len(ctx.model.proto.variables)
+    for index, value in zip(hint.vars, hint.values, strict=True):
+        values[index] = value
+    start_objective = _objective_of(ctx, values)
+    improved: list[int] = []
+
+    def configure(solver: cp_model.CpSolver, limit: float) -> None:
+        solver.parameters.max_time_in_seconds = limit
+        solver.parameters.num_workers = 1
+
+    result, steps = day_lns(
+        ctx, Incumbent(values, start_objective), time.perf_counter() + 5.0, configure,
+        on_improve=lambda inc: improved.append(inc.objective),
+    )
+    assert steps >= 1
+    assert result.objective <= start_objective
+    assert improved == sorted(improved, reverse=True)
+    assert result.objective == _objective_of(ctx, result.values)
+    start, crew = _read_rota(ctx, result.values)
+    rota = hand_rota(
+        inst,
+        {
+            problem.visits[v].id: (
+                problem.time_of(start[v]).isoformat(timespec="minutes"),
+                [problem.workers[w].id for w in crew[v]],
+            )
+            for v in crew
+        },
+    )
+    report = validate(inst, rota, rule_set)
+    assert report.ok, [str(v) for v in report.violations]
+    assert report.objective == result.objective
