@@ -110,6 +110,7 @@ def solve(
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     gap: Annotated[float, typer.Option(help="stop at this relative gap")] = 0.0,
     hint: Annotated[bool, typer.Option(help="warm-start from the greedy rota")] = True,
+    lns: Annotated[bool, typer.Option(help="re-optimise windows and days after the main search")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only the summary line")] = False,
     verbose: VerboseOpt = 0,
 ) -> None:
@@ -118,7 +119,13 @@ def solve(
     inst = load_instance(instance)
     rule_set = _rules(rules, set_)
     params = SolveParams(
-        time_limit_s=time_limit, workers=workers, seed=seed, relative_gap=gap, hint=hint, log_search=verbose >= 2
+        time_limit_s=time_limit,
+        workers=workers,
+        seed=seed,
+        relative_gap=gap,
+        hint=hint,
+        lns=lns,
+        log_search=verbose >= 2,
     )
     live_wanted = out.is_terminal and not quiet
     if live_wanted:
