@@ -38,6 +38,7 @@ class RouteBuilder:
     crew: dict[int, tuple[int, ...]] = field(default_factory=dict)
     routes: dict[tuple[int, int], list[int]] = field(default_factory=dict)
     seen: dict[int, set[int]] = field(default_factory=dict)
+    circles: dict[int, frozenset[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         p = self.problem
@@ -120,6 +121,9 @@ class RouteBuilder:
         cost = self.w_travel * best_delta
         if new_to_client and seen:
             cost += self.w_extra
+        circle = self.circles.get(vd.client)
+        if circle is not None and w not in circle:
+            cost += OUTSIDE_CIRCLE  # a heuristic guard, not a model cost
         if w in client.link_workers:
             cost -= self.w_link
         return Option(w, tuple(sorted(starts)), cost)
@@ -156,6 +160,17 @@ class RouteBuilder:
         return best[1], best[2]
 
     # --- updates ---------------------------------------------------------------------------
+    def remove(self, v: int) -> tuple[int, tuple[int, ...]]:
+        """Take a visit out of the rota; returns its (start, workers) so it can be put back."""
+        vd = self.problem.visits[v]
+        start, workers = self.start.pop(v), self.crew.pop(v)
+        for w in workers:
+            self.routes[(w, vd.day)].remove(v)
+        self.seen[vd.client] = {
+            w for u in self.problem.clients[vd.client].visits for w in self.crew.get(u, ())
+        }
+        return start, workers
+
     def place(self, v: int, start: int, workers: tuple[int, ...]) -> None:
         vd = self.problem.visits[v]
         self.start[v] = start
@@ -165,6 +180,43 @@ class RouteBuilder:
             keys = [self.start[u] for u in route]
             route.insert(bisect.bisect_right(keys, start), v)
         self.seen.setdefault(vd.client, set()).update(workers)
+
+
+OUTSIDE_CIRCLE = 10_000
+"""Greedy cost of sending a worker outside the client's planned circle (prefer almost anything else)."""
+
+
+def plan_circles(problem: Problem, eligible: list[list[int]], cap: int | None) -> dict[int, frozenset[int]]:
+    """Per client, a few workers who can between them do all of its visits (greedy set cover).
+
+    Link workers first, then whoever can do most of the visits still uncovered; one place under
+    the cap is left free. Without a cap there is no circle (any worker is as good).
+    """
+    circles: dict[int, frozenset[int]] = {}
+    if cap is None:
+        return circles
+    size = max(1, cap - 1)
+    for client in problem.clients:
+        todo = {v for v in client.visits if eligible[v]}
+        if not todo:
+            continue
+        can: dict[int, set[int]] = {}
+        for v in todo:
+            for w in eligible[v]:
+                can.setdefault(w, set()).add(v)
+        circle: list[int] = []
+        while todo and len(circle) < size and can:
+            best = max(
+                (w for w in can if w not in circle),
+                key=lambda w: (len(can[w] & todo), w in client.link_workers, -w),
+                default=None,
+            )
+            if best is None or not can[best] & todo:
+                break
+            circle.append(best)
+            todo -= can[best]
+        circles[client.index] = frozenset(circle)
+    return circles
 
 
 def _intersect(a: tuple[Interval, ...], b: tuple[Interval, ...]) -> list[Interval]:
@@ -193,6 +245,7 @@ def greedy_rota(
 ) -> RouteBuilder:
     """Insert visits one by one, scarcest first, each at its cheapest feasible place."""
     builder = RouteBuilder(problem, rules, eligible, domains)
+    builder.circles = plan_circles(problem, eligible, builder.cap)
 
     def scarcity(v: int) -> tuple[float, int, int]:
         vd = problem.visits[v]
@@ -212,4 +265,55 @@ def greedy_rota(
                 continue
             builder.place(u, found[0], found[1])
             stack.extend(partner for partner, _, _ in builder.links.get(u, ()) if partner not in done)
+    repair(builder)
     return builder
+
+
+def repair(builder: RouteBuilder, rounds: int = 2) -> int:
+    """Ejection moves: put an uncovered visit in by moving one blocking visit elsewhere.
+
+    For each uncovered visit and each worker who could do it, take out one of the worker's visits
+    that overlap its window (with travel); if the uncovered visit then fits and the one taken out
+    fits somewhere else, keep both moves, else undo. Returns how many visits it covered.
+    """
+    p = builder.problem
+    covered = 0
+    for _ in range(rounds):
+        progress = False
+        for v in range(len(p.visits)):
+            if v in builder.crew or not builder.eligible[v]:
+                continue
+            if _eject_for(builder, v):
+                covered += 1
+                progress = True
+        if not progress:
+            break
+    return covered
+
+
+def _eject_for(b: RouteBuilder, v: int) -> bool:
+    p = b.problem
+    vd = p.visits[v]
+    lo = min(iv[0] for w in b.eligible[v] for iv in b.domains[(v, w)])
+    hi = max(iv[1] for w in b.eligible[v] for iv in b.domains[(v, w)]) + vd.duration
+    blockers: list[int] = []
+    for w in b.eligible[v]:
+        for u in b.routes.get((w, vd.day), []):
+            if u not in blockers and b.start[u] < hi + b.travel(v, u) and (
+                b.start[u] + p.visits[u].duration + b.travel(u, v) > lo
+            ):
+                blockers.append(u)
+    for u in blockers:
+        if any(partner in b.crew for partner, _, _ in b.links.get(u, ())):
+            continue  # moving a linked visit could break its gap
+        old_start, old_crew = b.remove(u)
+        found = b.best_crew(v)
+        if found is not None:
+            b.place(v, *found)
+            moved = b.best_crew(u)
+            if moved is not None:
+                b.place(u, *moved)
+                return True
+            b.remove(v)
+        b.place(u, old_start, old_crew)
+    return False

@@ -4,9 +4,10 @@ After the main CP-SAT run, each step frees a neighbourhood and fixes everything 
 incumbent by narrowing variable domains in a clone of the model, hints the whole incumbent and
 lets CP-SAT re-optimise the free part. Two neighbourhoods:
 
-* **window**: an uncovered visit and every visit of its day whose window lies within a random
-  radius (60-240 minutes) of it, with all of that day's circuits free: the moves that make room
-  for a missing visit are local in time;
+* **window**: an uncovered visit, every visit of its day whose window lies within a random
+  radius (60-240 minutes) of it and every visit of the same client (the cap on distinct workers
+  often blocks it; every other time), with those days' circuits free: the moves that make room for a missing visit
+  are local in time or within the client's week;
 * **day**: every visit and circuit of one day (for travel and continuity once all is covered).
 
 A step is kept only if it lowers the objective. A day solved to optimality is not tried again
@@ -38,7 +39,7 @@ class Incumbent:
 @dataclass(frozen=True)
 class Neighbourhood:
     kind: str
-    day: int
+    days: frozenset[int]
     visits: frozenset[int]
 
 
@@ -49,7 +50,7 @@ def day_lns(
     configure: Callable[[cp_model.CpSolver, float], None],
     on_improve: Callable[[Incumbent], None] | None = None,
     seed: int = 0,
-    step_s: float = 5.0,
+    step_s: float = 3.0,
 ) -> tuple[Incumbent, int]:
     """Improve the incumbent until the deadline (``time.perf_counter``); returns it and #steps."""
     rng = random.Random(seed)
@@ -81,7 +82,7 @@ def day_lns(
             if v not in hood.visits:
                 fix(indices)
         for day, indices in route_vars.items():
-            if day != hood.day:
+            if day not in hood.days:
                 fix(indices)
         hint = sub.proto.solution_hint
         for position, index in enumerate(hint.vars):
@@ -95,11 +96,11 @@ def day_lns(
             if objective < incumbent.objective:
                 incumbent = Incumbent(list(solver.response_proto.solution), objective)
                 settled.clear()
-                log.info("lns: %s on day %d improved the objective to %d", hood.kind, hood.day, objective)
+                log.info("lns: %s %s improved the objective to %d", hood.kind, sorted(hood.days), objective)
                 if on_improve is not None:
                     on_improve(incumbent)
             if code == cp_model.OPTIMAL and hood.kind == "day":
-                settled.add(hood.day)
+                settled.update(hood.days)
     return incumbent, steps
 
 
@@ -118,12 +119,17 @@ def _choose(
         centre = problem.visits[rng.choice(uncovered)]
         radius = rng.choice((60, 120, 180, 240))
         lo, hi = centre.earliest - radius, centre.latest + centre.duration + radius
-        free = frozenset(
-            v for v in by_day[centre.day] if problem.visits[v].earliest <= hi and problem.visits[v].latest + problem.visits[v].duration >= lo
-        )
-        return Neighbourhood("window", centre.day, free)
+        near = [
+            v
+            for v in by_day[centre.day]
+            if problem.visits[v].earliest <= hi and problem.visits[v].latest + problem.visits[v].duration >= lo
+        ]
+        # The client's other visits too: the cap on distinct workers is often what blocks it.
+        own = problem.clients[centre.client].visits if rng.random() < 0.5 else ()
+        free = frozenset(near).union(own)
+        return Neighbourhood("window", frozenset(problem.visits[v].day for v in free), free)
     open_days = [d for d in sorted(by_day) if d not in settled]
     if not open_days:
         return None
     day = rng.choice(open_days)
-    return Neighbourhood("day", day, frozenset(by_day[day]))
+    return Neighbourhood("day", frozenset((day,)), frozenset(by_day[day]))
