@@ -1,0 +1,69 @@
+"""The greedy builder: insertion options, client circles and ejection repair."""
+
+from __future__ import annotations
+
+from factory import client, instance, rules, visit, worker
+from selforg_scheduler.greedy import RouteBuilder, plan_circles, repair
+from selforg_scheduler.model import eligibility
+from selforg_scheduler.problem import compile_problem
+
+
+def setup(inst, *overrides):
+    rule_set = rules(*overrides)
+    problem = compile_problem(inst)
+    eligible, domains = eligibility(problem, rule_set)
+    return problem, RouteBuilder(problem, rule_set, eligible, domains)
+
+
+def test_repair_moves_a_blocking_visit_to_make_room():
+    # Only w1 has medication for v2 (fixed 08:00); v1 sits on w1 at 08:00 but w2 could do it.
+    inst = instance(
+        [worker("w1", skills=["medication"]), worker("w2")],
+        [client("p1"), client("p2")],
+        [visit("v1", "p1", "08:00", "08:10"), visit("v2", "p2", "08:00", skills=["medication"])],
+    )
+    problem, b = setup(inst)
+    b.place(0, 480, (0,))
+    assert b.best_crew(1) is None
+    assert repair(b) == 1
+    assert b.crew == {1: (0,), 0: (1,)}
+    assert b.start[1] == 480
+
+
+def test_repair_undoes_a_move_that_does_not_work_out():
+    inst = instance(
+        [worker("w1", skills=["medication"])],
+        [client("p1"), client("p2")],
+        [visit("v1", "p1", "08:00"), visit("v2", "p2", "08:00", skills=["medication"])],
+    )
+    problem, b = setup(inst)
+    b.place(0, 480, (0,))
+    assert repair(b) == 0
+    assert b.crew == {0: (0,)} and b.routes[(0, 0)] == [0]
+
+
+def test_circles_cover_the_clients_visits_within_the_cap():
+    inst = instance(
+        [worker("w1", ("2026-11-30", "07:00", "10:00")), worker("w2", ("2026-11-30", "12:00", "15:00")), worker("w3")],
+        [client("p1", link_workers=["w1"])],
+        [visit("v1", "p1", "08:00"), visit("v2", "p1", "13:00")],
+    )
+    problem, b = setup(inst)
+    circles = plan_circles(problem, b.eligible, cap=3)
+    # w3 can do both visits alone, so one worker suffices.
+    assert circles[0] == frozenset({2})
+    assert plan_circles(problem, b.eligible, cap=None) == {}
+
+
+def test_option_reports_the_cheapest_insertion_and_respects_the_cap():
+    inst = instance(
+        [worker("w1"), worker("w2")],
+        [client("p1"), client("p2", "C")],
+        [visit("v1", "p1", "08:00"), visit("v2", "p2", "09:00"), visit("v3", "p1", "11:00")],
+    )
+    problem, b = setup(inst, "continuity.max_distinct_workers=1")
+    b.place(0, 480, (0,))
+    assert b.option(2, 1) is None  # p1 already sees w1 and the cap is 1
+    option = b.option(1, 0)
+    assert option is not None and option.starts[0][0] == 540
+    assert option.cost >= 20  # 20 minutes from A to C
