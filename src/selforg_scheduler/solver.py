@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 WATCHDOG_SLACK = 1.2
 """The watchdog stops a search that overruns its time limit by more than 20 %."""
-MAIN_SHARE = 0.4
+MAIN_SHARE = 0.2
 """Share of the time left after the warm start that the main search gets when LNS follows."""
 
 
