@@ -79,3 +79,15 @@ def test_watchdog_stops_an_overrunning_search_and_keeps_a_rota(monkeypatch):
     assert sol.status == "UNKNOWN" and sol.found_by == "greedy"
     assert sol.visits, "the greedy rota is kept"
     assert validate(week, sol, rules()).ok
+
+
+def test_bound_is_at_least_the_rules_floor():
+    # v2 needs a skill nobody has: every rota pays its 30 minutes x 1000.
+    inst = instance(
+        [worker("w1")],
+        [client("p1", link_workers=["w1"])],
+        [visit("v1", "p1", "08:00"), visit("v2", "p1", "10:00", skills=["peg_feeding"])],
+    )
+    solution = solve(inst, rules(), FAST)
+    assert solution.objective == 30_000 - 10
+    assert 30_000 - 10 <= solution.bound <= solution.objective

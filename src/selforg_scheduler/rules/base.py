@@ -94,6 +94,10 @@ class Rule(Generic[P]):
         """Check a rota without the solver: hard violations and this rule's cost."""
         return RuleCheck()
 
+    def floor(self, m: ModelContext) -> int:
+        """A lower bound on this rule's cost in any rota of the model (0 for non-negative costs)."""
+        return 0
+
     def penalty(self, weight: int, expr: LinearExprT, subject: str = "") -> Penalty:
         return Penalty(self.name, weight, expr, subject)
 

@@ -68,6 +68,13 @@ class Continuity(Rule[ContinuityParams]):
                     out.append(self.penalty(-prm.link_worker_reward, by_link, client.id))
         return out
 
+    def floor(self, m: ModelContext) -> int:
+        """At best every visit with an eligible link worker earns the reward."""
+        p = m.problem
+        return -self.params.link_worker_reward * sum(
+            1 for vd in p.visits if any(w in p.clients[vd.client].link_workers for w in m.eligible[vd.index])
+        )
+
     def check(self, rota: Rota) -> RuleCheck:
         out = RuleCheck()
         p, prm = rota.problem, self.params

@@ -31,6 +31,12 @@ class Coverage(Rule[CoverageParams]):
             for vd in m.problem.visits
         ]
 
+    def floor(self, m: ModelContext) -> int:
+        """Visits nobody can ever do are uncovered in every rota."""
+        if self.params.hard:
+            return 0
+        return sum(self.params.weight_per_minute * vd.duration for vd in m.problem.visits if not m.eligible[vd.index])
+
     def check(self, rota: Rota) -> RuleCheck:
         out = RuleCheck(violations=[x for x in rota.reading_problems if x.rule == self.name])
         problem = rota.problem
