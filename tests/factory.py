@@ -137,3 +137,17 @@ def check(inst: Instance, rota: Solution, *overrides: str) -> ValidationReport:
 
 def broken(report: ValidationReport) -> set[str]:
     return {v.rule for v in report.violations}
+
+
+def indexed_rota(inst: Instance, problem: Any, start: dict[int, int], crew: dict[int, tuple[int, ...]]) -> Solution:
+    """A hand-made rota from problem indices (visit -> start minute, visit -> worker indices)."""
+    return hand_rota(
+        inst,
+        {
+            problem.visits[v].id: (
+                problem.time_of(start[v]).isoformat(timespec="minutes"),
+                [problem.workers[w].id for w in crew[v]],
+            )
+            for v in crew
+        },
+    )

@@ -6,7 +6,7 @@ import time
 
 from ortools.sat.python import cp_model
 
-from factory import client, hand_rota, instance, rules, visit, worker
+from factory import client, indexed_rota, instance, rules, visit, worker
 from selforg_scheduler import validate
 from selforg_scheduler.greedy import greedy_rota
 from selforg_scheduler.lns import Incumbent, day_lns
@@ -56,16 +56,7 @@ def test_lns_from_the_greedy_rota_never_worsens_and_stays_valid():
     assert improved == sorted(improved, reverse=True)
     assert result.objective == _objective_of(ctx, result.values)
     start, crew = _read_rota(ctx, result.values)
-    rota = hand_rota(
-        inst,
-        {
-            problem.visits[v].id: (
-                problem.time_of(start[v]).isoformat(timespec="minutes"),
-                [problem.workers[w].id for w in crew[v]],
-            )
-            for v in crew
-        },
-    )
+    rota = indexed_rota(inst, problem, start, crew)
     report = validate(inst, rota, rule_set)
     assert report.ok, [str(v) for v in report.violations]
     assert report.objective == result.objective

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from factory import DAY0, DAY1, FAST, LOCATIONS, at, hand_rota, instance, rules
+from factory import DAY0, DAY1, FAST, LOCATIONS, at, indexed_rota, instance, rules
 from selforg_scheduler import Solution, solve_detailed, validate
 from selforg_scheduler.greedy import greedy_rota
 from selforg_scheduler.model import eligibility
@@ -122,13 +122,7 @@ def test_the_greedy_warm_start_is_a_valid_rota(week):
     problem = compile_problem(inst)
     eligible, domains = eligibility(problem, rule_set)
     g = greedy_rota(problem, rule_set, eligible, domains)
-    rota = hand_rota(
-        inst,
-        {
-            problem.visits[v].id: (problem.time_of(s).isoformat(timespec="minutes"), [problem.workers[w].id for w in g.crew[v]])
-            for v, s in g.start.items()
-        },
-    )
+    rota = indexed_rota(inst, problem, g.start, g.crew)
     report = validate(inst, rota, rule_set)
     assert report.ok, [str(v) for v in report.violations]
 
