@@ -43,12 +43,15 @@ def test_lns_from_the_greedy_rota_never_worsens_and_stays_valid():
     start_objective = _objective_of(ctx, values)
     improved: list[int] = []
 
-    def configure(solver: cp_model.CpSolver, limit: float) -> None:
+    def step(model: cp_model.CpModel, limit: float) -> cp_model.CpSolver:
+        solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = limit
         solver.parameters.num_workers = 1
+        solver.solve(model)
+        return solver
 
     result, steps = day_lns(
-        ctx, Incumbent(values, start_objective), time.perf_counter() + 5.0, configure,
+        ctx, Incumbent(values, start_objective), time.perf_counter() + 5.0, step,
         on_improve=lambda inc: improved.append(inc.objective),
     )
     assert steps >= 1

@@ -47,12 +47,15 @@ def day_lns(
     ctx: ModelContext,
     incumbent: Incumbent,
     deadline: float,
-    configure: Callable[[cp_model.CpSolver, float], None],
+    solve_step: Callable[[cp_model.CpModel, float], cp_model.CpSolver],
     on_improve: Callable[[Incumbent], None] | None = None,
     seed: int = 0,
     step_s: float = 3.0,
 ) -> tuple[Incumbent, int]:
-    """Improve the incumbent until the deadline (``time.perf_counter``); returns it and #steps."""
+    """Improve the incumbent until the deadline (``time.perf_counter``); returns it and #steps.
+
+    ``solve_step(model, limit_s)`` runs CP-SAT on a neighbourhood and returns the solver after.
+    """
     rng = random.Random(seed)
     problem = ctx.problem
     visit_vars = [ctx.visit_variables(v) for v in range(len(problem.visits))]
@@ -87,11 +90,10 @@ def day_lns(
         hint = sub.proto.solution_hint
         for position, index in enumerate(hint.vars):
             hint.values[position] = incumbent.values[index]
-        solver = cp_model.CpSolver()
-        configure(solver, min(step_s, left))
-        code = solver.solve(sub)
+        solver = solve_step(sub, min(step_s, left))
+        code = solver.status_name(solver.response_proto.status)
         steps += 1
-        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if code in ("OPTIMAL", "FEASIBLE"):
             objective = int(round(solver.objective_value))
             if objective < incumbent.objective:
                 incumbent = Incumbent(list(solver.response_proto.solution), objective)
@@ -99,7 +101,7 @@ def day_lns(
                 log.info("lns: %s %s improved the objective to %d", hood.kind, sorted(hood.days), objective)
                 if on_improve is not None:
                     on_improve(incumbent)
-            if code == cp_model.OPTIMAL and hood.kind == "day":
+            if code == "OPTIMAL" and hood.kind == "day":
                 settled.update(hood.days)
     return incumbent, steps
 

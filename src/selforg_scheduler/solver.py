@@ -167,14 +167,15 @@ def solve_detailed(
                 if on_progress is not None:
                     on_progress(Progress(inc.objective, main_bound, time.perf_counter() - t0))
 
+            def step(model: cp_model.CpModel, limit_s: float) -> cp_model.CpSolver:
+                step_solver = cp_model.CpSolver()
+                configure(step_solver, limit_s)
+                _run(step_solver, model, limit_s)
+                return step_solver
+
             start_obj = int(round(solver.objective_value))
             incumbent, steps = day_lns(
-                ctx,
-                Incumbent(values, start_obj),
-                deadline,
-                configure=lambda s, limit: configure(s, limit),
-                on_improve=improved,
-                seed=params.seed,
+                ctx, Incumbent(values, start_obj), deadline, step, on_improve=improved, seed=params.seed
             )
             log.info("lns: %d steps, objective %d -> %d", steps, start_obj, incumbent.objective)
             values = incumbent.values
