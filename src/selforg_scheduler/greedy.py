@@ -193,13 +193,13 @@ OUTSIDE_CIRCLE = 10_000
 def plan_circles(problem: Problem, eligible: list[list[int]], cap: int | None) -> dict[int, frozenset[int]]:
     """Per client, a few workers who can between them do all of its visits (greedy set cover).
 
-    Link workers first, then whoever can do most of the visits still uncovered; one place under
-    the cap is left free. Without a cap there is no circle (any worker is as good).
+    Link workers first, then whoever can do most of the visits still uncovered, up to the cap.
+    Without a cap there is no circle (any worker is as good).
     """
     circles: dict[int, frozenset[int]] = {}
     if cap is None:
         return circles
-    size = max(1, cap - 1)
+    size = cap
     for client in problem.clients:
         todo = {v for v in client.visits if eligible[v]}
         if not todo:
