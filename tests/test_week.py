@@ -58,7 +58,7 @@ def test_default_solve_is_valid_and_covers_at_least_98_percent(default_solve):
     report = validate(inst, sol, load_rules(ROOT / "constraints" / "default.yaml"))
     assert report.ok, [str(v) for v in report.violations][:5]
     assert report.objective == sol.objective
-    assert sol.kpis["coverage_pct"] >= 98.0  # observed 442-446 of 447 in 30 s
+    assert sol.kpis["coverage_pct"] >= 98.0  # observed 445-446 of 447 in 30 s
     assert all(u.reason.startswith("needs ") for u in sol.unassigned)
 
 
@@ -66,7 +66,7 @@ def test_default_solve_is_valid_and_covers_at_least_98_percent(default_solve):
 @pytest.mark.xfail(
     strict=False,
     reason="known gap (issue #2 stays open): the week is planted at full peak capacity and the "
-    "30 s search covers 442-446 of 447 visits from run to run",
+    "30 s search covers 445-446 of 447 visits from run to run (442-446 before client circles could use the whole cap)",
 )
 def test_default_solve_covers_every_visit(default_solve):
     _, sol = default_solve
