@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from selforg_scheduler import Solution, default_rules, load_instance, load_rules, solve_detailed, validate
+from selforg_scheduler import Solution, default_rules, load_instance, load_rules, validate
 from selforg_scheduler.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]

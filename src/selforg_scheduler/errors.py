@@ -31,9 +31,6 @@ class InputError(Exception):
         parts = [p for p in (self.file, where) if p]
         return ": ".join([*parts, self.message])
 
-    def with_file(self, file: str) -> InputError:
-        return InputError(self.message, file=file, obj=self.obj, field=self.field)
-
 
 def describe_location(raw: Any, loc: Sequence[int | str]) -> tuple[str | None, str | None]:
     """Turn a pydantic error location into (object, field), naming objects by their ``id``.

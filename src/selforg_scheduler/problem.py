@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from selforg_scheduler.schemas.instance import Instance
@@ -36,10 +36,6 @@ class VisitData:
     skills: frozenset[str]
     day: int
 
-    @property
-    def is_double_up(self) -> bool:
-        return self.required > 1
-
 
 @dataclass(frozen=True, slots=True)
 class WorkerData:
@@ -53,10 +49,6 @@ class WorkerData:
     overtime: int
     availability: tuple[Interval, ...]
     commitments: tuple[Interval, ...]
-
-    @property
-    def label(self) -> str:
-        return f"{self.id} ({self.name})" if self.name else self.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +95,6 @@ class Problem:
 
     def time_of(self, minute: float) -> datetime:
         return self.origin + timedelta(minutes=minute)
-
-    def date_of_day(self, day: int) -> date:
-        return (self.origin + timedelta(days=day)).date()
-
-    def day_label(self, day: int) -> str:
-        return f"{self.date_of_day(day):%a %d %b}"
 
     def clock(self, minute: float) -> str:
         """``Tue 07:30`` for a minute of the horizon."""

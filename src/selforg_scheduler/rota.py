@@ -35,10 +35,6 @@ class Rota:
             route.sort(key=lambda v: (self.start[v], v))
         self.routes = dict(routes)
 
-    @property
-    def assigned(self) -> set[int]:
-        return set(self.crew)
-
     def travel(self, a: int, b: int) -> int:
         return self.problem.visit_travel(a, b) if self.travel_on else 0
 
