@@ -43,7 +43,7 @@ class Neighbourhood:
     visits: frozenset[int]
 
 
-def day_lns(
+def lns_improve(
     ctx: ModelContext,
     incumbent: Incumbent,
     deadline: float,

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from selforg_scheduler.greedy import RouteBuilder, greedy_rota
 from selforg_scheduler.io import instance_sha256
-from selforg_scheduler.lns import Incumbent, day_lns
+from selforg_scheduler.lns import Incumbent, lns_improve
 from selforg_scheduler.model import DEPOT, ModelContext, build_model, start_bounds
 from selforg_scheduler.problem import Problem, compile_problem
 from selforg_scheduler.reasons import builder_from_rota, unassigned_reasons
@@ -174,7 +174,7 @@ def solve_detailed(
                 return step_solver
 
             start_obj = int(round(solver.objective_value))
-            incumbent, steps = day_lns(
+            incumbent, steps = lns_improve(
                 ctx, Incumbent(values, start_obj), deadline, step, on_improve=improved, seed=params.seed
             )
             log.info("lns: %d steps, objective %d -> %d", steps, start_obj, incumbent.objective)
