@@ -17,6 +17,7 @@ from selforg_scheduler import (
     solve_detailed,
     validate,
 )
+from selforg_scheduler.annotate import annotate
 from selforg_scheduler.rules.config import RuleSet
 from selforg_scheduler.solver import SolveResult
 from selforg_scheduler.validate import ValidationReport
@@ -139,9 +140,16 @@ def broken(report: ValidationReport) -> set[str]:
     return {v.rule for v in report.violations}
 
 
-def indexed_rota(inst: Instance, problem: Any, start: dict[int, int], crew: dict[int, tuple[int, ...]]) -> Solution:
-    """A hand-made rota from problem indices (visit -> start minute, visit -> worker indices)."""
-    return hand_rota(
+def indexed_rota(
+    inst: Instance,
+    problem: Any,
+    start: dict[int, int],
+    crew: dict[int, tuple[int, ...]],
+    rule_set: RuleSet | None = None,
+) -> Solution:
+    """A rota from problem indices (visit -> start minute, visit -> worker indices), with the
+    breaks and check-ins it implies filled in as the solver would."""
+    rota = hand_rota(
         inst,
         {
             problem.visits[v].id: (
@@ -151,3 +159,4 @@ def indexed_rota(inst: Instance, problem: Any, start: dict[int, int], crew: dict
             for v in crew
         },
     )
+    return annotate(problem, rule_set or rules(), rota)

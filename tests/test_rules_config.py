@@ -16,7 +16,7 @@ def test_all_domain_rules_are_registered_in_order():
 
 def test_planned_rules_are_not_active():
     active = {r.name for r in default_rules().active()}
-    assert "coverage" in active and "breaks" not in active
+    assert "coverage" in active and "breaks" in active and "roles" not in active
 
 
 def test_unknown_rule_lists_valid_names():

@@ -88,6 +88,6 @@ def test_bound_is_at_least_the_rules_floor():
         [client("p1", link_workers=["w1"])],
         [visit("v1", "p1", "08:00"), visit("v2", "p1", "10:00", skills=["peg_feeding"])],
     )
-    solution = solve(inst, rules(), FAST)
+    solution = solve(inst, rules("contract_hours.enabled=false"), FAST)
     assert solution.objective == 30_000 - 10
     assert 30_000 - 10 <= solution.bound <= solution.objective

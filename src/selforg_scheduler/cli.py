@@ -213,18 +213,29 @@ def _print_workers(inst: Instance, sol: Solution) -> None:
                 per[w]["visits"] += 1
                 per[w]["minutes"] += visits[a.visit].duration_min if a.visit in visits else 0
                 days[w].add(a.start.date().isoformat())
+    vs_contract = sol.kpis.get("minutes_vs_contract")
+    unsociable = sol.kpis.get("unsociable_visits")
+    breaks = {w.id: 0 for w in inst.workers}
+    for b in sol.breaks:
+        breaks[b.worker] = breaks.get(b.worker, 0) + 1
     table = Table(title="Workers this week", show_lines=False)
-    for col in ("worker", "name", "days", "visits", "visit hours", "contract hours"):
+    cols = ("worker", "name", "days", "visits", "visit hours", "contract hours", "vs contract h", "breaks", "unsociable")
+    for col in cols:
         table.add_column(col, justify="right" if col not in ("worker", "name") else "left")
     for w in inst.workers:
         row = per[w.id]
+        diff = vs_contract.get(w.id) if isinstance(vs_contract, dict) else None
+        odd = unsociable.get(w.id) if isinstance(unsociable, dict) else None
         table.add_row(
             w.id,
-            w.name,
+            w.name + (" (new)" if w.new_starter else ""),
             str(len(days[w.id])),
             f"{row['visits']:.0f}",
             f"{row['minutes'] / 60:.1f}",
             f"{w.contract_minutes / 60:.1f}",
+            "-" if diff is None else f"{diff / 60:+.1f}",
+            str(breaks.get(w.id, 0)),
+            "-" if odd is None else str(odd),
         )
     out.print(table)
 
@@ -238,7 +249,8 @@ def _print_costs(sol: Solution) -> None:
             table.add_row(name, f"{cost:,}")
     table.add_section()
     for name, value in sol.kpis.items():
-        table.add_row(name, f"{value:,}")
+        if not isinstance(value, dict):  # per-worker figures are in the workers table
+            table.add_row(name, f"{value:,}")
     out.print(table)
 
 

@@ -9,13 +9,15 @@ X
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from selforg_scheduler.model import worker_blocks
-from selforg_scheduler.problem import Interval, Problem, fitting_starts, inside_one
+from selforg_scheduler.problem import Interval, Problem, fitting_starts, inside_one, intersect
+from selforg_scheduler.rules.base import Rule
 
 if TYPE_CHECKING:
     from selforg_scheduler.rules.config import RuleSet
@@ -54,6 +56,9 @@ class RouteBuilder:
         self.w_link = continuity.params.link_worker_reward if continuity.params.enabled else 0
         self.w_travel = self.rules["travel"].params.weight_per_minute if self.travel_on else 0
         self.deps_on = self.rules.is_on("dependencies")
+        active = list(self.rules.active())
+        self.week_rules = [r for r in active if type(r).week_problem is not Rule.week_problem]
+        self.crew_rules = [r for r in active if type(r).crew_problem is not Rule.crew_problem]
         self.links: dict[int, list[tuple[int, int, int]]] = {}
         for d in p.dependencies:  # (partner, lo, hi) of start(v) - start(partner)
             self.links.setdefault(d.second, []).append((d.first, d.min_gap, d.max_gap))
@@ -66,7 +71,41 @@ class RouteBuilder:
     def home_travel(self, w: int, v: int) -> int:
         return self.problem.home_travel(w, v) if self.travel_on else 0
 
+    def end(self, v: int) -> int:
+        return self.start[v] + self.problem.visits[v].duration
+
     # --- queries ---------------------------------------------------------------------------
+    def week_problem(self, v: int, t: int, w: int) -> tuple[str, str] | None:
+        """(rule, why) if worker w doing visit v from minute t breaks a rule on their week."""
+        if not self.week_rules:
+            return None
+        day = self.problem.visits[v].day
+        placed = v in self.start
+        old = self.start.get(v)
+        self.start[v] = t
+        route = self.routes.setdefault((w, day), [])
+        keys = [self.start[u] for u in route]
+        route.insert(bisect.bisect_right(keys, t), v)
+        try:
+            for rule in self.week_rules:
+                why = rule.week_problem(self, w, day)
+                if why is not None:
+                    return rule.name, why
+            return None
+        finally:
+            route.remove(v)
+            if placed:
+                self.start[v] = old  # type: ignore[assignment]
+            else:
+                del self.start[v]
+
+    def crew_problem(self, v: int, crew: tuple[int, ...]) -> tuple[str, str] | None:
+        for rule in self.crew_rules:
+            why = rule.crew_problem(self.problem, v, crew)
+            if why is not None:
+                return rule.name, why
+        return None
+
     def dependency_range(self, v: int) -> tuple[float, float]:
         lo, hi = float("-inf"), float("inf")
         if self.deps_on:
@@ -107,7 +146,7 @@ class RouteBuilder:
                 sb = self.start[b]
                 if not inside_one(blocks, sb - self.travel(v, b), sb + p.visits[b].duration):
                     continue
-            found = _intersect(fitting_starts(blocks, vd.duration, lo, hi, lead, tail), dom)
+            found = intersect(fitting_starts(blocks, vd.duration, lo, hi, lead, tail), dom)
             if not found:
                 continue
             starts.extend(found)
@@ -133,27 +172,26 @@ class RouteBuilder:
         return Option(w, tuple(sorted(starts)), cost)
 
     def best_crew(self, v: int) -> tuple[int, tuple[int, ...]] | None:
-        """The cheapest set of ``required`` workers with a common start (earliest on ties)."""
+        """The cheapest set of ``required`` workers with a common start (earliest on ties) that
+        keeps every worker's week within the working-time rules."""
         p = self.problem
         vd = p.visits[v]
         options = [o for w in self.eligible[v] if (o := self.option(v, w)) is not None]
         if len(options) < vd.required:
             return None
-        candidates = sorted({iv[0] for o in options for iv in o.starts})
+        # Each range's earliest start, and a later one that can leave room for a break.
+        candidates = sorted({t for o in options for a, b in o.starts for t in (a, min(b, a + BREAK_ROOM))})
         best: tuple[int, int, tuple[int, ...]] | None = None
         seen = self.seen.get(vd.client, set())
         for t in candidates:
-            able = sorted((o.cost, o.worker) for o in options if any(a <= t <= b for a, b in o.starts))
-            if len(able) < vd.required:
+            able = sorted(
+                (o.cost, o.worker)
+                for o in options
+                if any(a <= t <= b for a, b in o.starts) and self.week_problem(v, t, o.worker) is None
+            )
+            chosen = self._choose(v, able, seen)
+            if chosen is None:
                 continue
-            chosen = able[: vd.required]
-            new = sum(1 for _, w in chosen if w not in seen)
-            if self.cap is not None and len(seen) + new > self.cap:
-                old = [c for c in able if c[1] in seen]
-                fresh = [c for c in able if c[1] not in seen][: max(0, self.cap - len(seen))]
-                chosen = sorted(old + fresh)[: vd.required]
-                if len(chosen) < vd.required:
-                    continue
             # Two new workers at once owe the extra-worker cost twice, not once.
             new = sum(1 for _, w in chosen if w not in seen)
             cost = sum(c for c, _ in chosen) + self.w_extra * max(0, new - 1)
@@ -162,6 +200,20 @@ class RouteBuilder:
         if best is None:
             return None
         return best[1], best[2]
+
+    def _choose(
+        self, v: int, able: list[tuple[int, int]], seen: set[int], tries: int = 200
+    ) -> tuple[tuple[int, int], ...] | None:
+        """The first crew, cheapest first, within the client's cap and the crew rules."""
+        required = self.problem.visits[v].required
+        for combo in itertools.islice(itertools.combinations(able, required), tries):
+            new = sum(1 for _, w in combo if w not in seen)
+            if self.cap is not None and len(seen) + new > self.cap:
+                continue
+            if self.crew_problem(v, tuple(w for _, w in combo)) is not None:
+                continue
+            return combo
+        return None
 
     # --- updates ---------------------------------------------------------------------------
     def remove(self, v: int) -> tuple[int, tuple[int, ...]]:
@@ -186,6 +238,8 @@ class RouteBuilder:
         self.seen.setdefault(vd.client, set()).update(workers)
 
 
+BREAK_ROOM = 25
+"""The greedy also tries starting a visit this much later than it could, to leave room for a break."""
 OUTSIDE_CIRCLE = 10_000
 """Greedy cost of sending a worker outside the client's planned circle (prefer almost anything else)."""
 
@@ -221,16 +275,6 @@ def plan_circles(problem: Problem, eligible: list[list[int]], cap: int | None) -
             todo -= can[best]
         circles[client.index] = frozenset(circle)
     return circles
-
-
-def _intersect(a: tuple[Interval, ...], b: tuple[Interval, ...]) -> list[Interval]:
-    out = []
-    for a0, a1 in a:
-        for b0, b1 in b:
-            lo, hi = max(a0, b0), min(a1, b1)
-            if lo <= hi:
-                out.append((lo, hi))
-    return out
 
 
 def _ceil(x: float) -> int:

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
 
+LEGAL_WEEK_MINUTES = 2880
+"""48 hours: the Working Time Regulations 1998 weekly limit; no contract may exceed it."""
+
+
 def read_json(path: str | Path) -> Any:
     """Read a JSON file, turning every failure into an :class:`InputError` naming the file."""
     p = Path(path)
@@ -184,6 +188,12 @@ def reference_problems(inst: Instance) -> Iterator[InputError]:
                         obj=obj,
                         field=f"{kind}[{i}]",
                     )
+        if w.contract_minutes > LEGAL_WEEK_MINUTES:
+            yield InputError(
+                f"{w.contract_minutes:g} is above the legal weekly limit of {LEGAL_WEEK_MINUTES} (48 h)",
+                obj=obj,
+                field="contract_minutes",
+            )
     for c in inst.clients:
         obj = f"clients[{c.id}]"
         if c.location not in locations:
@@ -269,6 +279,10 @@ def _matrix_problems(inst: Instance, travel: MatrixTravel) -> Iterator[InputErro
 
 def reference_warnings(inst: Instance) -> Iterator[str]:
     """Suspicious but legal content: reported, not refused."""
+    two = {c.id for c in inst.clients if c.two_workers}
+    for v in inst.visits:
+        if v.client in two and v.workers_required < 2:
+            yield f"visits[{v.id}].workers_required: {v.client} is flagged two_workers; planned for 2"
     skills = {s for w in inst.workers for s in w.skills}
     for v in inst.visits:
         for s in v.skills:

@@ -44,6 +44,10 @@ class WorkerDay:
     visits: list[int]
     works: cp_model.IntVar
     arcs: list[Arc] = field(default_factory=list)
+    first: cp_model.IntVar | None = None
+    """Start of the working day (first visit, less the home leg when counted), once asked for."""
+    last: cp_model.IntVar | None = None
+    """End of the working day (last visit, plus the home leg when counted), once asked for."""
 
 
 @dataclass
@@ -85,6 +89,37 @@ class ModelContext:
             out[day].extend(arc.literal.index for arc in wday.arcs)
         return out
 
+    def working_minutes(self, wday: WorkerDay) -> cp_model.LinearExprT:
+        """Visit minutes plus travel on the day's arcs (home legs carry travel only when counted)."""
+        p = self.problem
+        terms = [p.visits[v].duration * self.x[(v, wday.worker)] for v in wday.visits]
+        terms.extend(arc.travel * arc.literal for arc in wday.arcs if arc.travel)
+        return sum(terms)
+
+    def day_bounds(self, wday: WorkerDay) -> tuple[cp_model.IntVar, cp_model.IntVar]:
+        """(first, last): start and end of the working day; meaningful only when ``works``."""
+        if wday.first is None or wday.last is None:
+            p, model, w = self.problem, self.model, wday.worker
+            lo = min(self.domains[(v, w)][0][0] - self.home_travel(w, v) for v in wday.visits)
+            hi = max(
+                self.domains[(v, w)][-1][1] + p.visits[v].duration + self.home_travel(w, v)
+                for v in wday.visits
+            )
+            tag = f"{p.workers[w].id}_d{wday.day}"
+            first = model.new_int_var(lo, hi, f"first_{tag}")
+            last = model.new_int_var(lo, hi, f"last_{tag}")
+            for arc in wday.arcs:
+                if arc.tail == DEPOT:
+                    model.add(first == self.start[arc.head] - arc.travel).only_enforce_if(arc.literal)
+                elif arc.head == DEPOT:
+                    end = self.start[arc.tail] + p.visits[arc.tail].duration + arc.travel
+                    model.add(last == end).only_enforce_if(arc.literal)
+            wday.first, wday.last = first, last
+        return wday.first, wday.last
+
+    def days_of(self, w: int) -> list[WorkerDay]:
+        return [wd for (ww, _), wd in sorted(self.worker_days.items()) if ww == w]
+
     def objective_expr(self) -> cp_model.LinearExprT:
         return sum(p.weight * p.expr for p in self.penalties)
 
@@ -114,6 +149,10 @@ def eligibility(
             if not all(rule.allows(problem, vd.index, wd.index) for rule in active):
                 continue
             dom = fitting_starts(blocks[wd.index], vd.duration, lo, hi)
+            for rule in active:
+                if not dom:
+                    break
+                dom = rule.starts(problem, vd.index, wd.index, dom)
             if dom:
                 ws.append(wd.index)
                 domains[(vd.index, wd.index)] = dom
@@ -156,6 +195,11 @@ def build_model(problem: Problem, rules: RuleSet) -> ModelContext:
         domains=domains,
         worker_days={},
     )
+    for (v, w), dom in domains.items():
+        if dom != (start_bounds(problem, rules, v),):
+            model.add_linear_expression_in_domain(
+                start[v], cp_model.Domain.from_intervals([list(iv) for iv in dom])
+            ).only_enforce_if(x[(v, w)])
     _build_circuits(ctx)
     for rule in rules.active():
         ctx.penalties.extend(rule.build(ctx))

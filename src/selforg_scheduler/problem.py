@@ -87,6 +87,8 @@ class Problem:
     visit_index: dict[str, int] = field(default_factory=dict)
     worker_index: dict[str, int] = field(default_factory=dict)
     client_index: dict[str, int] = field(default_factory=dict)
+    buddies: list[frozenset[int]] = field(default_factory=list)
+    """Per worker, the other members of their buddy group."""
 
     # --- time conversion -------------------------------------------------------------------
     def minute_of(self, when: datetime) -> float:
@@ -95,6 +97,14 @@ class Problem:
 
     def time_of(self, minute: float) -> datetime:
         return self.origin + timedelta(minutes=minute)
+
+    def day_name(self, day: int) -> str:
+        """``Tue 01 Dec`` for a day of the horizon."""
+        return f"{self.origin + timedelta(days=day):%a %d %b}"
+
+    def weekday(self, day: int) -> int:
+        """0 = Monday ... 6 = Sunday, for a day of the horizon."""
+        return (self.origin + timedelta(days=day)).weekday()
 
     def clock(self, minute: float) -> str:
         """``Tue 07:30`` for a minute of the horizon."""
@@ -184,7 +194,8 @@ def compile_problem(instance: Instance) -> Problem:
                 earliest=up(v.earliest_start),
                 latest=down(v.latest_start),
                 duration=ceil_minutes(v.duration_min),
-                required=v.workers_required,
+                # A client flagged two_workers always gets two, whatever the visit says.
+                required=max(v.workers_required, 2 if instance.clients[c].two_workers else 1),
                 skills=frozenset(v.skills),
                 day=(v.earliest_start.date() - instance.horizon.start).days,
             )
@@ -211,6 +222,11 @@ def compile_problem(instance: Instance) -> Problem:
         )
         for d in instance.dependencies
     ]
+    buddies: list[set[int]] = [set() for _ in workers]
+    for group in instance.buddies:
+        members = [worker_index[wid] for wid in group]
+        for w in members:
+            buddies[w].update(m for m in members if m != w)
     return Problem(
         instance=instance,
         origin=origin,
@@ -224,6 +240,7 @@ def compile_problem(instance: Instance) -> Problem:
         visit_index=visit_index,
         worker_index=worker_index,
         client_index=client_index,
+        buddies=[frozenset(b) for b in buddies],
     )
 
 
@@ -272,6 +289,17 @@ def fitting_starts(
         if s0 <= s1:
             out.append((s0, s1))
     return tuple(out)
+
+
+def intersect(a: tuple[Interval, ...], b: tuple[Interval, ...]) -> tuple[Interval, ...]:
+    """Closed ranges in both ``a`` and ``b``; both sorted and disjoint."""
+    out: list[Interval] = []
+    for a0, a1 in a:
+        for b0, b1 in b:
+            lo, hi = max(a0, b0), min(a1, b1)
+            if lo <= hi:
+                out.append((lo, hi))
+    return tuple(sorted(out))
 
 
 def inside_one(blocks: tuple[Interval, ...], start: float, end: float) -> bool:

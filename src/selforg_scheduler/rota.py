@@ -23,6 +23,8 @@ class Rota:
     travel_on: bool = True
     unassigned_listed: list[str] = field(default_factory=list)
     reading_problems: list[Violation] = field(default_factory=list)
+    breaks: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
+    """Per worker, the breaks the solution lists (start, end minutes)."""
     routes: dict[tuple[int, int], list[int]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -112,6 +114,15 @@ def rota_from_solution(problem: Problem, solution: Solution, travel_on: bool = T
         if workers:
             start[v] = minute
             crew[v] = tuple(workers)
+    breaks: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for brk in solution.breaks:
+        w = problem.worker_index.get(brk.worker)
+        if w is None:
+            issues.append(Violation("breaks", f"a break names {brk.worker}, not a worker of this team"))
+            continue
+        breaks[w].append((problem.minute_of(brk.start), problem.minute_of(brk.end)))
+    for listed in breaks.values():
+        listed.sort()
     return Rota(
         problem,
         start,
@@ -119,4 +130,5 @@ def rota_from_solution(problem: Problem, solution: Solution, travel_on: bool = T
         travel_on=travel_on,
         unassigned_listed=[u.visit for u in solution.unassigned],
         reading_problems=issues,
+        breaks=dict(breaks),
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
+from selforg_scheduler.annotate import annotate
 from selforg_scheduler.greedy import RouteBuilder, greedy_rota
 from selforg_scheduler.io import instance_sha256
 from selforg_scheduler.lns import Incumbent, lns_improve
@@ -279,6 +280,7 @@ def _make_solution(
         unassigned=[UnassignedVisit(visit=problem.visits[v].id, reason=reasons[v]) for v in missing],
         found_by=found_by,  # type: ignore[arg-type]
     )
+    annotate(problem, rules, solution)
     report = evaluate(problem, rules, solution)
     solution.penalties = dict(report.penalties)
     solution.kpis = dict(report.kpis)

@@ -8,6 +8,7 @@ rules' costs. The solver's objective for the same rota must be equal.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from selforg_scheduler.io import instance_sha256
 from selforg_scheduler.kpis import compute_kpis
@@ -29,7 +30,7 @@ class ValidationReport:
     violations: list[Violation] = field(default_factory=list)
     penalties: dict[str, int | float] = field(default_factory=dict)
     cost_by_subject: dict[str, dict[str, int | float]] = field(default_factory=dict)
-    kpis: dict[str, int | float] = field(default_factory=dict)
+    kpis: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -67,6 +68,8 @@ def evaluate(problem: Problem, rules: RuleSet, solution: Solution) -> Validation
         report.penalties[rule.name] = _tidy(result.cost)
         report.cost_by_subject[rule.name] = {k: _tidy(c) for k, c in result.cost_by_subject.items()}
     report.kpis = compute_kpis(rota)
+    for rule in rules.active():
+        report.kpis.update(rule.kpis(rota))
     return report
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from selforg_scheduler.model import DEPOT, ModelContext, start_bounds
+from selforg_scheduler.model import DEPOT, ModelContext
 from selforg_scheduler.problem import Interval, Problem, fitting_starts, inside_one
 from selforg_scheduler.rota import Rota
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
@@ -28,11 +28,6 @@ class Availability(Rule[RuleParams]):
 
     def build(self, m: ModelContext) -> list[Penalty]:
         p, model = m.problem, m.model
-        for (v, w), dom in m.domains.items():
-            if dom != (start_bounds(p, m.rules, v),):
-                model.add_linear_expression_in_domain(
-                    m.start[v], cp_model.Domain.from_intervals([list(iv) for iv in dom])
-                ).only_enforce_if(m.x[(v, w)])
         for wday in m.worker_days.values():
             w = wday.worker
             blocks = self.blocks(p, w)

@@ -8,7 +8,7 @@ may also prune (visit, worker) pairs before any variable exists (``allows``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,8 +16,18 @@ if TYPE_CHECKING:
     from ortools.sat.python.cp_model import LinearExprT
 
     from selforg_scheduler.model import ModelContext
-    from selforg_scheduler.problem import Problem
+    from selforg_scheduler.problem import Interval, Problem
     from selforg_scheduler.rota import Rota
+    from selforg_scheduler.workday import RouteState
+
+
+ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, quoted in YAML")]
+
+
+def clock_minutes(hhmm: str) -> int:
+    """Minutes after midnight of an ``HH:MM`` clock time."""
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
 
 
 class RuleParams(BaseModel):
@@ -85,6 +95,25 @@ class Rule(Generic[P]):
     def allows(self, problem: Problem, visit: int, worker: int) -> bool:
         """Whether the worker may do the visit at all (pairs that fail get no variable)."""
         return True
+
+    def starts(self, problem: Problem, visit: int, worker: int, allowed: tuple[Interval, ...]) -> tuple[Interval, ...]:
+        """Narrow the starts (closed minute ranges) at which the worker may begin the visit."""
+        return allowed
+
+    def crew_problem(self, problem: Problem, visit: int, crew: tuple[int, ...]) -> str | None:
+        """Why this crew may not do the visit together (None when it may). For the greedy/reasons."""
+        return None
+
+    def week_problem(self, rota: RouteState, worker: int, day: int) -> str | None:
+        """Why the worker's week breaks this rule after a change to ``day`` (None when it does not).
+
+        The greedy asks this after each tentative insertion; it must agree with ``check``.
+        """
+        return None
+
+    def kpis(self, rota: Rota) -> dict[str, Any]:
+        """This rule's key figures of a rota (added to the solution's ``kpis``)."""
+        return {}
 
     def build(self, m: ModelContext) -> list[Penalty]:
         """Add this rule's constraints to the model and return its penalty terms."""

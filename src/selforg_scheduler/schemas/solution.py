@@ -52,6 +52,19 @@ class Break(_Strict):
         return local_time(value)
 
 
+class CheckIn(_Strict):
+    """Added: a lone visit ending late, and the buddy who is working then to check in with."""
+
+    visit: str
+    worker: str
+    buddy: str
+    at: NaiveDatetime = Field(description="when the visit ends")
+
+    @field_serializer("at")
+    def _at(self, value: datetime) -> str:
+        return local_time(value)
+
+
 class RoleAssignment(_Strict):
     week_start: date
     role: str
@@ -73,7 +86,10 @@ class Solution(_Strict):
     breaks: list[Break] = Field(default_factory=list)
     roles: list[RoleAssignment] = Field(default_factory=list)
     penalties: dict[str, int | float] = Field(default_factory=dict)
-    kpis: dict[str, int | float] = Field(default_factory=dict)
+    kpis: dict[str, int | float | dict[str, int | float]] = Field(
+        default_factory=dict, description="numbers; per-worker figures as {worker id: number} (added)"
+    )
+    check_ins: list[CheckIn] = Field(default_factory=list, description="added: buddies for late lone visits")
     found_by: Literal["cp-sat", "greedy", "hand"] | None = Field(
         default=None, description="added: what produced this rota"
     )

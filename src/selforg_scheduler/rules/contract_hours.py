@@ -1,0 +1,70 @@
+"""contract_hours: each working minute under or over a worker's contract costs (soft).
+
+Per worker with a contract: ``cost = weight * |sum_d working_minutes[d] - target|``, where the
+target is ``contract_minutes * days / 7`` rounded (the contract is per week). Workers without a
+contract (``contract_minutes`` 0) are not charged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from selforg_scheduler.model import ModelContext
+from selforg_scheduler.problem import Problem
+from selforg_scheduler.rota import Rota
+from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
+from selforg_scheduler.workday import week_minutes
+
+
+class ContractHoursParams(RuleParams):
+    weight_per_minute: int = Field(default=1, ge=0, description="cost per minute under or over contract")
+
+
+def target(problem: Problem, w: int) -> int:
+    """The worker's contract minutes over the horizon."""
+    return round(problem.workers[w].contract * problem.days / 7)
+
+
+@register
+class ContractHours(Rule[ContractHoursParams]):
+    name = "contract_hours"
+    order = 180
+    summary = "each minute under or over contract costs"
+    Params = ContractHoursParams
+
+    def build(self, m: ModelContext) -> list[Penalty]:
+        if not self.params.weight_per_minute:
+            return []
+        out = []
+        p, model = m.problem, m.model
+        for w, wd in enumerate(p.workers):
+            if wd.contract <= 0:
+                continue
+            goal = target(p, w)
+            days = m.days_of(w)
+            total = sum(m.working_minutes(d) for d in days) if days else 0
+            most = sum(p.visits[v].duration for d in days for v in d.visits) + sum(
+                a.travel for d in days for a in d.arcs
+            )
+            dev = model.new_int_var(0, max(goal, most), f"contract_dev_{wd.id}")
+            model.add_abs_equality(dev, total - goal)
+            out.append(self.penalty(self.params.weight_per_minute, dev, wd.id))
+        return out
+
+    def check(self, rota: Rota) -> RuleCheck:
+        out = RuleCheck()
+        p = rota.problem
+        for w, wd in enumerate(p.workers):
+            if wd.contract > 0:
+                out.charge(wd.id, self.params.weight_per_minute * abs(week_minutes(rota, w) - target(p, w)))
+        return out
+
+    def kpis(self, rota: Rota) -> dict[str, Any]:
+        p = rota.problem
+        return {
+            "minutes_vs_contract": {
+                wd.id: week_minutes(rota, w) - target(p, w) for w, wd in enumerate(p.workers) if wd.contract > 0
+            }
+        }

@@ -1,0 +1,70 @@
+"""Facts about a worker's day and week, read from routes alone (no solver).
+
+The validator's :class:`~selforg_scheduler.rota.Rota` and the greedy's
+:class:`~selforg_scheduler.greedy.RouteBuilder` both hold routes (each worker-day's visits in start
+order) and starts, so the working-time rules check both with the same code. Definitions, shared
+with the CP-SAT model:
+
+* working minutes of a day: its visits' minutes plus travel between consecutive visits, plus the
+  legs from and to home when the instance counts home legs;
+* a day's first start / last end: the first visit's start (minus the home leg when counted) and
+  the last visit's end (plus the home leg when counted).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from selforg_scheduler.problem import MINUTES_PER_DAY, Problem
+
+
+class RouteState(Protocol):
+    problem: Problem
+    routes: dict[tuple[int, int], list[int]]
+
+    @property
+    def start(self) -> dict[int, float] | dict[int, int]: ...
+
+    def travel(self, a: int, b: int) -> int: ...
+
+    def home_travel(self, w: int, v: int) -> int: ...
+
+
+def route(r: RouteState, w: int, day: int) -> list[int]:
+    return r.routes.get((w, day), [])
+
+
+def end(r: RouteState, v: int) -> float:
+    return r.start[v] + r.problem.visits[v].duration
+
+
+def working_minutes(r: RouteState, w: int, day: int) -> float:
+    visits = route(r, w, day)
+    if not visits:
+        return 0
+    total: float = sum(r.problem.visits[v].duration for v in visits)
+    total += sum(r.travel(a, b) for a, b in zip(visits, visits[1:], strict=False))
+    return total + r.home_travel(w, visits[0]) + r.home_travel(w, visits[-1])
+
+
+def week_minutes(r: RouteState, w: int) -> float:
+    return sum(working_minutes(r, w, day) for day in working_days(r, w))
+
+
+def first_start(r: RouteState, w: int, day: int) -> float:
+    visits = route(r, w, day)
+    return r.start[visits[0]] - r.home_travel(w, visits[0])
+
+
+def last_end(r: RouteState, w: int, day: int) -> float:
+    visits = route(r, w, day)
+    return end(r, visits[-1]) + r.home_travel(w, visits[-1])
+
+
+def working_days(r: RouteState, w: int) -> list[int]:
+    return sorted(day for (ww, day), visits in r.routes.items() if ww == w and visits)
+
+
+def day_start(day: int) -> int:
+    """Minute of midnight at the start of horizon day ``day``."""
+    return day * MINUTES_PER_DAY
