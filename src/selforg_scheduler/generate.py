@@ -472,6 +472,18 @@ class _TeamBuilder:
                 for d in range(days):
                     if self.weekday[d] < 5:
                         w.earliest[d] = 9 * 60 + 15
+                        # Available from 07:00 (they can cover then in a pinch), but the school
+                        # run is agreed: the agreement, not the availability, keeps them to 09:15.
+                        w.periods[d] = [(d * DAY + 7 * 60, b) for _, b in w.periods[d]]
+            if "part" in t:
+                # A compressed part-time week: an agreed weekday off inside their rota line.
+                weekdays_on = [d for d in range(days) if w.periods[d] and self.weekday[d] < 5]
+                if weekdays_on:
+                    d = weekdays_on[len(weekdays_on) // 2]
+                    w.avoid.add(d)
+                    w.flex.append(
+                        {"kind": "day_off", "days": [WEEKDAYS[self.weekday[d]]], "strength": "agreed"}
+                    )
             if "dayoff" in t:
                 working = [d for d in range(days) if w.periods[d]]
                 weekend = [d for d in working if self.weekday[d] >= 5]

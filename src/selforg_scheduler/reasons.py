@@ -56,15 +56,23 @@ def _reason(b: RouteBuilder, v: int) -> str:
             groups[(f"is excluded by {client.id}", f"are excluded by {client.id}")].append(w)
             continue
         if (v, w) not in b.domains:
-            if not rules.is_on("availability") or fitting_starts(
+            ruled = _ruled_out(b, v, w)
+            if ruled is not None:
+                groups[(f"is kept off it by {ruled}", f"are kept off it by {ruled}")].append(w)
+            elif not rules.is_on("availability") or fitting_starts(
                 merge(wd.availability), vd.duration, lo, hi
             ):
                 groups[("has a commitment then", "have a commitment then")].append(w)
             else:
                 groups[("is not available then", "are not available then")].append(w)
             continue
-        if b.option(v, w) is not None:
-            could.append(w)
+        opt = b.option(v, w)
+        if opt is not None:
+            blocked = _rule_block(b, v, w, opt.starts)
+            if blocked is None:
+                could.append(w)
+            else:
+                groups[blocked].append(w)
             continue
         groups[_busy_reason(b, v, w)].append(w)
     window = f"{p.clock(lo)}-{p.time_of(hi):%H:%M}"
@@ -80,6 +88,38 @@ def _reason(b: RouteBuilder, v: int) -> str:
     elif could:
         parts.append(f"only {_clause(p, could, ('is', 'are'))} free then, {vd.required} needed")
     return f"needs {head} starting {window}: " + "; ".join(parts)
+
+
+def _ruled_out(b: RouteBuilder, v: int, w: int) -> str | None:
+    """The rule (other than availability and time windows) that removes the pair, if one does."""
+    p = b.problem
+    lo, hi = start_bounds(p, b.rules, v)
+    free = fitting_starts(b.blocks[w], p.visits[v].duration, lo, hi)
+    for rule in b.rules.active():
+        if rule.name in ("availability", "time_windows"):
+            continue
+        if not rule.allows(p, v, w) or (free and not rule.starts(p, v, w, free)):
+            labels = {
+                "flexible_working": "an agreed arrangement (flexible_working)",
+                "lone_working": "lone_working (new starter, or no buddy on late)",
+            }
+            return labels.get(rule.name, rule.name)
+    return None
+
+
+def _rule_block(b: RouteBuilder, v: int, w: int, starts: tuple[Interval, ...]) -> tuple[str, str] | None:
+    """The working-time rule that stops w taking v at every start they could otherwise make."""
+    found: tuple[str, str] | None = None
+    for a, z in starts:
+        for t in (a, z):
+            problem = b.week_problem(v, t, w)
+            if problem is None:
+                return None
+            found = problem
+    if found is None:
+        return None
+    why = f"would break {found[0]} ({found[1]})"
+    return why, why
 
 
 def _busy_reason(b: RouteBuilder, v: int, w: int) -> tuple[str, str]:
