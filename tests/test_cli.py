@@ -104,6 +104,28 @@ BAD_INSTANCES: list[tuple[str, Callable[[Raw], None], Sequence[str]]] = [
         ("visits[v3]", "duration_min"),
     ),
     (
+        "flexible-working entry of unknown kind",
+        lambda r: r["workers"][0].update(flexible_working=[{"kind": "nap_time", "strength": "wish"}]),
+        ("workers[", "flexible_working", "nap_time"),
+    ),
+    (
+        "time 25:00",
+        lambda r: r["workers"][0].update(
+            flexible_working=[{"kind": "latest_end", "time": "25:00", "strength": "agreed"}]
+        ),
+        ("workers[", "flexible_working", "time"),
+    ),
+    (
+        "buddy group naming a non-worker",
+        lambda r: r.update(buddies=[[r["workers"][0]["id"], "w99"]]),
+        ("buddies[0]", "w99"),
+    ),
+    (
+        "contract above the weekly legal limit",
+        lambda r: r["workers"][0].update(contract_minutes=3000),
+        ("workers[", "contract_minutes", "2880"),
+    ),
+    (
         "negative duration",
         lambda r: visit_by_id(r, "v3").update(duration_min=-5),
         ("visits[v3].duration_min", "greater than 0"),

@@ -91,3 +91,22 @@ def test_bound_is_at_least_the_rules_floor():
     solution = solve(inst, rules("contract_hours.enabled=false"), FAST)
     assert solution.objective == 30_000 - 10
     assert 30_000 - 10 <= solution.bound <= solution.objective
+
+
+def test_complete_rota_fills_in_the_break_a_hand_made_rota_needs():
+    from selforg_scheduler import complete_rota
+
+    # 07:00-14:00 of visits with a 30-minute gap at 12:00: over 6 h, so a break is needed there.
+    inst = instance(
+        [worker("w1")],
+        [client("p1")],
+        [visit("v1", "p1", "07:00", duration=300), visit("v2", "p1", "12:30", duration=90)],
+    )
+    from factory import hand_rota
+
+    rota = hand_rota(inst, {"v1": ("07:00", ["w1"]), "v2": ("12:30", ["w1"])})
+    assert "breaks" in {v.rule for v in validate(inst, rota, rules()).violations}
+    done = complete_rota(inst, rota, rules())
+    assert rota.breaks == []  # the input is not changed
+    assert [(b.start.strftime("%H:%M"), b.end.strftime("%H:%M")) for b in done.breaks] == [("12:00", "12:20")]
+    assert validate(inst, done, rules()).ok

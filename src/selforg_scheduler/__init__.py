@@ -11,6 +11,7 @@ The typed public API::
     assert report.ok and report.objective == solution.objective
 """
 
+from selforg_scheduler.annotate import complete_rota
 from selforg_scheduler.errors import InputError
 from selforg_scheduler.io import (
     instance_from_dict,
@@ -36,6 +37,7 @@ __all__ = [
     "SolveParams",
     "SolveResult",
     "ValidationReport",
+    "complete_rota",
     "default_rules",
     "instance_from_dict",
     "load_instance",

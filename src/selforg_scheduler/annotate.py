@@ -1,14 +1,15 @@
 """Fill in what a rota implies but does not list: breaks on long days, buddies for late lone visits.
 
 The solver calls this on every rota it returns; a team member who wrote a rota by hand can call it
-too (``annotate(problem, rules, solution)``) before validating. It never moves a visit.
+too (``complete_rota(instance, solution, rules)``) before validating. It never moves a visit.
 """
 
 from __future__ import annotations
 
-from selforg_scheduler.problem import Problem
+from selforg_scheduler.problem import Problem, compile_problem
 from selforg_scheduler.rota import rota_from_solution
-from selforg_scheduler.rules.config import RuleSet
+from selforg_scheduler.rules.config import RuleSet, default_rules
+from selforg_scheduler.schemas.instance import Instance
 from selforg_scheduler.schemas.solution import Break, CheckIn, Solution
 
 
@@ -32,3 +33,8 @@ def annotate(problem: Problem, rules: RuleSet, solution: Solution) -> Solution:
             if b is not None
         ]
     return solution
+
+
+def complete_rota(instance: Instance, solution: Solution, rules: RuleSet | None = None) -> Solution:
+    """A copy of a (hand-made) rota with its breaks and buddy check-ins filled in."""
+    return annotate(compile_problem(instance), rules or default_rules(), solution.model_copy(deep=True))
