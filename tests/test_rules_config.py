@@ -70,3 +70,8 @@ def test_disabling_a_rule_removes_it_from_active():
     rs = rules_from_dict({"rules": {"travel": {"enabled": False}}})
     assert not rs.is_on("travel")
     assert "travel" not in {r.name for r in rs.active()}
+
+
+def test_set_keeps_a_clock_time_as_text():
+    # Unquoted 11:30 is the number 690 in YAML 1.1; --set must keep it a time of day.
+    assert rules_from_dict({}, overrides=["breaks.window_start=11:30"])["breaks"].params.window_start == "11:30"

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 import importlib
 import pkgutil
+import re
 
 import selforg_scheduler.rules as _rules_pkg
 from selforg_scheduler.errors import InputError
@@ -139,6 +140,8 @@ def _parse_override(item: str) -> tuple[str, str, Any]:
     name, dot, param = target.strip().partition(".")
     if not sep or not dot or not name or not param:
         raise InputError(f"expected rule.param=value, got {item!r}", file="--set")
+    if re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
+        return name, param, value.strip()  # a clock time; YAML 1.1 would read 11:00 as 660
     try:
         parsed = yaml.safe_load(value) if value.strip() else None
     except yaml.YAMLError:
