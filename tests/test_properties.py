@@ -22,6 +22,22 @@ def hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
+FLEX = st.one_of(
+    st.fixed_dictionaries(
+        {"kind": st.just("earliest_start"), "time": st.sampled_from(["08:00", "09:15"]), "strength": st.sampled_from(["agreed", "wish"])}
+    ),
+    st.fixed_dictionaries(
+        {"kind": st.just("latest_end"), "time": st.sampled_from(["14:00", "18:00"]), "strength": st.sampled_from(["agreed", "wish"])}
+    ),
+    st.fixed_dictionaries(
+        {"kind": st.just("day_off"), "days": st.just(["tue"]), "strength": st.sampled_from(["agreed", "wish"])}
+    ),
+    st.fixed_dictionaries(
+        {"kind": st.just("max_minutes_per_day"), "minutes": st.sampled_from([60, 240]), "strength": st.sampled_from(["agreed", "wish"])}
+    ),
+)
+
+
 @st.composite
 def weeks(draw: st.DrawFn) -> tuple[Any, list[str]]:
     days = draw(st.integers(1, 2))
@@ -45,8 +61,9 @@ def weeks(draw: st.DrawFn) -> tuple[Any, list[str]]:
                 "name": f"W{i + 1}",
                 "home": "H",
                 "skills": draw(st.lists(st.sampled_from(SKILLS), unique=True)),
-                "contract_minutes": 1800,
-                "new_starter": False,
+                "contract_minutes": draw(st.sampled_from([0, 600, 1800])),
+                "new_starter": i > 0 and draw(st.integers(0, 3)) == 0,
+                "flexible_working": draw(st.lists(FLEX, max_size=2)),
                 "availability": [{"start": at(a, d), "end": at(b, d)} for d, a, b in periods],
                 "commitments": commitments,
             }
@@ -67,7 +84,7 @@ def weeks(draw: st.DrawFn) -> tuple[Any, list[str]]:
         )
     visits = []
     for k in range(draw(st.integers(1, 9))):
-        e = draw(st.integers(6 * 12, 18 * 12)) * 5
+        e = draw(st.integers(6 * 12, 21 * 12 + 6)) * 5
         visits.append(
             {
                 "id": f"v{k + 1}",
@@ -90,7 +107,15 @@ def weeks(draw: st.DrawFn) -> tuple[Any, list[str]]:
     if draw(st.booleans()):
         overrides.append("time_windows.hard=false")
     overrides.append(f"continuity.max_distinct_workers={draw(st.integers(1, 4))}")
-    inst = instance(workers, clients, visits, days=days, home_legs=draw(st.booleans()), dependencies=deps)
+    # Tight working-time knobs, so that every rule of issue #3 binds now and then.
+    overrides.append(f"daily_limit.max_minutes={draw(st.sampled_from([180, 600]))}")
+    overrides.append(f"breaks.after_minutes={draw(st.sampled_from([90, 360]))}")
+    overrides.append(f"breaks.measure={draw(st.sampled_from(['working', 'span']))}")
+    overrides.append(f"daily_rest.min_minutes={draw(st.sampled_from([660, 1000]))}")
+    buddies = [ids[:2]] if len(ids) >= 2 and draw(st.booleans()) else []
+    inst = instance(
+        workers, clients, visits, days=days, home_legs=draw(st.booleans()), dependencies=deps, buddies=buddies
+    )
     return inst, overrides
 
 
@@ -122,7 +147,7 @@ def test_the_greedy_warm_start_is_a_valid_rota(week):
     problem = compile_problem(inst)
     eligible, domains = eligibility(problem, rule_set)
     g = greedy_rota(problem, rule_set, eligible, domains)
-    rota = indexed_rota(inst, problem, g.start, g.crew)
+    rota = indexed_rota(inst, problem, g.start, g.crew, rule_set)
     report = validate(inst, rota, rule_set)
     assert report.ok, [str(v) for v in report.violations]
 
