@@ -96,15 +96,21 @@ class ModelContext:
         terms.extend(arc.travel * arc.literal for arc in wday.arcs if arc.travel)
         return sum(terms)
 
+    def day_reach(self, wday: WorkerDay) -> tuple[int, int]:
+        """Earliest possible start and latest possible end of the worker-day (home legs included
+        when counted), from the eligible visits' start domains."""
+        p, w = self.problem, wday.worker
+        lo = min(self.domains[(v, w)][0][0] - self.home_travel(w, v) for v in wday.visits)
+        hi = max(
+            self.domains[(v, w)][-1][1] + p.visits[v].duration + self.home_travel(w, v) for v in wday.visits
+        )
+        return lo, hi
+
     def day_bounds(self, wday: WorkerDay) -> tuple[cp_model.IntVar, cp_model.IntVar]:
         """(first, last): start and end of the working day; meaningful only when ``works``."""
         if wday.first is None or wday.last is None:
             p, model, w = self.problem, self.model, wday.worker
-            lo = min(self.domains[(v, w)][0][0] - self.home_travel(w, v) for v in wday.visits)
-            hi = max(
-                self.domains[(v, w)][-1][1] + p.visits[v].duration + self.home_travel(w, v)
-                for v in wday.visits
-            )
+            lo, hi = self.day_reach(wday)
             tag = f"{p.workers[w].id}_d{wday.day}"
             first = model.new_int_var(lo, hi, f"first_{tag}")
             last = model.new_int_var(lo, hi, f"last_{tag}")

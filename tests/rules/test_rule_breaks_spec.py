@@ -145,12 +145,6 @@ def test_a_commitment_splits_the_window():
     assert check(inst, with_breaks(rota, ("11:40", "12:00"))).ok
 
 
-@pytest.mark.xfail(
-    reason="BUG: the model accepts a window piece shorter than the break (window less commitments): "
-    "it only asks end_u + travel + 20 <= k1 and start_v >= k0 + 20, so the solver returns a rota "
-    "without a valid break and the validator rejects it",
-    strict=True,
-)
 def test_window_piece_shorter_than_the_break_is_no_break():
     # Training 11:00-14:50 leaves 14:50-15:00 of the window: 10 minutes, too short for a break.
     # v1 05:00-10:00 and v2 from 15:10 make a 390-minute working day that needs a break, so one

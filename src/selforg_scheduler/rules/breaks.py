@@ -98,15 +98,14 @@ class Breaks(Rule[BreaksParams]):
             longest = sum(p.visits[v].duration for v in wday.visits) + sum(a.travel for a in wday.arcs)
             length = m.working_minutes(wday) if longest > prm.after_minutes else None
         else:
-            lo = min(dom[v][0][0] - m.home_travel(w, v) for v in wday.visits)
-            hi = max(dom[v][-1][1] + p.visits[v].duration + m.home_travel(w, v) for v in wday.visits)
+            lo, hi = m.day_reach(wday)
             length = None
             if hi - lo > prm.after_minutes:
                 first, last = m.day_bounds(wday)
                 length = last - first
         if length is None:
             return  # the day can never be long
-        pieces = self.pieces(p, w, wday.day)
+        pieces = [(k0, k1) for k0, k1 in self.pieces(p, w, wday.day) if k1 - k0 >= brk]
         options = []
         for arc in wday.arcs:
             u, v = arc.tail, arc.head

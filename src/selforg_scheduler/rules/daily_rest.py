@@ -31,13 +31,7 @@ class DailyRest(Rule[DailyRestParams]):
         p = m.problem
         for w in range(len(p.workers)):
             wdays = m.days_of(w)
-            reach = {}
-            for wd in wdays:
-                lo = min(m.domains[(v, w)][0][0] - m.home_travel(w, v) for v in wd.visits)
-                hi = max(
-                    m.domains[(v, w)][-1][1] + p.visits[v].duration + m.home_travel(w, v) for v in wd.visits
-                )
-                reach[wd.day] = (lo, hi)
+            reach = {wd.day: m.day_reach(wd) for wd in wdays}
             for i, a in enumerate(wdays):
                 for b in wdays[i + 1 :]:
                     if reach[a.day][1] + rest <= reach[b.day][0]:
