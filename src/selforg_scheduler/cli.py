@@ -219,7 +219,7 @@ def _print_workers(inst: Instance, sol: Solution) -> None:
     for b in sol.breaks:
         breaks[b.worker] = breaks.get(b.worker, 0) + 1
     table = Table(title="Workers this week", show_lines=False)
-    cols = ("worker", "name", "days", "visits", "visit hours", "contract hours", "vs contract h", "breaks", "unsociable")
+    cols = ("worker", "name", "days", "visits", "visit h", "contract h", "+/- h", "breaks", "unsoc.")
     for col in cols:
         table.add_column(col, justify="right" if col not in ("worker", "name") else "left")
     for w in inst.workers:
