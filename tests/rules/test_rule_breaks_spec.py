@@ -2,8 +2,6 @@
 visits inside the window (11:00-15:00) less commitments, clear of visits and travel (travel may sit
 before or after the break, not around it); ``measure`` is working minutes or first-to-last span."""
 
-import pytest
-
 from selforg_scheduler.annotate import annotate, complete_rota
 from selforg_scheduler.problem import compile_problem
 from selforg_scheduler.schemas.solution import Break

@@ -2,7 +2,8 @@
 reg. 11: 24 h uninterrupted rest in each 7-day period).
 
 A day is worked when the worker has a visit or a commitment on it. Per worker and full 7-day block
-of the horizon: ``sum_d works[d] <= 7 - min_days_off``. Horizons shorter than 7 days are not checked.
+of the horizon: ``sum_d works[d] <= 7 - min_days_off``, or no visit day beyond the committed days
+when commitments alone leave too few days off. Horizons shorter than 7 days are not checked.
 """
 
 from __future__ import annotations
@@ -56,9 +57,11 @@ class WeeklyRest(Rule[WeeklyRestParams]):
 
     def _problem(self, r: RouteState, w: int, block: range) -> str | None:
         p = r.problem
-        worked = (set(working_days(r, w)) | committed_days(p, w)) & set(block)
+        committed = committed_days(p, w) & set(block)
+        worked = (set(working_days(r, w)) | committed) & set(block)
         off = WEEK - len(worked)
-        if off < self.params.min_days_off:
+        # Days the commitments take are the instance's doing: only days the rota adds can break it.
+        if off < self.params.min_days_off and worked - committed:
             days = ", ".join(p.day_name(d)[:3] for d in sorted(worked))
             return (
                 f"{p.workers[w].id} works {len(worked)} days ({days}) from {p.day_name(block[0])}; "
