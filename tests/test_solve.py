@@ -76,7 +76,8 @@ def test_watchdog_stops_an_overrunning_search_and_keeps_a_rota(monkeypatch):
     result = solve_detailed(week, rules(), SolveParams(time_limit_s=0.5, workers=1))
     assert stopped.is_set(), "the watchdog called stop_search"
     sol = result.solution
-    assert sol.status == "UNKNOWN" and sol.found_by == "greedy"
+    # The completed greedy hint is a rota of the model (FEASIBLE); no time was left to improve it.
+    assert sol.status == "FEASIBLE" and sol.found_by == "greedy"
     assert sol.visits, "the greedy rota is kept"
     assert validate(week, sol, rules()).ok
 
@@ -110,3 +111,27 @@ def test_complete_rota_fills_in_the_break_a_hand_made_rota_needs():
     assert rota.breaks == []  # the input is not changed
     assert [(b.start.strftime("%H:%M"), b.end.strftime("%H:%M")) for b in done.breaks] == [("12:00", "12:20")]
     assert validate(inst, done, rules()).ok
+
+
+def test_lns_starts_from_the_completed_hint_when_the_main_search_finds_nothing(monkeypatch, caplog):
+    import logging
+
+    import selforg_scheduler.solver as solver_module
+    from selforg_scheduler import SolveParams
+
+    # A main search with no time at all returns UNKNOWN; the completed greedy hint must then seed
+    # the LNS instead of the week falling back to the bare greedy rota.
+    monkeypatch.setattr(solver_module, "MAIN_SHARE", 1e-6)
+    inst = instance(
+        [worker("w1"), worker("w2")],
+        [client("p1"), client("p2", "B"), client("p3", "C")],
+        [visit(f"v{i}", f"p{i % 3 + 1}", f"{8 + i:02d}:00", f"{8 + i:02d}:30") for i in range(6)],
+    )
+    rule_set = rules()
+    with caplog.at_level(logging.INFO, logger="selforg_scheduler.solver"):
+        result = solver_module.solve_detailed(inst, rule_set, SolveParams(time_limit_s=4, workers=1))
+    assert "starts from the completed greedy hint" in caplog.text
+    sol = result.solution
+    assert sol.status == "FEASIBLE" and sol.found_by in ("cp-sat", "greedy")
+    report = validate(inst, sol, rule_set)
+    assert report.ok and report.objective == sol.objective == result.solver_objective

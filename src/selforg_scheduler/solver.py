@@ -8,6 +8,7 @@ CP-SAT's, and the two agree (a mismatch is logged as an error and caught by the 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -125,9 +126,10 @@ def solve_detailed(
         sum(len(wd.arcs) for wd in ctx.worker_days.values()),
         len(greedy.crew),
     )
+    warm: list[int] | None = None
     if params.hint:
         _hint(ctx, greedy)
-        _complete_hint(ctx, min(5.0, 0.2 * params.time_limit_s))
+        warm = _complete_hint(ctx, min(5.0, 0.2 * params.time_limit_s))
     deadline = t0 + params.time_limit_s
     remaining = max(0.1, deadline - time.perf_counter())
     lns_on = params.lns and params.deterministic_time is None
@@ -158,30 +160,40 @@ def solve_detailed(
     log.info("cp-sat %s after %.1fs, %d improving solutions", status, time.perf_counter() - t0, watch.found)
     values: list[int] | None = None
     bound: float | None = None
+    from_warm = False
     if status in ("OPTIMAL", "FEASIBLE"):
         values = list(solver.response_proto.solution)
         bound = float(solver.best_objective_bound)
-        if status == "FEASIBLE" and lns_on:
-            main_bound = bound
-
-            def improved(inc: Incumbent) -> None:
-                if on_progress is not None:
-                    on_progress(Progress(inc.objective, main_bound, time.perf_counter() - t0))
-
-            def step(model: cp_model.CpModel, limit_s: float) -> cp_model.CpSolver:
-                step_solver = cp_model.CpSolver()
-                configure(step_solver, limit_s)
-                _run(step_solver, model, limit_s)
-                return step_solver
-
-            start_obj = int(round(solver.objective_value))
-            incumbent, steps = lns_improve(
-                ctx, Incumbent(values, start_obj), deadline, step, on_improve=improved, seed=params.seed
-            )
-            log.info("lns: %d steps, objective %d -> %d", steps, start_obj, incumbent.objective)
-            values = incumbent.values
-    elif status != "INFEASIBLE":
+    elif status == "UNKNOWN" and warm is not None:
+        # The main search found nothing in its share of time (it happens on busy weeks), but the
+        # completed greedy hint is a full rota of the model: improve it with LNS from there.
+        log.info("cp-sat found no rota of its own; LNS starts from the completed greedy hint")
+        values, status, from_warm = warm, "FEASIBLE", True
         bound = float(solver.best_objective_bound)
+    if values is not None and status == "FEASIBLE" and lns_on:
+        main_bound = bound if bound is not None else float("-inf")
+
+        def improved(inc: Incumbent) -> None:
+            if on_progress is not None:
+                on_progress(Progress(inc.objective, main_bound, time.perf_counter() - t0))
+
+        def step(model: cp_model.CpModel, limit_s: float) -> cp_model.CpSolver:
+            step_solver = cp_model.CpSolver()
+            configure(step_solver, limit_s)
+            _run(step_solver, model, limit_s)
+            return step_solver
+
+        start_obj = _objective_of(ctx, values)
+        incumbent, steps = lns_improve(
+            ctx, Incumbent(values, start_obj), deadline, step, on_improve=improved, seed=params.seed
+        )
+        log.info("lns: %d steps, objective %d -> %d", steps, start_obj, incumbent.objective)
+        values = incumbent.values
+        from_warm = from_warm and incumbent.objective == start_obj
+    if bound is None and status not in ("INFEASIBLE", "MODEL_INVALID"):
+        bound = float(solver.best_objective_bound)
+    if bound is not None and not math.isfinite(bound):
+        bound = None
     if bound is not None:
         # CP-SAT's LP bound is weak on these routing models; the rules' floors are always valid.
         bound = max(bound, float(sum(rule.floor(ctx) for rule in rules.active())))
@@ -191,7 +203,7 @@ def solve_detailed(
     if values is not None:
         start, crew = _read_rota(ctx, values)
         solver_objective = _objective_of(ctx, values)
-        found_by = "cp-sat"
+        found_by = "greedy" if from_warm else "cp-sat"  # the greedy rota, never improved
     else:  # no rota from the search: fall back to the greedy one, honestly labelled
         start, crew = dict(greedy.start), dict(greedy.crew)
         found_by = "greedy"
@@ -312,8 +324,9 @@ def _hint(ctx: ModelContext, greedy: RouteBuilder) -> None:
             model.add_hint(arc.literal, (arc.tail, arc.head) in used)
 
 
-def _complete_hint(ctx: ModelContext, limit_s: float) -> None:
-    """Complete the hint (auxiliary variables too) by a quick solve with the hinted values fixed."""
+def _complete_hint(ctx: ModelContext, limit_s: float) -> list[int] | None:
+    """Complete the hint (auxiliary variables too) by a quick solve with the hinted values fixed;
+    returns the completed assignment (a full rota of the model), or None if it could not be."""
     solver = cp_model.CpSolver()
     solver.parameters.fix_variables_to_their_hinted_value = True
     solver.parameters.max_time_in_seconds = limit_s
@@ -321,9 +334,10 @@ def _complete_hint(ctx: ModelContext, limit_s: float) -> None:
     code = solver.solve(ctx.model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         log.warning("greedy hint could not be completed (%s); kept as a partial hint", solver.status_name(code))
-        return
+        return None
     values = list(solver.response_proto.solution)
     model = ctx.model
     model.clear_hints()
     for index, value in enumerate(values):
         model.add_hint(model.get_int_var_from_proto_index(index), value)
+    return values
