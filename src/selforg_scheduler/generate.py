@@ -233,6 +233,18 @@ def generate_instance(
 # --- helpers ---------------------------------------------------------------------------------
 
 
+def _first_free(lo: int, hi: int, busy: list[tuple[int, int]], need: int = BREAK_MINUTES) -> int | None:
+    """Start of the first ``need`` free minutes in [lo, hi] around ``busy`` (sorted by start)."""
+    cur = lo
+    for bs, be in busy:
+        if be <= cur or bs >= hi:
+            continue
+        if bs - cur >= need:
+            return cur
+        cur = max(cur, be)
+    return cur if hi - cur >= need else None
+
+
 def _split(total: int, weights: list[int]) -> list[int]:
     """Split ``total`` into integer parts proportional to ``weights`` (largest remainders)."""
     wsum = sum(weights)
@@ -781,15 +793,9 @@ class _TeamBuilder:
             hi = min(q.start - self.tt[p.loc][q.loc], w1)
             if hi - lo < BREAK_MINUTES:
                 continue
-            cur = lo
-            for cs, ce, _ in w.commits[d]:
-                if ce <= cur or cs >= hi:
-                    continue
-                if cs - cur >= BREAK_MINUTES:
-                    return cur
-                cur = max(cur, ce)
-            if hi - cur >= BREAK_MINUTES:
-                return cur
+            found = _first_free(lo, hi, [(cs, ce) for cs, ce, _ in w.commits[d]])
+            if found is not None:
+                return found
         return None
 
     def break_room(self, w: _Worker, d: int, route: list[_Stop]) -> bool:
@@ -806,17 +812,7 @@ class _TeamBuilder:
             busy.append((stop.start - travel, stop.end))
             prev = stop
         busy.sort()
-        for lo, hi in spans:
-            cur = lo
-            for bs, be in busy:
-                if be <= cur or bs >= hi:
-                    continue
-                if bs - cur >= BREAK_MINUTES:
-                    return True
-                cur = max(cur, be)
-            if hi - cur >= BREAK_MINUTES:
-                return True
-        return False
+        return any(_first_free(lo, hi, busy) is not None for lo, hi in spans)
 
     def recompute(self, w: _Worker, d: int) -> None:
         """Refresh w's working minutes (visits and travel between them) for day d and the week."""
