@@ -96,6 +96,10 @@ class ModelContext:
         terms.extend(arc.travel * arc.literal for arc in wday.arcs if arc.travel)
         return sum(terms)
 
+    def most_working_minutes(self, wday: WorkerDay) -> int:
+        """An upper bound on the worker-day's working minutes: every eligible visit, every arc."""
+        return sum(self.problem.visits[v].duration for v in wday.visits) + sum(a.travel for a in wday.arcs)
+
     def day_reach(self, wday: WorkerDay) -> tuple[int, int]:
         """Earliest possible start and latest possible end of the worker-day (home legs included
         when counted), from the eligible visits' start domains."""

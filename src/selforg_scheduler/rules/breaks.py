@@ -95,8 +95,8 @@ class Breaks(Rule[BreaksParams]):
         w, brk = wday.worker, prm.break_minutes
         dom = {v: m.domains[(v, w)] for v in wday.visits}
         if prm.measure == "working":
-            longest = sum(p.visits[v].duration for v in wday.visits) + sum(a.travel for a in wday.arcs)
-            length = m.working_minutes(wday) if longest > prm.after_minutes else None
+            long_possible = m.most_working_minutes(wday) > prm.after_minutes
+            length = m.working_minutes(wday) if long_possible else None
         else:
             lo, hi = m.day_reach(wday)
             length = None

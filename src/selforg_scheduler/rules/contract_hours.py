@@ -45,9 +45,7 @@ class ContractHours(Rule[ContractHoursParams]):
             goal = target(p, w)
             days = m.days_of(w)
             total = sum(m.working_minutes(d) for d in days) if days else 0
-            most = sum(p.visits[v].duration for d in days for v in d.visits) + sum(
-                a.travel for d in days for a in d.arcs
-            )
+            most = sum(m.most_working_minutes(d) for d in days)
             dev = model.new_int_var(0, max(goal, most), f"contract_dev_{wd.id}")
             model.add_abs_equality(dev, total - goal)
             out.append(self.penalty(self.params.weight_per_minute, dev, wd.id))

@@ -28,8 +28,7 @@ class DailyLimit(Rule[DailyLimitParams]):
     def build(self, m: ModelContext) -> list[Penalty]:
         limit = self.params.max_minutes
         for wday in m.worker_days.values():
-            longest = sum(m.problem.visits[v].duration for v in wday.visits) + sum(a.travel for a in wday.arcs)
-            if longest > limit:
+            if m.most_working_minutes(wday) > limit:
                 m.model.add(m.working_minutes(wday) <= limit)
         return []
 

@@ -66,9 +66,14 @@ class FlexibleWorkingRule(Rule[FlexibleWorkingParams]):
     summary = "agreed arrangements are hard; each broken wish costs 30"
     Params = FlexibleWorkingParams
 
+    def __init__(self, params: FlexibleWorkingParams) -> None:
+        super().__init__(params)
+        self._cache: dict[int, tuple[Problem, list[Arrangement]]] = {}
+        """Per worker, (problem, arrangements): eligibility asks once per (visit, worker) pair."""
+
     # --- which entries apply when --------------------------------------------------------------
     def arrangements(self, problem: Problem, w: int) -> list[Arrangement]:
-        cached = self.__dict__.setdefault("_cache", {}).get(w)
+        cached = self._cache.get(w)
         if cached is not None and cached[0] is problem:
             return cached[1]
         out = []
@@ -77,7 +82,7 @@ class FlexibleWorkingRule(Rule[FlexibleWorkingParams]):
             for day in range(problem.days):
                 if _applies(problem, entry, day):
                     out.append(Arrangement(w, day, entry, hard))
-        self.__dict__["_cache"][w] = (problem, out)
+        self._cache[w] = (problem, out)
         return out
 
     def _on(self, problem: Problem, w: int, day: int, hard: bool | None = None) -> list[Arrangement]:
