@@ -188,6 +188,16 @@ def reference_problems(inst: Instance) -> Iterator[InputError]:
                         obj=obj,
                         field=f"{kind}[{i}]",
                     )
+        for field in ("buddy_preferences", "buddy_avoid"):
+            for wid in getattr(w, field):
+                if wid not in workers:
+                    yield InputError(f"unknown worker {wid!r}", obj=obj, field=field)
+                elif wid == w.id:
+                    what = "avoid" if field == "buddy_avoid" else "prefer"
+                    yield InputError(f"a worker cannot {what} themself as a buddy", obj=obj, field=field)
+        both = set(w.buddy_preferences) & set(w.buddy_avoid)
+        if both:
+            yield InputError(f"worker {sorted(both)[0]!r} is both preferred and avoided", obj=obj, field="buddy_avoid")
         if w.contract_minutes > LEGAL_WEEK_MINUTES:
             yield InputError(
                 f"{w.contract_minutes:g} is above the legal weekly limit of {LEGAL_WEEK_MINUTES} (48 h)",
@@ -244,6 +254,13 @@ def reference_problems(inst: Instance) -> Iterator[InputError]:
             yield InputError(f"unknown role {entry.role!r}", obj=obj, field="role")
         if entry.worker not in workers:
             yield InputError(f"unknown worker {entry.worker!r}", obj=obj, field="worker")
+    for i, past in enumerate(inst.buddy_history):
+        obj = f"buddy_history[{i}]"
+        for wid in past.members:
+            if wid not in workers:
+                yield InputError(f"unknown worker {wid!r}", obj=obj, field="members")
+        if len(set(past.members)) != len(past.members):
+            yield InputError("a worker is named twice in one group", obj=obj, field="members")
     yield from _travel_problems(inst)
 
 

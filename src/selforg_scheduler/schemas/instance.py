@@ -163,6 +163,16 @@ FlexibleWorking = Annotated[
 ]
 
 
+class Leave(Strict):
+    """Added: whole days away (holiday, sickness), for plans longer than the instance's week."""
+
+    start: dt.date
+    end: dt.date = Field(description="last day of the leave (inclusive)")
+    what: str = ""
+
+    _ordered = _after("end", "start", allow_equal=True)
+
+
 class Worker(Strict):
     id: Id
     name: str = ""
@@ -174,6 +184,13 @@ class Worker(Strict):
     availability: list[Period] = Field(default_factory=list)
     commitments: list[Commitment] = Field(default_factory=list)
     flexible_working: list[FlexibleWorking] = Field(default_factory=list)
+    leave: list[Leave] = Field(default_factory=list, description="added: days away, used by role plans")
+    buddy_preferences: list[str] = Field(
+        default_factory=list, description="added: workers this worker would like as a buddy"
+    )
+    buddy_avoid: list[str] = Field(
+        default_factory=list, description="added: workers this worker would rather not have as a buddy"
+    )
 
 
 class Client(Strict):
@@ -220,6 +237,13 @@ class RoleHistoryEntry(Strict):
     worker: str
 
 
+class BuddyHistoryEntry(Strict):
+    """Added: a buddy group of the past (so pairings can rotate over the years)."""
+
+    members: list[str] = Field(min_length=2, max_length=3)
+    until: dt.date | None = Field(default=None, description="when the group ended, if known")
+
+
 class Instance(Strict):
     """One team's week: who can work, who needs visiting, and the rules' raw material."""
 
@@ -235,3 +259,4 @@ class Instance(Strict):
     buddies: list[list[str]] = Field(default_factory=list)
     roles: list[Role] = Field(default_factory=list)
     role_history: list[RoleHistoryEntry] = Field(default_factory=list)
+    buddy_history: list[BuddyHistoryEntry] = Field(default_factory=list, description="added: past buddy groups")

@@ -71,6 +71,14 @@ class RoleAssignment(_Strict):
     worker: str
 
 
+class UnfilledRole(_Strict):
+    """Added: a role that got fewer holders than it needs, and why."""
+
+    role: str
+    missing: int = Field(ge=1, description="holders still needed")
+    reason: str
+
+
 class Solution(_Strict):
     """A rota for one instance, with the solver's status and the rota's costs and KPIs."""
 
@@ -85,6 +93,7 @@ class Solution(_Strict):
     unassigned: list[UnassignedVisit] = Field(default_factory=list)
     breaks: list[Break] = Field(default_factory=list)
     roles: list[RoleAssignment] = Field(default_factory=list)
+    unfilled_roles: list[UnfilledRole] = Field(default_factory=list, description="added: roles short of holders")
     penalties: dict[str, int | float] = Field(default_factory=dict)
     kpis: dict[str, int | float | dict[str, int | float]] = Field(
         default_factory=dict, description="numbers; per-worker figures as {worker id: number} (added)"
