@@ -19,6 +19,7 @@ from selforg_scheduler import (
 )
 from selforg_scheduler.annotate import annotate
 from selforg_scheduler.rules.config import RuleSet
+from selforg_scheduler.schemas.solution import RoleAssignment
 from selforg_scheduler.solver import SolveResult
 from selforg_scheduler.validate import ValidationReport
 
@@ -146,9 +147,10 @@ def indexed_rota(
     start: dict[int, int],
     crew: dict[int, tuple[int, ...]],
     rule_set: RuleSet | None = None,
+    held: dict[int, tuple[int, ...]] | None = None,
 ) -> Solution:
-    """A rota from problem indices (visit -> start minute, visit -> worker indices), with the
-    breaks and check-ins it implies filled in as the solver would."""
+    """A rota from problem indices (visit -> start minute, visit -> worker indices, worker -> role
+    indices), with the breaks and check-ins it implies filled in as the solver would."""
     rota = hand_rota(
         inst,
         {
@@ -159,4 +161,9 @@ def indexed_rota(
             for v in crew
         },
     )
+    rota.roles = [
+        RoleAssignment(week_start=inst.horizon.start, role=problem.roles[r].id, worker=problem.workers[w].id)
+        for w, roles in sorted((held or {}).items())
+        for r in roles
+    ]
     return annotate(problem, rule_set or rules(), rota)

@@ -58,8 +58,8 @@ def test_lns_from_the_greedy_rota_never_worsens_and_stays_valid():
     assert result.objective <= start_objective
     assert improved == sorted(improved, reverse=True)
     assert result.objective == _objective_of(ctx, result.values)
-    start, crew = _read_rota(ctx, result.values)
-    rota = indexed_rota(inst, problem, start, crew, rule_set)
+    raw = _read_rota(ctx, result.values)
+    rota = indexed_rota(inst, problem, raw.start, raw.crew, rule_set, raw.held)
     report = validate(inst, rota, rule_set)
     assert report.ok, [str(v) for v in report.violations]
     assert report.objective == result.objective

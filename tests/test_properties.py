@@ -113,8 +113,32 @@ def weeks(draw: st.DrawFn) -> tuple[Any, list[str]]:
     overrides.append(f"breaks.measure={draw(st.sampled_from(['working', 'span']))}")
     overrides.append(f"daily_rest.min_minutes={draw(st.sampled_from([660, 1000]))}")
     buddies = [ids[:2]] if len(ids) >= 2 and draw(st.booleans()) else []
+    # Team roles: sometimes more places than holders can fill, minutes that eat into contracts.
+    roles = [
+        {
+            "id": f"r{k + 1}",
+            "minutes_per_week": draw(st.sampled_from([60, 300, 900])),
+            "holders": draw(st.integers(1, 2)),
+            "skills": draw(st.lists(st.sampled_from(SKILLS), unique=True, max_size=1)),
+        }
+        for k in range(draw(st.integers(0, 2)))
+    ]
+    history = [
+        {"week_start": week, "role": r["id"], "worker": draw(st.sampled_from(ids))}
+        for r in roles
+        for week in draw(st.lists(st.sampled_from(["2026-11-16", "2026-11-23"]), unique=True))
+    ]
+    overrides.append(f"roles.min_available_days={draw(st.integers(0, 2))}")
     inst = instance(
-        workers, clients, visits, days=days, home_legs=draw(st.booleans()), dependencies=deps, buddies=buddies
+        workers,
+        clients,
+        visits,
+        days=days,
+        home_legs=draw(st.booleans()),
+        dependencies=deps,
+        buddies=buddies,
+        roles=roles,
+        role_history=history,
     )
     return inst, overrides
 
@@ -146,20 +170,21 @@ def test_the_greedy_warm_start_is_a_valid_rota(week):
     rule_set = rules(*overrides)
     problem = compile_problem(inst)
     eligible, domains = eligibility(problem, rule_set)
-    g = greedy_rota(problem, rule_set, eligible, domains)
-    rota = indexed_rota(inst, problem, g.start, g.crew, rule_set)
+    held = rule_set["roles"].choose(problem)
+    g = greedy_rota(problem, rule_set, eligible, domains, held)
+    rota = indexed_rota(inst, problem, g.start, g.crew, rule_set, g.held)
     report = validate(inst, rota, rule_set)
     assert report.ok, [str(v) for v in report.violations]
 
 
-MUTATIONS = ["time_windows", "skills", "exclusions", "coverage", "overlap", "availability"]
+MUTATIONS = ["time_windows", "skills", "exclusions", "coverage", "overlap", "availability", "roles"]
 
 
 @PROPS
 @given(weeks(), st.sampled_from(MUTATIONS), st.data())
 def test_the_validator_catches_each_planted_violation(week, kind, data):
     inst, _ = week
-    rule_set = rules()
+    rule_set = rules("roles.min_available_days=0")  # the random weeks are one or two days long
     sol = solve_detailed(inst, rule_set, FAST).solution
     assume(sol.visits)
     raw = sol.model_dump(mode="json")
@@ -207,6 +232,13 @@ def test_the_validator_catches_each_planted_violation(week, kind, data):
         assume(free and end_min < 24 * 60)
         entry["workers"][0] = free[0].id
         entry["start"] = start.isoformat(timespec="minutes")
+    elif kind == "roles":
+        assume(raw["roles"])
+        new_starters = [w.id for w in workers.values() if w.new_starter]
+        if new_starters and data.draw(st.booleans()):
+            raw["roles"][0]["worker"] = new_starters[0]  # a new starter never holds a role
+        else:
+            raw["roles"] = []  # a role left empty although someone could hold it
     report = validate(inst, Solution.model_validate(raw), rule_set)
     found = {x.rule for x in report.violations}
     assert kind in found, (kind, found)

@@ -14,9 +14,11 @@ def test_all_domain_rules_are_registered_in_order():
     assert {"daily_limit", "breaks", "lone_working", "roles"} <= set(REGISTRY)
 
 
-def test_planned_rules_are_not_active():
-    active = {r.name for r in default_rules().active()}
+def test_switched_off_rules_are_not_active():
+    rules = rules_from_dict({"rules": {"roles": {"enabled": False}}})
+    active = {r.name for r in rules.active()}
     assert "coverage" in active and "breaks" in active and "roles" not in active
+    assert not rules.is_on("roles") and rules.is_on("breaks")
 
 
 def test_unknown_rule_lists_valid_names():

@@ -218,10 +218,14 @@ def _print_workers(inst: Instance, sol: Solution) -> None:
     breaks = {w.id: 0 for w in inst.workers}
     for b in sol.breaks:
         breaks[b.worker] = breaks.get(b.worker, 0) + 1
+    role_names = {r.id: r.name or r.id for r in inst.roles}
+    held: dict[str, list[str]] = {}
+    for held_role in sol.roles:
+        held.setdefault(held_role.worker, []).append(role_names.get(held_role.role, held_role.role))
     table = Table(title="Workers this week", show_lines=False)
-    cols = ("worker", "name", "days", "visits", "visit h", "contract h", "+/- h", "breaks", "unsoc.")
+    cols = ("worker", "name", "role", "days", "visits", "visit h", "contract h", "+/- h", "breaks", "unsoc.")
     for col in cols:
-        table.add_column(col, justify="right" if col not in ("worker", "name") else "left")
+        table.add_column(col, justify="right" if col not in ("worker", "name", "role") else "left")
     for w in inst.workers:
         row = per[w.id]
         diff = vs_contract.get(w.id) if isinstance(vs_contract, dict) else None
@@ -229,6 +233,7 @@ def _print_workers(inst: Instance, sol: Solution) -> None:
         table.add_row(
             w.id,
             w.name + (" (new)" if w.new_starter else ""),
+            ", ".join(held.get(w.id, [])),
             str(len(days[w.id])),
             f"{row['visits']:.0f}",
             f"{row['minutes'] / 60:.1f}",
@@ -238,6 +243,8 @@ def _print_workers(inst: Instance, sol: Solution) -> None:
             "-" if odd is None else str(odd),
         )
     out.print(table)
+    for short in sol.unfilled_roles:
+        out.print(f"role {short.role} unfilled ({short.missing} missing): {short.reason}", highlight=False, soft_wrap=True)
 
 
 def _print_costs(sol: Solution) -> None:

@@ -45,6 +45,8 @@ class RouteBuilder:
     routes: dict[tuple[int, int], list[int]] = field(default_factory=dict)
     seen: dict[int, set[int]] = field(default_factory=dict)
     circles: dict[int, frozenset[int]] = field(default_factory=dict)
+    held: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    """Per worker, the team roles they hold (their minutes count in the weekly rules)."""
 
     def __post_init__(self) -> None:
         p = self.problem
@@ -290,6 +292,7 @@ def greedy_rota(
     rules: RuleSet,
     eligible: list[list[int]],
     domains: dict[tuple[int, int], tuple[Interval, ...]],
+    held: dict[int, tuple[int, ...]] | None = None,
 ) -> RouteBuilder:
     """The best of a few insertion orders (each followed by repair): fewest uncovered minutes,
     then least travel. Each run takes a fraction of a second; no order wins on every week."""
@@ -304,7 +307,7 @@ def greedy_rota(
     best: RouteBuilder | None = None
     best_key: tuple[int, int] | None = None
     for name, key in orders.items():
-        builder = _insert_all(problem, rules, eligible, domains, key)
+        builder = _insert_all(problem, rules, eligible, domains, key, held or {})
         score = _score(builder)
         log.debug("greedy %s: %d covered, score %s", name, len(builder.crew), score)
         if best_key is None or score < best_key:
@@ -328,8 +331,9 @@ def _insert_all(
     eligible: list[list[int]],
     domains: dict[tuple[int, int], tuple[Interval, ...]],
     key: Callable[[int], tuple[float, ...]],
+    held: dict[int, tuple[int, ...]],
 ) -> RouteBuilder:
-    builder = RouteBuilder(problem, rules, eligible, domains)
+    builder = RouteBuilder(problem, rules, eligible, domains, held=held)
     builder.circles = plan_circles(problem, eligible, builder.cap)
     order = sorted((v for v in range(len(problem.visits)) if eligible[v]), key=key)
     done: set[int] = set()

@@ -20,6 +20,7 @@ from ortools.sat.python import cp_model
 
 from selforg_scheduler.problem import Interval, Problem, fitting_starts
 from selforg_scheduler.rules.base import Penalty
+from selforg_scheduler.workday import WEEK, role_load
 
 if TYPE_CHECKING:
     from selforg_scheduler.rules.config import RuleSet
@@ -63,6 +64,8 @@ class ModelContext:
     eligible: list[list[int]]
     domains: dict[tuple[int, int], tuple[Interval, ...]]
     worker_days: dict[tuple[int, int], WorkerDay]
+    holds: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    """``holds[r, w]``: worker w holds team role r this week (eligible pairs only)."""
     penalties: list[Penalty] = field(default_factory=list)
 
     @property
@@ -127,6 +130,22 @@ class ModelContext:
             wday.first, wday.last = first, last
         return wday.first, wday.last
 
+    def role_minutes(self, w: int, block: int | None = None) -> cp_model.LinearExprT:
+        """Minutes of the team roles worker w holds, in one 7-day block or over the horizon."""
+        blocks = range((self.problem.days + WEEK - 1) // WEEK) if block is None else (block,)
+        return sum(
+            sum(role_load(self.problem, r, b) for b in blocks) * var
+            for (r, ww), var in self.holds.items()
+            if ww == w
+        )
+
+    def most_role_minutes(self, w: int) -> int:
+        """An upper bound on :meth:`role_minutes` over the horizon (the longest role it may hold)."""
+        blocks = range((self.problem.days + WEEK - 1) // WEEK)
+        return max(
+            (sum(role_load(self.problem, r, b) for b in blocks) for (r, ww) in self.holds if ww == w), default=0
+        )
+
     def days_of(self, w: int) -> list[WorkerDay]:
         return [wd for (ww, _), wd in sorted(self.worker_days.items()) if ww == w]
 
@@ -142,6 +161,13 @@ def start_bounds(problem: Problem, rules: RuleSet, v: int) -> tuple[int, int]:
 def worker_blocks(problem: Problem, rules: RuleSet, w: int) -> tuple[Interval, ...]:
     """The worker's free time: availability minus commitments (everything if the rule is off)."""
     return rules["availability"].blocks(problem, w)  # type: ignore[no-any-return, attr-defined]
+
+
+def role_pairs(problem: Problem, rules: RuleSet) -> list[tuple[int, int]]:
+    """The (role, worker) pairs that may hold a role this week (none when the roles rule is off)."""
+    if not rules.is_on("roles"):
+        return []
+    return rules["roles"].eligible_pairs(problem)  # type: ignore[no-any-return, attr-defined]
 
 
 def eligibility(
@@ -211,6 +237,8 @@ def build_model(problem: Problem, rules: RuleSet) -> ModelContext:
                 start[v], cp_model.Domain.from_intervals([list(iv) for iv in dom])
             ).only_enforce_if(x[(v, w)])
     _build_circuits(ctx)
+    for r, w in role_pairs(problem, rules):
+        ctx.holds[(r, w)] = model.new_bool_var(f"holds_{problem.roles[r].id}_{problem.workers[w].id}")
     for rule in rules.active():
         ctx.penalties.extend(rule.build(ctx))
     model.minimize(ctx.objective_expr())

@@ -71,6 +71,17 @@ class DependencyData:
     max_gap: int
 
 
+@dataclass(frozen=True, slots=True)
+class RoleData:
+    index: int
+    id: str
+    name: str
+    minutes: int
+    """Minutes a week the role takes (rounded up)."""
+    holders: int
+    skills: frozenset[str]
+
+
 @dataclass
 class Problem:
     """An :class:`Instance` in integer minutes, ready for the model, the greedy and the validator."""
@@ -89,6 +100,8 @@ class Problem:
     client_index: dict[str, int] = field(default_factory=dict)
     buddies: list[frozenset[int]] = field(default_factory=list)
     """Per worker, the other members of their buddy group."""
+    roles: list[RoleData] = field(default_factory=list)
+    role_index: dict[str, int] = field(default_factory=dict)
 
     # --- time conversion -------------------------------------------------------------------
     def minute_of(self, when: datetime) -> float:
@@ -241,6 +254,18 @@ def compile_problem(instance: Instance) -> Problem:
         worker_index=worker_index,
         client_index=client_index,
         buddies=[frozenset(b) for b in buddies],
+        roles=[
+            RoleData(
+                index=i,
+                id=r.id,
+                name=r.name,
+                minutes=ceil_minutes(r.minutes_per_week),
+                holders=r.holders,
+                skills=frozenset(r.skills),
+            )
+            for i, r in enumerate(instance.roles)
+        ],
+        role_index={r.id: i for i, r in enumerate(instance.roles)},
     )
 
 

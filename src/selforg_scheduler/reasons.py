@@ -154,8 +154,9 @@ def builder_from_rota(
     domains: dict[tuple[int, int], tuple[Interval, ...]],
     start: dict[int, int],
     crew: dict[int, tuple[int, ...]],
+    held: dict[int, tuple[int, ...]] | None = None,
 ) -> RouteBuilder:
-    b = RouteBuilder(problem, rules, eligible, domains)
+    b = RouteBuilder(problem, rules, eligible, domains, held=held or {})
     for v in sorted(crew, key=lambda u: start[u]):
         b.place(v, start[v], crew[v])
     return b

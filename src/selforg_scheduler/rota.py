@@ -25,6 +25,9 @@ class Rota:
     reading_problems: list[Violation] = field(default_factory=list)
     breaks: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
     """Per worker, the breaks the solution lists (start, end minutes)."""
+    role_entries: list[tuple[int, int]] = field(default_factory=list)
+    """The solution's role assignments as (role, worker), in the order listed."""
+    held: dict[int, tuple[int, ...]] = field(init=False)
     routes: dict[tuple[int, int], list[int]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -36,6 +39,11 @@ class Rota:
         for route in routes.values():
             route.sort(key=lambda v: (self.start[v], v))
         self.routes = dict(routes)
+        held: dict[int, list[int]] = defaultdict(list)
+        for role, w in self.role_entries:
+            if role not in held[w]:
+                held[w].append(role)
+        self.held = {w: tuple(roles) for w, roles in held.items()}
 
     def travel(self, a: int, b: int) -> int:
         return self.problem.visit_travel(a, b) if self.travel_on else 0
@@ -123,6 +131,21 @@ def rota_from_solution(problem: Problem, solution: Solution, travel_on: bool = T
         breaks[w].append((problem.minute_of(brk.start), problem.minute_of(brk.end)))
     for listed in breaks.values():
         listed.sort()
+    role_entries: list[tuple[int, int]] = []
+    week_start = problem.origin.date()
+    for entry in solution.roles:
+        role = problem.role_index.get(entry.role)
+        w = problem.worker_index.get(entry.worker)
+        if role is None:
+            issues.append(Violation("roles", f"{entry.role} is not a role of this team"))
+        if w is None:
+            issues.append(Violation("roles", f"role {entry.role} names {entry.worker}, not a worker of this team"))
+        if entry.week_start != week_start:
+            issues.append(
+                Violation("roles", f"role {entry.role} is given for the week of {entry.week_start}, not {week_start}")
+            )
+        if role is not None and w is not None:
+            role_entries.append((role, w))
     return Rota(
         problem,
         start,
@@ -131,4 +154,5 @@ def rota_from_solution(problem: Problem, solution: Solution, travel_on: bool = T
         unassigned_listed=[u.visit for u in solution.unassigned],
         reading_problems=issues,
         breaks=dict(breaks),
+        role_entries=role_entries,
     )

@@ -25,13 +25,16 @@ from selforg_scheduler.model import DEPOT, ModelContext, build_model, start_boun
 from selforg_scheduler.problem import Problem, compile_problem
 from selforg_scheduler.reasons import builder_from_rota, unassigned_reasons
 from selforg_scheduler.rules.config import RuleSet, default_rules
+from selforg_scheduler.rules.roles import held_from
 from selforg_scheduler.schemas.instance import Instance
 from selforg_scheduler.schemas.solution import (
     AssignedVisit,
     InstanceRef,
+    RoleAssignment,
     Solution,
     Status,
     UnassignedVisit,
+    UnfilledRole,
 )
 from selforg_scheduler.validate import ValidationReport, evaluate
 
@@ -116,7 +119,9 @@ def solve_detailed(
     t0 = time.perf_counter()
     problem = compile_problem(instance)
     ctx = build_model(problem, rules)
-    greedy = greedy_rota(problem, rules, ctx.eligible, ctx.domains)
+    # Roles first, on their own costs, so the greedy knows whose week has role minutes in it.
+    chosen = rules["roles"].choose(problem) if ctx.holds else {}  # type: ignore[attr-defined]
+    greedy = greedy_rota(problem, rules, ctx.eligible, ctx.domains, chosen)
     log.info(
         "model: %d visits, %d workers, %d eligible pairs, %d worker-days, %d arcs; greedy covers %d",
         len(problem.visits),
@@ -201,15 +206,13 @@ def solve_detailed(
 
     solver_objective: int | None = None
     if values is not None:
-        start, crew = _read_rota(ctx, values)
+        raw = _read_rota(ctx, values)
         solver_objective = _objective_of(ctx, values)
         found_by = "greedy" if from_warm else "cp-sat"  # the greedy rota, never improved
     else:  # no rota from the search: fall back to the greedy one, honestly labelled
-        start, crew = dict(greedy.start), dict(greedy.crew)
+        raw = RawRota(dict(greedy.start), dict(greedy.crew), dict(greedy.held))
         found_by = "greedy"
-    solution, report = _make_solution(
-        problem, rules, ctx, instance, status, start, crew, found_by, bound, wall
-    )
+    solution, report = _make_solution(problem, rules, ctx, instance, status, raw, found_by, bound, wall)
     if solver_objective is not None:
         solution.objective = solver_objective
         if report.objective != solver_objective:
@@ -249,16 +252,23 @@ def _objective_of(ctx: ModelContext, values: list[int]) -> int:
     return int(round((total + objective.offset) * (objective.scaling_factor or 1)))
 
 
-def _read_rota(
-    ctx: ModelContext, values: list[int]
-) -> tuple[dict[int, int], dict[int, tuple[int, ...]]]:
+@dataclass
+class RawRota:
+    """A rota as the solver or the greedy leaves it: starts, crews and role holders, by index."""
+
+    start: dict[int, int]
+    crew: dict[int, tuple[int, ...]]
+    held: dict[int, tuple[int, ...]]
+
+
+def _read_rota(ctx: ModelContext, values: list[int]) -> RawRota:
     start: dict[int, int] = {}
     crew: dict[int, tuple[int, ...]] = {}
     for v, ws in enumerate(ctx.eligible):
         if ws and values[ctx.covered[v].index]:
             start[v] = values[ctx.start[v].index]
             crew[v] = tuple(w for w in ws if values[ctx.x[(v, w)].index])
-    return start, crew
+    return RawRota(start, crew, held_from(pair for pair, var in ctx.holds.items() if values[var.index]))
 
 
 def _make_solution(
@@ -267,15 +277,16 @@ def _make_solution(
     ctx: ModelContext,
     instance: Instance,
     status: Status,
-    start: dict[int, int],
-    crew: dict[int, tuple[int, ...]],
+    rota: RawRota,
     found_by: str,
     bound: float | None,
     wall: float,
 ) -> tuple[Solution, ValidationReport]:
+    start, crew = rota.start, rota.crew
     missing = [v for v in range(len(problem.visits)) if v not in crew]
-    builder = builder_from_rota(problem, rules, ctx.eligible, ctx.domains, start, crew)
+    builder = builder_from_rota(problem, rules, ctx.eligible, ctx.domains, start, crew, rota.held)
     reasons = unassigned_reasons(builder, missing)
+    week = problem.origin.date()
     solution = Solution(
         instance=InstanceRef(team=instance.team.id, sha256=instance_sha256(instance)),
         status=status,
@@ -290,6 +301,17 @@ def _make_solution(
             for v in sorted(crew, key=lambda u: (start[u], u))
         ],
         unassigned=[UnassignedVisit(visit=problem.visits[v].id, reason=reasons[v]) for v in missing],
+        roles=[
+            RoleAssignment(week_start=week, role=problem.roles[r].id, worker=problem.workers[w].id)
+            for w, roles in sorted(rota.held.items())
+            for r in roles
+        ],
+        unfilled_roles=[
+            UnfilledRole(role=role, missing=missing_n, reason=reason)
+            for role, missing_n, reason in (
+                rules["roles"].unfilled(problem, rota.held) if rules.is_on("roles") else []  # type: ignore[attr-defined]
+            )
+        ],
         found_by=found_by,  # type: ignore[arg-type]
     )
     annotate(problem, rules, solution)
@@ -316,6 +338,8 @@ def _hint(ctx: ModelContext, greedy: RouteBuilder) -> None:
         model.add_hint(ctx.covered[v], v in greedy.crew)
     for (v, w), var in ctx.x.items():
         model.add_hint(var, w in greedy.crew.get(v, ()))
+    for (r, w), var in ctx.holds.items():
+        model.add_hint(var, r in greedy.held.get(w, ()))
     for (w, day), wday in ctx.worker_days.items():
         route = greedy.routes.get((w, day), [])
         used = set(zip([DEPOT, *route], [*route, DEPOT], strict=True)) if route else set()

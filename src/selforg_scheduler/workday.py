@@ -18,9 +18,15 @@ from typing import Protocol
 from selforg_scheduler.problem import MINUTES_PER_DAY, Problem
 
 
+WEEK = 7
+"""Days in a week: weekly rules apply per 7-day block of the horizon."""
+
+
 class RouteState(Protocol):
     problem: Problem
     routes: dict[tuple[int, int], list[int]]
+    held: dict[int, tuple[int, ...]]
+    """Per worker, the team roles they hold (role indices)."""
 
     @property
     def start(self) -> dict[int, float] | dict[int, int]: ...
@@ -49,6 +55,18 @@ def working_minutes(r: RouteState, w: int, day: int) -> float:
 
 def week_minutes(r: RouteState, w: int) -> float:
     return sum(working_minutes(r, w, day) for day in working_days(r, w))
+
+
+def role_load(problem: Problem, role: int, block: int) -> int:
+    """A role's minutes in a 7-day block of the horizon (pro rata when the block is shorter)."""
+    days = min(WEEK, problem.days - WEEK * block)
+    return round(problem.roles[role].minutes * days / WEEK)
+
+
+def held_minutes(r: RouteState, w: int, block: int | None = None) -> int:
+    """Minutes of the worker's team roles in one 7-day block, or over the horizon (``None``)."""
+    blocks = range((r.problem.days + WEEK - 1) // WEEK) if block is None else (block,)
+    return sum(role_load(r.problem, role, b) for role in r.held.get(w, ()) for b in blocks)
 
 
 def first_start(r: RouteState, w: int, day: int) -> float:

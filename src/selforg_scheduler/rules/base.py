@@ -86,8 +86,6 @@ class Rule(Generic[P]):
     Params: ClassVar[type[RuleParams]] = RuleParams
     order: ClassVar[int] = 100
     """Position in YAML, docs and reports (lower first)."""
-    planned: ClassVar[bool] = False
-    """True for rules listed in YAML and docs whose model and check are not built yet."""
 
     def __init__(self, params: P) -> None:
         self.params: P = params

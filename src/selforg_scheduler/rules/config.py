@@ -47,14 +47,14 @@ class RuleSet:
         return self.rules[name]
 
     def active(self) -> Iterator[Rule[Any]]:
-        """Enabled, built rules, in registry order."""
+        """Enabled rules, in registry order."""
         for rule in self.rules.values():
-            if rule.params.enabled and not rule.planned:
+            if rule.params.enabled:
                 yield rule
 
     def is_on(self, name: str) -> bool:
         rule = self.rules[name]
-        return rule.params.enabled and not rule.planned
+        return rule.params.enabled
 
     def to_dict(self) -> dict[str, Any]:
         return {"rules": {name: p.model_dump(mode="json") for name, p in self.params.items()}}

@@ -1,7 +1,8 @@
 """contract_hours: each working minute under or over a worker's contract costs (soft).
 
-Per worker with a contract: ``cost = weight * |sum_d working_minutes[d] - target|``, where the
-target is ``contract_minutes * days / 7`` rounded (the contract is per week). Workers without a
+Per worker with a contract: ``cost = weight * |sum_d working_minutes[d] + role_minutes - target|``,
+where the target is ``contract_minutes * days / 7`` rounded (the contract is per week) and
+``role_minutes`` are the minutes of the team roles the worker holds (role time is paid work). Workers without a
 contract (``contract_minutes`` 0) are not charged.
 """
 
@@ -15,7 +16,7 @@ from selforg_scheduler.model import ModelContext
 from selforg_scheduler.problem import Problem
 from selforg_scheduler.rota import Rota
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
-from selforg_scheduler.workday import week_minutes
+from selforg_scheduler.workday import held_minutes, week_minutes
 
 
 class ContractHoursParams(RuleParams):
@@ -25,6 +26,11 @@ class ContractHoursParams(RuleParams):
 def target(problem: Problem, w: int) -> int:
     """The worker's contract minutes over the horizon."""
     return round(problem.workers[w].contract * problem.days / 7)
+
+
+def worked(rota: Rota, w: int) -> float:
+    """The worker's working minutes over the horizon, team roles included."""
+    return week_minutes(rota, w) + held_minutes(rota, w)
 
 
 @register
@@ -44,8 +50,8 @@ class ContractHours(Rule[ContractHoursParams]):
                 continue
             goal = target(p, w)
             days = m.days_of(w)
-            total = sum(m.working_minutes(d) for d in days) if days else 0
-            most = sum(m.most_working_minutes(d) for d in days)
+            total = (sum(m.working_minutes(d) for d in days) if days else 0) + m.role_minutes(w)
+            most = sum(m.most_working_minutes(d) for d in days) + m.most_role_minutes(w)
             dev = model.new_int_var(0, max(goal, most), f"contract_dev_{wd.id}")
             model.add_abs_equality(dev, total - goal)
             out.append(self.penalty(self.params.weight_per_minute, dev, wd.id))
@@ -56,13 +62,13 @@ class ContractHours(Rule[ContractHoursParams]):
         p = rota.problem
         for w, wd in enumerate(p.workers):
             if wd.contract > 0:
-                out.charge(wd.id, self.params.weight_per_minute * abs(week_minutes(rota, w) - target(p, w)))
+                out.charge(wd.id, self.params.weight_per_minute * abs(worked(rota, w) - target(p, w)))
         return out
 
     def kpis(self, rota: Rota) -> dict[str, Any]:
         p = rota.problem
         return {
             "minutes_vs_contract": {
-                wd.id: week_minutes(rota, w) - target(p, w) for w, wd in enumerate(p.workers) if wd.contract > 0
+                wd.id: worked(rota, w) - target(p, w) for w, wd in enumerate(p.workers) if wd.contract > 0
             }
         }

@@ -1,8 +1,8 @@
 """weekly_limit: at most 2880 working minutes a week (48 h, Working Time Regulations 1998, reg. 4)
 and, for a worker with a contract, at most contract + overtime minutes.
 
-Per worker and 7-day block of the horizon: ``sum_days working_minutes <= min(max, contract +
-overtime)``. A worker with ``contract_minutes`` 0 (no contract given) has the legal cap only.
+Per worker and 7-day block of the horizon: ``sum_days working_minutes + role_minutes <= min(max,
+contract + overtime)``, where ``role_minutes`` are the minutes of the team roles the worker holds. A worker with ``contract_minutes`` 0 (no contract given) has the legal cap only.
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ from selforg_scheduler.model import ModelContext
 from selforg_scheduler.problem import Problem
 from selforg_scheduler.rota import Rota
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
-from selforg_scheduler.workday import RouteState, working_days, working_minutes
-
-WEEK = 7
+from selforg_scheduler.workday import WEEK, RouteState, held_minutes, working_days, working_minutes
 
 
 class WeeklyLimitParams(RuleParams):
@@ -43,18 +41,21 @@ class WeeklyLimit(Rule[WeeklyLimitParams]):
             by_block: dict[int, list] = {}
             for wday in m.days_of(w):
                 by_block.setdefault(wday.day // WEEK, []).append(wday)
-            for wdays in by_block.values():
-                m.model.add(sum(m.working_minutes(wd) for wd in wdays) <= cap)
+            for block, wdays in by_block.items():
+                m.model.add(sum(m.working_minutes(wd) for wd in wdays) + m.role_minutes(w, block) <= cap)
         return []
 
     def _problem(self, r: RouteState, w: int, block: int) -> str | None:
         p = r.problem
         minutes = sum(working_minutes(r, w, d) for d in working_days(r, w) if d // WEEK == block)
+        minutes += held_minutes(r, w, block)
         cap = self.cap(p, w)
         if minutes > cap:
             which = "" if p.days <= WEEK else f" in week {block + 1}"
             why = "the legal limit" if cap == self.params.max_minutes else "contract + overtime"
-            return f"{p.workers[w].id} works {minutes:g} min{which}; {why} is {cap}"
+            roles = held_minutes(r, w, block)
+            held = f" (with {roles} min of team roles)" if roles else ""
+            return f"{p.workers[w].id} works {minutes:g} min{which}{held}; {why} is {cap}"
         return None
 
     def week_problem(self, rota: RouteState, worker: int, day: int) -> str | None:

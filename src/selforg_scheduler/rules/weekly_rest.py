@@ -14,9 +14,8 @@ from selforg_scheduler.model import ModelContext
 from selforg_scheduler.problem import MINUTES_PER_DAY, Problem
 from selforg_scheduler.rota import Rota
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
-from selforg_scheduler.workday import RouteState, working_days
+from selforg_scheduler.workday import WEEK, RouteState, working_days
 
-WEEK = 7
 
 
 class WeeklyRestParams(RuleParams):
