@@ -227,7 +227,41 @@ def generate_instance(
         "penalties": {},
         "kpis": {},
     }
+    plan["roles"] = plant_roles(instance, plan)
     return GeneratedInstance(instance=instance, plan=plan)
+
+
+def plant_roles(instance: dict[str, Any], plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Role holders for the planted rota: every role place the team can fill, each given to an
+    eligible worker whose week has room for the role's minutes (a maximum bipartite matching on
+    the pairs that fit; the most room first, so the choice is deterministic)."""
+    import networkx as nx
+
+    from selforg_scheduler.io import instance_from_dict
+    from selforg_scheduler.problem import compile_problem
+    from selforg_scheduler.rota import rota_from_solution
+    from selforg_scheduler.rules.config import default_rules
+    from selforg_scheduler.schemas.solution import Solution
+    from selforg_scheduler.workday import role_load, week_minutes
+
+    problem = compile_problem(instance_from_dict(instance))
+    rules = default_rules()
+    rota = rota_from_solution(problem, Solution.model_validate(plan))
+    weekly, roles_rule = rules["weekly_limit"], rules["roles"]
+    room = {w: weekly.cap(problem, w) - week_minutes(rota, w) for w in range(len(problem.workers))}  # type: ignore[attr-defined]
+    graph = nx.Graph()
+    places = [("place", r, k) for r, rd in enumerate(problem.roles) for k in range(rd.holders)]
+    graph.add_nodes_from(places)
+    for r, w in sorted(roles_rule.eligible_pairs(problem), key=lambda pair: (-room[pair[1]], pair)):  # type: ignore[attr-defined]
+        if role_load(problem, r, 0) <= room[w]:
+            graph.add_edges_from((("place", r, k), ("worker", w)) for k in range(problem.roles[r].holders))
+    matching = nx.bipartite.hopcroft_karp_matching(graph, top_nodes=[n for n in places if n in graph])
+    start = problem.origin.date().isoformat()
+    return [
+        {"week_start": start, "role": problem.roles[node[1]].id, "worker": problem.workers[matching[node][1]].id}
+        for node in places
+        if node in matching
+    ]
 
 
 # --- helpers ---------------------------------------------------------------------------------
