@@ -80,6 +80,11 @@ def test_default_solve_is_valid_and_covers_at_least_98_percent(default_solve):
     assert report.objective == sol.objective
     assert sol.kpis["coverage_pct"] >= 98.0  # observed 446 of 449 in 30 s with every rule on
     assert all(u.reason.startswith("needs ") for u in sol.unassigned)
+    # Every team role has its holder, a different worker each, none of them a new starter.
+    holders = {r.role: r.worker for r in sol.roles}
+    assert sorted(holders) == sorted(r.id for r in inst.roles) and sol.unfilled_roles == []
+    assert len(set(holders.values())) == len(holders)
+    assert not {w.id for w in inst.workers if w.new_starter} & set(holders.values())
 
 
 @pytest.mark.slow
