@@ -126,6 +126,34 @@ BAD_INSTANCES: list[tuple[str, Callable[[Raw], None], Sequence[str]]] = [
         ("workers[", "contract_minutes", "2880"),
     ),
     (
+        "unknown worker in role history",
+        lambda r: r.update(
+            roles=[{"id": "scheduler", "holders": 1}],
+            role_history=[{"week_start": "2026-11-23", "role": "scheduler", "worker": "w99"}],
+        ),
+        ("role_history[0]", "worker", "w99"),
+    ),
+    (
+        "unknown role in role history",
+        lambda r: r.update(role_history=[{"week_start": "2026-11-23", "role": "chair", "worker": r["workers"][0]["id"]}]),
+        ("role_history[0]", "role", "chair"),
+    ),
+    (
+        "a worker who avoids themself",
+        lambda r: r["workers"][0].update(buddy_avoid=[r["workers"][0]["id"]]),
+        ("workers[", "buddy_avoid", "themself"),
+    ),
+    (
+        "unknown worker in buddy preferences",
+        lambda r: r["workers"][0].update(buddy_preferences=["w99"]),
+        ("workers[", "buddy_preferences", "w99"),
+    ),
+    (
+        "leave ending before it starts",
+        lambda r: r["workers"][0].update(leave=[{"start": "2026-12-10", "end": "2026-12-08"}]),
+        ("workers[", "leave", "end"),
+    ),
+    (
         "negative duration",
         lambda r: visit_by_id(r, "v3").update(duration_min=-5),
         ("visits[v3].duration_min", "greater than 0"),
