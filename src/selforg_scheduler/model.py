@@ -14,6 +14,7 @@ Variables (PyJobShop-style split: variables here, constraints in the rule module
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
@@ -49,6 +50,8 @@ class WorkerDay:
     """Start of the working day (first visit, less the home leg when counted), once asked for."""
     last: cp_model.IntVar | None = None
     """End of the working day (last visit, plus the home leg when counted), once asked for."""
+    minutes: cp_model.LinearExprT | None = None
+    """Working minutes of the day (see :meth:`ModelContext.working_minutes`), once asked for."""
 
 
 @dataclass
@@ -68,7 +71,7 @@ class ModelContext:
     """``holds[r, w]``: worker w holds team role r this week (eligible pairs only)."""
     penalties: list[Penalty] = field(default_factory=list)
 
-    @property
+    @cached_property
     def travel_on(self) -> bool:
         return self.rules.is_on("travel")
 
@@ -94,10 +97,16 @@ class ModelContext:
 
     def working_minutes(self, wday: WorkerDay) -> cp_model.LinearExprT:
         """Visit minutes plus travel on the day's arcs (home legs carry travel only when counted)."""
-        p = self.problem
-        terms = [p.visits[v].duration * self.x[(v, wday.worker)] for v in wday.visits]
-        terms.extend(arc.travel * arc.literal for arc in wday.arcs if arc.travel)
-        return sum(terms)
+        if wday.minutes is None:
+            p = self.problem
+            variables = [self.x[(v, wday.worker)] for v in wday.visits]
+            coeffs = [p.visits[v].duration for v in wday.visits]
+            for arc in wday.arcs:
+                if arc.travel:
+                    variables.append(arc.literal)
+                    coeffs.append(arc.travel)
+            wday.minutes = cp_model.LinearExpr.weighted_sum(variables, coeffs)
+        return wday.minutes
 
     def most_working_minutes(self, wday: WorkerDay) -> int:
         """An upper bound on the worker-day's working minutes: every eligible visit, every arc."""

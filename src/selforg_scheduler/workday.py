@@ -48,9 +48,16 @@ def working_minutes(r: RouteState, w: int, day: int) -> float:
     visits = route(r, w, day)
     if not visits:
         return 0
-    total: float = sum(r.problem.visits[v].duration for v in visits)
-    total += sum(r.travel(a, b) for a, b in zip(visits, visits[1:], strict=False))
-    return total + r.home_travel(w, visits[0]) + r.home_travel(w, visits[-1])
+    # They depend on the visits' order only, and the greedy asks again and again for the same days.
+    memo: dict[tuple[int, ...], float] = r.__dict__.setdefault("_working_minutes_memo", {})
+    key = (w, *visits)
+    total = memo.get(key)
+    if total is None:
+        total = sum(r.problem.visits[v].duration for v in visits)
+        total += sum(r.travel(a, b) for a, b in zip(visits, visits[1:], strict=False))
+        total += r.home_travel(w, visits[0]) + r.home_travel(w, visits[-1])
+        memo[key] = total
+    return total
 
 
 def week_minutes(r: RouteState, w: int) -> float:
