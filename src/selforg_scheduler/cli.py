@@ -1,4 +1,4 @@
-"""The ``selforg-scheduler`` command line: solve, validate, schema.
+"""The ``selforg-scheduler`` command line: solve, validate, schema, pair-buddies, rotate-roles.
 
 Bad input exits with code 2 and one line naming the file, the object id and the field; a rota
 that breaks a hard rule makes ``validate`` exit 1. No traceback reaches the user unless asked for
@@ -23,8 +23,10 @@ from rich.live import Live
 from rich.logging import RichHandler
 from rich.table import Table
 
+from selforg_scheduler.buddies import load_weights, pair_buddies
+from selforg_scheduler.buddies import write_into as buddies_write_into
 from selforg_scheduler.errors import InputError
-from selforg_scheduler.io import load_instance, load_solution, write_solution
+from selforg_scheduler.io import instance_from_dict, load_instance, load_solution, read_json, write_solution
 from selforg_scheduler.rules.config import RuleSet, load_rules
 from selforg_scheduler.schemas.instance import Instance
 from selforg_scheduler.schemas.solution import Solution
@@ -184,6 +186,40 @@ def schema(
     """Print the JSON Schema of the instance or solution contract."""
     model = Instance if kind is SchemaKind.instance else Solution
     sys.stdout.write(json.dumps(model.model_json_schema(), indent=2) + "\n")
+
+
+@app.command("pair-buddies")
+@_guarded
+def pair_buddies_cmd(
+    team: Annotated[Path, typer.Argument(help="instance JSON file of the team")],
+    weights: Annotated[Path | None, typer.Option("--weights", help="YAML file of buddy weights")] = None,
+    fresh: Annotated[bool, typer.Option(help="ignore the existing groups and re-match everyone")] = False,
+    out_path: Annotated[Path | None, typer.Option("--out", "-o", help="write the groups as JSON")] = None,
+    write_into: Annotated[
+        Path | None, typer.Option("--write-into", help="rewrite this instance file's buddies with the groups")
+    ] = None,
+) -> None:
+    """Buddy groups by maximum-weight matching: kept pairs kept, the rest matched, one triad if odd."""
+    raw = read_json(team)
+    existing = raw.get("buddies", []) if isinstance(raw, dict) else []
+    if isinstance(raw, dict):
+        # Existing groups may name people who have left: they are dropped, not an error.
+        raw = {**raw, "buddies": []}
+    inst = instance_from_dict(raw, file=str(team))
+    plan = pair_buddies(inst, load_weights(weights), fresh=fresh, existing=existing)
+    table = Table(title=f"Buddy groups (total score {plan.total_score})", show_lines=True)
+    for col in ("group", "score", "kept", "reasons"):
+        table.add_column(col, justify="right" if col == "score" else "left")
+    for group in plan.groups:
+        table.add_row(" + ".join(group.members), str(group.score), "yes" if group.kept else "", "\n".join(group.reasons))
+    out.print(table)
+    if out_path is not None:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out_path.write_text(json.dumps(plan.to_json(), indent=2) + "\n", encoding="utf-8")
+        out.print(f"groups written to {out_path}", highlight=False, soft_wrap=True)
+    if write_into is not None:
+        buddies_write_into(write_into, plan)
+        out.print(f"buddies written into {write_into}", highlight=False, soft_wrap=True)
 
 
 # --- printing ------------------------------------------------------------------------------------
