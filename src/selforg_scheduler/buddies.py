@@ -26,11 +26,18 @@ from selforg_scheduler.problem import intersect, merge
 from selforg_scheduler.schemas.instance import Instance
 
 
+LATE_AFTER = 20 * 60
+"""Minute of the day after which a lone visit needs a buddy at work (lone_working's default)."""
+
+
 class BuddyWeights(BaseModel):
     """How much each reason adds to (or takes from) a pair's score. Whole numbers."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     overlap_per_hour: int = Field(default=1, ge=0, description="per hour both are available in the week")
+    late_overlap_per_hour: int = Field(
+        default=5, ge=0, description="per hour both are available after 20:00 (check-ins for late lone visits)"
+    )
     mentor: int = Field(default=40, ge=0, description="a new starter with an experienced worker")
     two_new_starters: int = Field(default=100, ge=0, description="cost of pairing two new starters")
     fresh_pair: int = Field(default=20, ge=0, description="the two have not been buddies before")
@@ -105,6 +112,7 @@ class Compatibility:
             return int((when - origin).total_seconds() // 60)
 
         self.free = {w.id: merge([(minute(p.start), minute(p.end)) for p in w.availability]) for w in instance.workers}
+        self.evenings = tuple((d * 1440 + LATE_AFTER, (d + 1) * 1440) for d in range(instance.horizon.days + 1))
         self._cache: dict[frozenset[str], PairScore] = {}
 
     def pair(self, a: str, b: str) -> PairScore:
@@ -120,6 +128,10 @@ class Compatibility:
         if hours and wt.overlap_per_hour:
             score += hours * wt.overlap_per_hour
             reasons.append(f"share {hours} h of working time (+{hours * wt.overlap_per_hour})")
+        late = sum(e - s for s, e in intersect(intersect(self.free[a], self.free[b]), self.evenings)) // 60
+        if late and wt.late_overlap_per_hour:
+            score += late * wt.late_overlap_per_hour
+            reasons.append(f"both work {late} h after 20:00, for late check-ins (+{late * wt.late_overlap_per_hour})")
         if wa.new_starter != wb.new_starter and wt.mentor:
             new, old = (a, b) if wa.new_starter else (b, a)
             score += wt.mentor
