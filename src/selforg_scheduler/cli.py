@@ -27,6 +27,7 @@ from selforg_scheduler.buddies import load_weights, pair_buddies
 from selforg_scheduler.buddies import write_into as buddies_write_into
 from selforg_scheduler.errors import InputError
 from selforg_scheduler.io import instance_from_dict, load_instance, load_solution, read_json, write_solution
+from selforg_scheduler.rotation import RotationParams, plan_roles
 from selforg_scheduler.rules.config import RuleSet, load_rules
 from selforg_scheduler.schemas.instance import Instance
 from selforg_scheduler.schemas.solution import Solution
@@ -220,6 +221,51 @@ def pair_buddies_cmd(
     if write_into is not None:
         buddies_write_into(write_into, plan)
         out.print(f"buddies written into {write_into}", highlight=False, soft_wrap=True)
+
+
+@app.command("rotate-roles")
+@_guarded
+def rotate_roles_cmd(
+    team: Annotated[Path, typer.Argument(help="instance JSON file of the team (roles, history, leave)")],
+    weeks: Annotated[int, typer.Option("--weeks", "-w", help="weeks to plan from the horizon start")] = 12,
+    term: Annotated[int, typer.Option(help="weeks a holder keeps a role")] = 4,
+    max_changes: Annotated[int, typer.Option(help="roles that may change holder in one week")] = 2,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="budget, deterministic seconds")] = 10.0,
+    out_path: Annotated[Path | None, typer.Option("--out", "-o", help="write the plan as JSON")] = None,
+) -> None:
+    """Plan who holds each team role for the coming weeks: terms, staggered changes, fair spread."""
+    inst = load_instance(team)
+    params = RotationParams(
+        weeks=weeks, term=term, max_changes_per_week=max_changes, seed=seed, time_limit_s=time_limit
+    )
+    plan = plan_roles(inst, params)
+    table = Table(title=f"Role plan, {weeks} weeks from {plan.start} (term {term} weeks)")
+    table.add_column("week")
+    names = {r.id: r.name or r.id for r in inst.roles}
+    for rid in plan.roles:
+        table.add_column(names[rid])
+    for k, week in enumerate(plan.holders):
+        row = [plan.week(k).isoformat()]
+        for rid in plan.roles:
+            before = plan.holders[k - 1][rid] if k else None
+            cell = ", ".join(week[rid]) or "-"
+            row.append(f"[bold]{cell}[/]" if week[rid] != before else cell)
+        table.add_row(*row)
+    out.print(table)
+    counts = "  ".join(f"{w} {n}" for w, n in plan.role_weeks.items())
+    out.print(f"role-weeks planned: {counts}", highlight=False, soft_wrap=True)
+    proven = "proven optimal" if plan.status == "OPTIMAL" else "best found, not proven"
+    out.print(
+        f"spread of role-weeks with history: {plan.spread} ({proven}); planned weeks alone: {plan.planned_spread}",
+        highlight=False,
+    )
+    for short in plan.unfilled:
+        out.print(f"{short['week_start']} {short['role']} unfilled: {short['reason']}", highlight=False, soft_wrap=True)
+    if out_path is not None:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out_path.write_text(json.dumps(plan.to_json(), indent=2) + "\n", encoding="utf-8")
+        out.print(f"plan written to {out_path}", highlight=False, soft_wrap=True)
 
 
 # --- printing ------------------------------------------------------------------------------------
