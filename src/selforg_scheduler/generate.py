@@ -228,7 +228,32 @@ def generate_instance(
         "kpis": {},
     }
     plan["roles"] = plant_roles(instance, plan)
+    if not org:
+        _people_matters(instance, start)
     return GeneratedInstance(instance=instance, plan=plan)
+
+
+def _people_matters(instance: dict[str, Any], start: date) -> None:
+    """Buddy wishes, past buddy groups and a holiday for a single team, fixed rather than drawn
+    (so the rest of the week does not change): they matter to ``pair-buddies`` and
+    ``rotate-roles``, not to the week's rota."""
+    workers = instance["workers"]
+    if len(workers) < 8:
+        return
+    grouped = {m: tuple(g) for g in instance["buddies"] for m in g}
+    ids = [w["id"] for w in workers]
+    experienced = [w["id"] for w in workers if not w.get("new_starter")]
+    a, b, c, d = experienced[1], experienced[-1], experienced[2], experienced[-2]
+    workers[ids.index(a)]["buddy_preferences"] = [b] if b not in grouped.get(a, ()) else []
+    workers[ids.index(c)]["buddy_avoid"] = [d] if d not in grouped.get(c, ()) else []
+    instance["buddy_history"] = [
+        {"members": [experienced[0], experienced[5]], "until": (start - timedelta(days=182)).isoformat()},
+        {"members": [experienced[1], experienced[4]], "until": (start - timedelta(days=91)).isoformat()},
+    ]
+    away = workers[ids.index(experienced[3])]
+    away["leave"] = [
+        {"start": (start + timedelta(days=14)).isoformat(), "end": (start + timedelta(days=20)).isoformat(), "what": "holiday"}
+    ]
 
 
 def plant_roles(instance: dict[str, Any], plan: dict[str, Any]) -> list[dict[str, Any]]:
@@ -249,18 +274,20 @@ def plant_roles(instance: dict[str, Any], plan: dict[str, Any]) -> list[dict[str
     rota = rota_from_solution(problem, Solution.model_validate(plan))
     weekly, roles_rule = rules["weekly_limit"], rules["roles"]
     room = {w: weekly.cap(problem, w) - week_minutes(rota, w) for w in range(len(problem.workers))}  # type: ignore[attr-defined]
+    # Integer node labels: their hashes are fixed, so the matching is the same in every process.
+    places = [(r, k) for r, rd in enumerate(problem.roles) for k in range(rd.holders)]
+    first_worker = len(places)
     graph = nx.Graph()
-    places = [("place", r, k) for r, rd in enumerate(problem.roles) for k in range(rd.holders)]
-    graph.add_nodes_from(places)
+    graph.add_nodes_from(range(len(places)))
     for r, w in sorted(roles_rule.eligible_pairs(problem), key=lambda pair: (-room[pair[1]], pair)):  # type: ignore[attr-defined]
         if role_load(problem, r, 0) <= room[w]:
-            graph.add_edges_from((("place", r, k), ("worker", w)) for k in range(problem.roles[r].holders))
-    matching = nx.bipartite.hopcroft_karp_matching(graph, top_nodes=[n for n in places if n in graph])
+            graph.add_edges_from((i, first_worker + w) for i, (rr, _k) in enumerate(places) if rr == r)
+    matching = nx.bipartite.hopcroft_karp_matching(graph, top_nodes=range(len(places)))
     start = problem.origin.date().isoformat()
     return [
-        {"week_start": start, "role": problem.roles[node[1]].id, "worker": problem.workers[matching[node][1]].id}
-        for node in places
-        if node in matching
+        {"week_start": start, "role": problem.roles[r].id, "worker": problem.workers[matching[i] - first_worker].id}
+        for i, (r, _k) in enumerate(places)
+        if i in matching
     ]
 
 
