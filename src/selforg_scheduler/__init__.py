@@ -11,20 +11,61 @@ The typed public API::
     assert report.ok and report.objective == solution.objective
 """
 
-from selforg_scheduler.annotate import complete_rota
-from selforg_scheduler.errors import InputError
-from selforg_scheduler.io import (
-    instance_from_dict,
-    load_instance,
-    load_solution,
-    solution_json,
-    write_solution,
-)
-from selforg_scheduler.rules.config import RuleSet, default_rules, load_rules, rules_from_dict
-from selforg_scheduler.schemas.instance import Instance
-from selforg_scheduler.schemas.solution import Solution
-from selforg_scheduler.solver import Progress, SolveParams, SolveResult, solve, solve_detailed
-from selforg_scheduler.validate import ValidationReport, validate
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from selforg_scheduler.annotate import complete_rota
+    from selforg_scheduler.errors import InputError
+    from selforg_scheduler.io import (
+        instance_from_dict,
+        load_instance,
+        load_solution,
+        solution_json,
+        write_solution,
+    )
+    from selforg_scheduler.rules.config import RuleSet, default_rules, load_rules, rules_from_dict
+    from selforg_scheduler.schemas.instance import Instance
+    from selforg_scheduler.schemas.solution import Solution
+    from selforg_scheduler.solver import Progress, SolveParams, SolveResult, solve, solve_detailed
+    from selforg_scheduler.validator import ValidationReport, validate
+
+# Names are imported on first use, so a command that needs no solver (pair-buddies, schema)
+# starts without loading OR-Tools.
+_HOME = {
+    "complete_rota": "annotate",
+    "InputError": "errors",
+    "instance_from_dict": "io",
+    "load_instance": "io",
+    "load_solution": "io",
+    "solution_json": "io",
+    "write_solution": "io",
+    "RuleSet": "rules.config",
+    "default_rules": "rules.config",
+    "load_rules": "rules.config",
+    "rules_from_dict": "rules.config",
+    "Instance": "schemas.instance",
+    "Solution": "schemas.solution",
+    "Progress": "solver",
+    "SolveParams": "solver",
+    "SolveResult": "solver",
+    "solve": "solver",
+    "solve_detailed": "solver",
+    "ValidationReport": "validator",
+    "validate": "validator",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'selforg_scheduler' has no attribute {name!r}")
+    value = getattr(import_module(f"selforg_scheduler.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from enum import Enum
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -27,12 +27,16 @@ from selforg_scheduler.buddies import load_weights, pair_buddies
 from selforg_scheduler.buddies import write_into as buddies_write_into
 from selforg_scheduler.errors import InputError
 from selforg_scheduler.io import instance_from_dict, load_instance, load_solution, read_json, write_solution
-from selforg_scheduler.rotation import RotationParams, plan_roles
-from selforg_scheduler.rules.config import RuleSet, load_rules
 from selforg_scheduler.schemas.instance import Instance
 from selforg_scheduler.schemas.solution import Solution
-from selforg_scheduler.solver import Progress, SolveParams, solve_detailed
-from selforg_scheduler.validate import ValidationReport, validate
+
+if TYPE_CHECKING:
+    from selforg_scheduler.rules.config import RuleSet
+    from selforg_scheduler.solver import Progress
+    from selforg_scheduler.validator import ValidationReport
+
+# The solver's modules (and OR-Tools) are imported by the commands that need them, so that
+# pair-buddies and schema start in a fraction of a second.
 
 app = typer.Typer(
     add_completion=False,
@@ -96,6 +100,8 @@ def _guarded(fn: F) -> F:
 
 
 def _rules(path: Path | None, overrides: list[str] | None) -> RuleSet:
+    from selforg_scheduler.rules.config import load_rules
+
     return load_rules(path, overrides or ())
 
 
@@ -121,6 +127,8 @@ def solve(
     _logging(verbose)
     inst = load_instance(instance)
     rule_set = _rules(rules, set_)
+    from selforg_scheduler.solver import SolveParams, solve_detailed
+
     params = SolveParams(
         time_limit_s=time_limit,
         workers=workers,
@@ -168,6 +176,8 @@ def validate_cmd(
     _logging(verbose)
     inst = load_instance(instance)
     sol = load_solution(solution)
+    from selforg_scheduler.validator import validate
+
     report = validate(inst, sol, _rules(rules, set_))
     _print_report(report, sol)
     if not report.ok:
@@ -236,6 +246,8 @@ def rotate_roles_cmd(
 ) -> None:
     """Plan who holds each team role for the coming weeks: terms, staggered changes, fair spread."""
     inst = load_instance(team)
+    from selforg_scheduler.rotation import RotationParams, plan_roles
+
     params = RotationParams(
         weeks=weeks, term=term, max_changes_per_week=max_changes, seed=seed, time_limit_s=time_limit
     )

@@ -36,7 +36,7 @@ from selforg_scheduler.schemas.solution import (
     UnassignedVisit,
     UnfilledRole,
 )
-from selforg_scheduler.validate import ValidationReport, evaluate
+from selforg_scheduler.validator import ValidationReport, evaluate
 
 log = logging.getLogger(__name__)
 
