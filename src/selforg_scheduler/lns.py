@@ -50,7 +50,7 @@ def lns_improve(
     solve_step: Callable[[cp_model.CpModel, float], cp_model.CpSolver],
     on_improve: Callable[[Incumbent], None] | None = None,
     seed: int = 0,
-    step_s: float = 3.0,
+    step_s: float = 2.0,
 ) -> tuple[Incumbent, int]:
     """Improve the incumbent until the deadline (``time.perf_counter``); returns it and #steps.
 
