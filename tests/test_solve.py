@@ -122,6 +122,7 @@ def test_lns_starts_from_the_completed_hint_when_the_main_search_finds_nothing(m
     # A main search with no time at all returns UNKNOWN; the completed greedy hint must then seed
     # the LNS instead of the week falling back to the bare greedy rota.
     monkeypatch.setattr(solver_module, "MAIN_SHARE", 1e-6)
+    monkeypatch.setattr(solver_module, "MAIN_FLOOR_S", 1e-6)
     inst = instance(
         [worker("w1"), worker("w2")],
         [client("p1"), client("p2", "B"), client("p3", "C")],
