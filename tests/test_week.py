@@ -78,7 +78,7 @@ def test_default_solve_is_valid_and_covers_at_least_98_percent(default_solve):
     report = validate(inst, sol, load_rules(ROOT / "constraints" / "default.yaml"))
     assert report.ok, [str(v) for v in report.violations][:5]
     assert report.objective == sol.objective
-    assert sol.kpis["coverage_pct"] >= 98.0  # observed 446 of 449 in 30 s with every rule on
+    assert sol.kpis["coverage_pct"] >= 98.0  # observed 446-449 of 449 in 30 s with every rule on
     assert all(u.reason.startswith("needs ") for u in sol.unassigned)
     # Every team role has its holder, a different worker each, none of them a new starter.
     holders = {r.role: r.worker for r in sol.roles}
@@ -91,7 +91,7 @@ def test_default_solve_is_valid_and_covers_at_least_98_percent(default_solve):
 @pytest.mark.xfail(
     strict=False,
     reason="known gap (issue #2 stays open): the week is planted at full peak capacity and the "
-    "30 s search covers about 445-446 of 449 visits with every rule on; 60 s covers 446-449",
+    "30 s search covers 446-449 of 449 visits with every rule on, depending on the seed",
 )
 def test_default_solve_covers_every_visit(default_solve):
     _, sol = default_solve
@@ -120,6 +120,6 @@ def test_60s_solve_keeps_every_working_time_rule(rules_file, week, tmp_path):
     assert all(set(a.workers) - new for a in sol.visits)
     # Late lone visits each have a buddy to check in with.
     assert sol.kpis["late_lone_visits"] == sol.kpis["late_lone_visits_with_buddy"] == len(sol.check_ins)
-    # Observed 446-449 of 449 covered in 60 s from run to run (issue #3 stays open on this).
+    # Observed 448-449 of 449 covered in 60 s from run to run (issue #3 stays open on this).
     assert sol.kpis["coverage_pct"] >= 99.0, [u.reason for u in sol.unassigned][:3]
     assert all(u.reason.startswith("needs ") for u in sol.unassigned)
