@@ -267,7 +267,7 @@ def rotate_roles_cmd(
     out.print(table)
     counts = "  ".join(f"{w} {n}" for w, n in plan.role_weeks.items())
     out.print(f"role-weeks planned: {counts}", highlight=False, soft_wrap=True)
-    proven = "proven optimal" if plan.status == "OPTIMAL" else "best found, not proven"
+    proven = "proven optimal" if plan.spread_proven else f"best found; at least {plan.spread_bound}"
     out.print(
         f"spread of role-weeks with history: {plan.spread} ({proven}); planned weeks alone: {plan.planned_spread}",
         highlight=False,
