@@ -90,8 +90,8 @@ def test_default_solve_is_valid_and_covers_at_least_98_percent(default_solve):
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=False,
-    reason="known gap (issue #2 stays open): the week is planted at full peak capacity and the "
-    "30 s search covers 446-449 of 449 visits with every rule on, depending on the seed",
+    reason="timed outcome, so it must not fail CI: the default 30 s solve (seed 0) covered all 449 "
+    "visits in three runs of three on 2 cores; other seeds cover 446-449",
 )
 def test_default_solve_covers_every_visit(default_solve):
     _, sol = default_solve
