@@ -1,4 +1,5 @@
-"""The ``selforg-scheduler`` command line: solve, validate, schema, pair-buddies, rotate-roles.
+"""The ``selforg-scheduler`` command line: solve, validate, schema, generate, pair-buddies,
+rotate-roles.
 
 Bad input exits with code 2 and one line naming the file, the object id and the field; a rota
 that breaks a hard rule makes ``validate`` exit 1. No traceback reaches the user unless asked for
@@ -197,6 +198,50 @@ def schema(
     """Print the JSON Schema of the instance or solution contract."""
     model = Instance if kind is SchemaKind.instance else Solution
     sys.stdout.write(json.dumps(model.model_json_schema(), indent=2) + "\n")
+
+
+@app.command()
+@_guarded
+def generate(
+    workers: Annotated[int, typer.Option(help="workers in the whole instance", min=1)] = 12,
+    visits: Annotated[int, typer.Option(help="visits wanted (reached within 5 % where the workers can carry them)", min=0)] = 450,
+    days: Annotated[int, typer.Option(help="days in the horizon", min=1, max=28)] = 7,
+    teams: Annotated[int, typer.Option(help="teams of the organisation, each with its own clients and area", min=1)] = 1,
+    seed: Annotated[int, typer.Option(help="random seed: same arguments, same instance")] = 1,
+    start: Annotated[str, typer.Option(help="first day of the horizon (YYYY-MM-DD)")] = "2026-11-30",
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="where to write the instance JSON")] = Path(
+        "out/instance.json"
+    ),
+    plan_path: Annotated[
+        Path | None, typer.Option("--plan", help="where to write the planted rota (default: OUT with .plan.json)")
+    ] = None,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """A realistic week built around a planted rota that covers every visit and keeps every hard rule."""
+    _logging(verbose)
+    from datetime import date
+
+    from selforg_scheduler.generate import generate_instance
+
+    try:
+        first = date.fromisoformat(start)
+    except ValueError:
+        raise InputError(f"not a date (YYYY-MM-DD): {start!r}", field="--start") from None
+    if workers < teams:
+        raise InputError(f"{teams} teams need at least {teams} workers, not {workers}", field="--workers")
+    made = generate_instance(workers=workers, visits=visits, days=days, seed=seed, start=first, teams=teams)
+    plan_path = plan_path or out_path.with_name(out_path.name.removesuffix(".json") + ".plan.json")
+    for path, data in ((out_path, made.instance), (plan_path, made.plan)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    got = len(made.instance["visits"])
+    short = f" (short of {visits}: the workers cannot carry more)" if got < 0.95 * visits else ""
+    out.print(
+        f"{len(made.instance['workers'])} workers, {len(made.instance['clients'])} clients, {got} visits"
+        f"{short} over {days} days in {teams} team{'s' if teams > 1 else ''}",
+        highlight=False,
+    )
+    out.print(f"instance written to {out_path}; planted rota (every visit covered) to {plan_path}", highlight=False, soft_wrap=True)
 
 
 @app.command("pair-buddies")

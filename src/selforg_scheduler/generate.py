@@ -230,6 +230,10 @@ def generate_instance(
     plan["roles"] = plant_roles(instance, plan)
     if not org:
         _people_matters(instance, start)
+    # The plan names the instance it belongs to, so validate warns if they are mixed up.
+    from selforg_scheduler.io import instance_from_dict, instance_sha256
+
+    plan["instance"]["sha256"] = instance_sha256(instance_from_dict(instance))
     return GeneratedInstance(instance=instance, plan=plan)
 
 

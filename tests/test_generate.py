@@ -1,0 +1,87 @@
+"""The generator: every planted rota passes the validator with default and strict rules, for
+several seeds, sizes, horizons and organisations of teams; same arguments, same instance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from selforg_scheduler.cli import app
+from selforg_scheduler.generate import generate_instance
+from selforg_scheduler.io import instance_from_dict, instance_sha256, load_instance, load_solution
+from selforg_scheduler.rules.config import load_rules
+from selforg_scheduler.schemas.solution import Solution
+from selforg_scheduler.validator import validate
+
+CONSTRAINTS = Path(__file__).resolve().parent.parent / "constraints"
+
+
+@pytest.mark.parametrize(
+    ("workers", "visits", "days", "teams", "seed"),
+    [(8, 150, 7, 1, 2), (12, 300, 5, 1, 7), (10, 120, 3, 1, 11), (24, 500, 7, 2, 3), (36, 600, 7, 3, 5)],
+)
+def test_planted_plan_passes_the_validator(workers, visits, days, teams, seed):
+    made = generate_instance(workers=workers, visits=visits, days=days, teams=teams, seed=seed)
+    inst = instance_from_dict(made.instance)
+    plan = Solution.model_validate(made.plan)
+    assert plan.instance.sha256 == instance_sha256(inst)
+    assert len(inst.workers) == workers
+    assert len(inst.visits) <= visits * 1.05 + 5
+    assert {v.visit for v in plan.visits} == {v.id for v in inst.visits}, "the plan covers every visit"
+    for rules in ("default.yaml", "strict.yaml"):
+        report = validate(inst, plan, load_rules(CONSTRAINTS / rules))
+        assert report.ok, (rules, [str(v) for v in report.violations][:5])
+        assert not report.warnings, report.warnings
+        assert report.kpis["coverage_pct"] == 100.0
+
+
+def test_teams_have_their_own_clients_and_area():
+    made = generate_instance(workers=24, visits=400, teams=2, seed=4)
+    inst = instance_from_dict(made.instance)
+    team_of = {w.id: w.id.split("-")[0] for w in inst.workers}
+    assert set(team_of.values()) == {"t01", "t02"}
+    clients = {c.id: c for c in inst.clients}
+    for v in made.plan["visits"]:
+        client_team = clients[next(x.client for x in inst.visits if x.id == v["visit"])].id.split("-")[0]
+        assert {team_of[w] for w in v["workers"]} == {client_team}, "a team's plan visits its own clients"
+
+
+def test_same_arguments_give_the_same_instance_and_another_seed_does_not():
+    a = generate_instance(workers=8, visits=120, seed=9)
+    b = generate_instance(workers=8, visits=120, seed=9)
+    c = generate_instance(workers=8, visits=120, seed=10)
+    assert a == b
+    assert a.instance != c.instance
+
+
+def test_generate_command_writes_an_instance_and_its_plan(tmp_path):
+    out = tmp_path / "gen" / "team.json"
+    result = CliRunner().invoke(
+        app, ["generate", "--workers", "9", "--visits", "140", "--days", "4", "--seed", "3", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    plan_path = tmp_path / "gen" / "team.plan.json"
+    assert str(plan_path) in result.output.replace("\n", "")
+    inst, plan = load_instance(out), load_solution(plan_path)
+    assert inst.horizon.days == 4 and len(inst.workers) == 9
+    assert validate(inst, plan).ok
+    assert json.loads(out.read_text()) == generate_instance(workers=9, visits=140, days=4, seed=3).instance
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--workers", "2", "--teams", "3"], "--workers"),
+        (["--start", "2026-02-30"], "--start"),
+        (["--days", "0"], "--days"),
+    ],
+)
+def test_generate_rejects_bad_arguments_with_exit_2(tmp_path, args, needle):
+    result = CliRunner().invoke(app, ["generate", "--out", str(tmp_path / "x.json"), *args])
+    assert result.exit_code == 2
+    said = result.output + result.stderr
+    assert needle in said and "Traceback" not in said
+    assert not (tmp_path / "x.json").exists()
