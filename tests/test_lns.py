@@ -9,7 +9,7 @@ from ortools.sat.python import cp_model
 from factory import client, indexed_rota, instance, rules, visit, worker
 from selforg_scheduler import validate
 from selforg_scheduler.greedy import greedy_rota
-from selforg_scheduler.lns import Incumbent, lns_improve
+from selforg_scheduler.lns import Budget, Incumbent, lns_improve
 from selforg_scheduler.model import build_model
 from selforg_scheduler.problem import compile_problem
 from selforg_scheduler.solver import _complete_hint, _hint, _objective_of, _read_rota
@@ -51,7 +51,7 @@ def test_lns_from_the_greedy_rota_never_worsens_and_stays_valid():
         return solver
 
     result, steps = lns_improve(
-        ctx, Incumbent(values, start_objective), time.perf_counter() + 5.0, step,
+        ctx, Incumbent(values, start_objective), Budget(time.perf_counter() + 5.0), step,
         on_improve=lambda inc: improved.append(inc.objective),
     )
     assert steps >= 1

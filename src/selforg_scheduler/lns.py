@@ -29,11 +29,32 @@ from selforg_scheduler.model import ModelContext
 
 log = logging.getLogger(__name__)
 
+MIN_STEP_S = 0.5
+"""A step gets at least this much time; less is left unspent."""
+
 
 @dataclass
 class Incumbent:
     values: list[int]
     objective: int
+
+
+@dataclass
+class Budget:
+    """What the search may still spend: wall-clock seconds until ``deadline`` (``time.perf_counter``)
+    and, when ``deterministic`` is given, that many of CP-SAT's deterministic seconds (the same work
+    on any machine: benchmarks and reproducible runs)."""
+
+    deadline: float
+    deterministic: float | None = None
+
+    def left(self) -> float:
+        wall = self.deadline - time.perf_counter()
+        return wall if self.deterministic is None else min(wall, self.deterministic)
+
+    def spend(self, solver: cp_model.CpSolver) -> None:
+        if self.deterministic is not None:
+            self.deterministic -= solver.deterministic_time
 
 
 @dataclass(frozen=True)
@@ -46,15 +67,16 @@ class Neighbourhood:
 def lns_improve(
     ctx: ModelContext,
     incumbent: Incumbent,
-    deadline: float,
+    budget: Budget,
     solve_step: Callable[[cp_model.CpModel, float], cp_model.CpSolver],
     on_improve: Callable[[Incumbent], None] | None = None,
     seed: int = 0,
     step_s: float = 2.0,
 ) -> tuple[Incumbent, int]:
-    """Improve the incumbent until the deadline (``time.perf_counter``); returns it and #steps.
+    """Improve the incumbent until the budget is spent; returns it and the number of steps.
 
-    ``solve_step(model, limit_s)`` runs CP-SAT on a neighbourhood and returns the solver after.
+    ``solve_step(model, limit)`` runs CP-SAT on a neighbourhood within ``limit`` seconds (wall, or
+    deterministic when the budget counts those) and returns the solver after.
     """
     rng = random.Random(seed)
     problem = ctx.problem
@@ -64,8 +86,8 @@ def lns_improve(
     settled: set[int] = set()
     steps = 0
     while True:
-        left = deadline - time.perf_counter()
-        if left < 0.5:
+        left = budget.left()
+        if left < MIN_STEP_S:
             break
         hood = _choose(ctx, incumbent, rng, by_day, settled)
         if hood is None:
@@ -91,6 +113,7 @@ def lns_improve(
         for position, index in enumerate(hint.vars):
             hint.values[position] = incumbent.values[index]
         solver = solve_step(sub, min(step_s, left))
+        budget.spend(solver)
         code = solver.status_name(solver.response_proto.status)
         steps += 1
         if code in ("OPTIMAL", "FEASIBLE"):

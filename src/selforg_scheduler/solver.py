@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from selforg_scheduler.annotate import annotate
 from selforg_scheduler.greedy import RouteBuilder, greedy_rota
 from selforg_scheduler.io import instance_sha256
-from selforg_scheduler.lns import Incumbent, lns_improve
+from selforg_scheduler.lns import Budget, Incumbent, lns_improve
 from selforg_scheduler.model import DEPOT, ModelContext, build_model, start_bounds
 from selforg_scheduler.problem import Problem, compile_problem
 from selforg_scheduler.reasons import builder_from_rota, unassigned_reasons
@@ -47,6 +47,10 @@ MAIN_SHARE = 0.05
 real week it rarely improves the completed hint (every LNS step does), on a small one it proves
 optimality within ``MAIN_FLOOR_S``."""
 MAIN_FLOOR_S = 1.0
+LNS_STEP_S = 2.0
+"""Wall seconds of one LNS step."""
+LNS_STEP_DETERMINISTIC = 1.0
+"""Deterministic seconds of one LNS step when the budget is deterministic."""
 
 
 class SolveParams(BaseModel):
@@ -58,7 +62,10 @@ class SolveParams(BaseModel):
     seed: int = Field(default=0, ge=0, description="random seed of the search")
     relative_gap: float = Field(default=0.0, ge=0, description="stop when (obj - bound) / obj is below")
     deterministic_time: float | None = Field(
-        default=None, gt=0, description="limit in CP-SAT's deterministic time (benchmarks)"
+        default=None,
+        gt=0,
+        description="budget in CP-SAT's deterministic seconds, LNS included: with workers=1 the same "
+        "rota on any machine (benchmarks); time_limit_s still bounds the wall clock",
     )
     hint: bool = Field(default=True, description="warm-start from the greedy rota")
     lns: bool = Field(
@@ -139,13 +146,21 @@ def solve_detailed(
         _hint(ctx, greedy)
         warm = _complete_hint(ctx, min(5.0, 0.2 * params.time_limit_s))
     deadline = t0 + params.time_limit_s
-    remaining = max(0.1, deadline - time.perf_counter())
-    lns_on = params.lns and params.deterministic_time is None
+    # Wall-clock always bounds the search; a deterministic budget, when given, bounds it too and
+    # makes the run do the same work on any machine (LNS included).
+    budget = Budget(deadline, params.deterministic_time)
+    remaining = max(0.1, budget.left())
+    lns_on = params.lns
     main_limit = min(remaining, max(MAIN_FLOOR_S, remaining * MAIN_SHARE)) if lns_on else remaining
 
-    def configure(solver: cp_model.CpSolver, limit_s: float) -> None:
+    def configure(solver: cp_model.CpSolver, limit: float) -> None:
+        """``limit`` is wall seconds, or deterministic seconds when the budget counts those."""
         sp = solver.parameters
-        sp.max_time_in_seconds = limit_s
+        if budget.deterministic is None:
+            sp.max_time_in_seconds = limit
+        else:
+            sp.max_deterministic_time = limit
+            sp.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
         if params.workers:
             sp.num_search_workers = params.workers
         sp.random_seed = params.seed
@@ -153,8 +168,6 @@ def solve_detailed(
         # Probing dominates presolve on these models (seconds, for little gain): keep it light.
         sp.max_presolve_iterations = 1
         sp.cp_model_probing_level = 0
-        if params.deterministic_time is not None:
-            sp.max_deterministic_time = params.deterministic_time
         if params.log_search:
             sp.log_search_progress = True
             sp.log_to_stdout = False
@@ -163,7 +176,8 @@ def solve_detailed(
     solver = cp_model.CpSolver()
     configure(solver, main_limit)
     watch = _Watch(on_progress)
-    code = _run(solver, ctx.model, main_limit, watch)
+    code = _run(solver, ctx.model, watch)
+    budget.spend(solver)
     status: Status = solver.status_name(code)  # type: ignore[assignment]
     log.info("cp-sat %s after %.1fs, %d improving solutions", status, time.perf_counter() - t0, watch.found)
     values: list[int] | None = None
@@ -185,15 +199,16 @@ def solve_detailed(
             if on_progress is not None:
                 on_progress(Progress(inc.objective, main_bound, time.perf_counter() - t0))
 
-        def step(model: cp_model.CpModel, limit_s: float) -> cp_model.CpSolver:
+        def step(model: cp_model.CpModel, limit: float) -> cp_model.CpSolver:
             step_solver = cp_model.CpSolver()
-            configure(step_solver, limit_s)
-            _run(step_solver, model, limit_s)
+            configure(step_solver, limit)
+            _run(step_solver, model)
             return step_solver
 
         start_obj = _objective_of(ctx, values)
         incumbent, steps = lns_improve(
-            ctx, Incumbent(values, start_obj), deadline, step, on_improve=improved, seed=params.seed
+            ctx, Incumbent(values, start_obj), budget, step, on_improve=improved, seed=params.seed,
+            step_s=LNS_STEP_S if budget.deterministic is None else LNS_STEP_DETERMINISTIC,
         )
         log.info("lns: %d steps, objective %d -> %d", steps, start_obj, incumbent.objective)
         values = incumbent.values
@@ -235,10 +250,10 @@ def _gap(objective: float, bound: float | None) -> float | None:
 def _run(
     solver: cp_model.CpSolver,
     model: cp_model.CpModel,
-    limit_s: float,
     callback: cp_model.CpSolverSolutionCallback | None = None,
 ) -> cp_model.CpSolverStatus:
-    """Solve under a watchdog that stops the search if it overruns its limit by 20 %."""
+    """Solve under a watchdog that stops the search if it overruns its wall limit by 20 %."""
+    limit_s = solver.parameters.max_time_in_seconds
     watchdog = threading.Timer(limit_s * WATCHDOG_SLACK, solver.stop_search)
     watchdog.daemon = True
     watchdog.start()
