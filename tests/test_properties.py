@@ -106,6 +106,7 @@ def weeks(draw: st.DrawFn) -> tuple[Any, list[str]]:
     overrides = []
     if draw(st.booleans()):
         overrides.append("time_windows.hard=false")
+        overrides.append(f"time_windows.largest_lateness_weight={draw(st.sampled_from([0, 3]))}")
     overrides.append(f"continuity.max_distinct_workers={draw(st.integers(1, 4))}")
     # Tight working-time knobs, so that every rule of issue #3 binds now and then.
     overrides.append(f"daily_limit.max_minutes={draw(st.sampled_from([180, 600]))}")

@@ -77,3 +77,42 @@ def test_disabling_a_rule_removes_it_from_active():
 def test_set_keeps_a_clock_time_as_text():
     # Unquoted 11:30 is the number 690 in YAML 1.1; --set must keep it a time of day.
     assert rules_from_dict({}, overrides=["breaks.window_start=11:30"])["breaks"].params.window_start == "11:30"
+
+
+MINUTE_RULES = [
+    "daily_limit", "weekly_limit", "daily_rest", "weekly_rest", "breaks", "lone_working",
+    "flexible_working", "contract_hours", "fairness", "roles",
+]  # fmt: skip
+
+
+def _fine(**extra):
+    """A rule set in ticks of 1/100 minute with every whole-minute rule off."""
+    rules = {name: {"enabled": False} for name in MINUTE_RULES}
+    rules.update(extra)
+    return {"resolution": 100, "rules": rules}
+
+
+def test_resolution_is_a_whole_number_of_ticks_per_minute():
+    assert default_rules().resolution == 1
+    assert rules_from_dict(_fine()).resolution == 100
+    for bad in (0, 1001, 2.5, "fine", True):
+        with pytest.raises(InputError) as info:
+            rules_from_dict({**_fine(), "resolution": bad}, file="r.yaml")
+        assert info.value.field == "resolution" and info.value.file == "r.yaml"
+
+
+@pytest.mark.parametrize("name", MINUTE_RULES)
+def test_a_whole_minute_rule_refuses_a_finer_resolution(name):
+    raw = _fine()
+    raw["rules"][name] = {"enabled": True}
+    with pytest.raises(InputError) as info:
+        rules_from_dict(raw, file="r.yaml")
+    assert info.value.obj == f"rules.{name}" and "whole minutes" in str(info.value)
+
+
+def test_lateness_weights_must_divide_into_ticks():
+    soft = {"hard": False, "lateness_weight_per_minute": 150}
+    with pytest.raises(InputError) as info:
+        rules_from_dict(_fine(time_windows=soft))
+    assert info.value.obj == "rules.time_windows" and "lateness_weight_per_minute" in str(info.value)
+    assert rules_from_dict(_fine(time_windows={**soft, "lateness_weight_per_minute": 300})).resolution == 100

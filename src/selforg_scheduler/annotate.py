@@ -37,4 +37,5 @@ def annotate(problem: Problem, rules: RuleSet, solution: Solution) -> Solution:
 
 def complete_rota(instance: Instance, solution: Solution, rules: RuleSet | None = None) -> Solution:
     """A copy of a (hand-made) rota with its breaks and buddy check-ins filled in."""
-    return annotate(compile_problem(instance), rules or default_rules(), solution.model_copy(deep=True))
+    rules = rules or default_rules()
+    return annotate(compile_problem(instance, rules.resolution), rules, solution.model_copy(deep=True))

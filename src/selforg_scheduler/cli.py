@@ -1,5 +1,5 @@
-"""The ``selforg-scheduler`` command line: solve, validate, schema, generate, pair-buddies,
-rotate-roles.
+"""The ``selforg-scheduler`` command line: solve, validate, schema, generate, import-mankowska,
+pair-buddies, rotate-roles.
 
 Bad input exits with code 2 and one line naming the file, the object id and the field; a rota
 that breaks a hard rule makes ``validate`` exit 1. No traceback reaches the user unless asked for
@@ -242,6 +242,37 @@ def generate(
         highlight=False,
     )
     out.print(f"instance written to {out_path}; planted rota (every visit covered) to {plan_path}", highlight=False, soft_wrap=True)
+
+
+@app.command("import-mankowska")
+@_guarded
+def import_mankowska(
+    file: Annotated[Path, typer.Argument(help="a Mankowska et al. (2014) benchmark file (.txt)")],
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="where to write the contract instance")] = Path(
+        "out/mankowska.json"
+    ),
+) -> None:
+    """Convert a Mankowska et al. (2014) benchmark file to a contract instance (solve it with
+    --rules constraints/mankowska.yaml; the benchmark's objective is the objective / 30000)."""
+    from selforg_scheduler.mankowska import OBJECTIVE_SCALE, read_mankowska, to_instance
+
+    data = read_mankowska(file)
+    raw = to_instance(data)
+    instance_from_dict(raw, file=str(file))  # the converter's output must meet the contract
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(raw, indent=1) + "\n", encoding="utf-8")
+    out.print(
+        f"{data.name}: {len(data.patients)} patients, {len(raw['visits'])} services, {data.carers} carers, "
+        f"{len(raw['dependencies'])} linked pairs -> {out_path}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    out.print(
+        f"solve with: selforg-scheduler solve {out_path} --rules constraints/mankowska.yaml "
+        f"(benchmark objective = objective / {OBJECTIVE_SCALE})",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command("pair-buddies")

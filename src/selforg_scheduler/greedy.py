@@ -58,6 +58,10 @@ class RouteBuilder:
         self.w_link = continuity.params.link_worker_reward if continuity.params.enabled else 0
         self.w_travel = self.rules["travel"].params.weight_per_minute if self.travel_on else 0
         self.deps_on = self.rules.is_on("dependencies")
+        windows = self.rules["time_windows"].params
+        self.w_late = windows.lateness_weight_per_minute if windows.enabled and not windows.hard else 0
+        self.w_largest = windows.largest_lateness_weight if windows.enabled and not windows.hard else 0
+        self.largest_late = 0  # the largest lateness placed so far
         active = list(self.rules.active())
         self.week_rules = [r for r in active if type(r).week_problem is not Rule.week_problem]
         self.crew_rules = [r for r in active if type(r).crew_problem is not Rule.crew_problem]
@@ -182,7 +186,7 @@ class RouteBuilder:
         if len(options) < vd.required:
             return None
         # Each range's earliest start, and a later one that can leave room for a break.
-        candidates = sorted({t for o in options for a, b in o.starts for t in (a, min(b, a + BREAK_ROOM))})
+        candidates = sorted({t for o in options for a, b in o.starts for t in (a, min(b, a + BREAK_ROOM * p.unit))})
         best: tuple[int, int, tuple[int, ...]] | None = None
         seen = self.seen.get(vd.client, set())
         for t in candidates:
@@ -197,6 +201,8 @@ class RouteBuilder:
             # Two new workers at once owe the extra-worker cost twice, not once.
             new = sum(1 for _, w in chosen if w not in seen)
             cost = sum(c for c, _ in chosen) + self.w_extra * max(0, new - 1)
+            late = max(0, t - vd.latest)
+            cost += self.w_late * late + self.w_largest * max(0, late - self.largest_late)
             if best is None or cost < best[0]:
                 best = (cost, t, tuple(w for _, w in chosen))
         if best is None:
@@ -233,6 +239,7 @@ class RouteBuilder:
         vd = self.problem.visits[v]
         self.start[v] = start
         self.crew[v] = workers
+        self.largest_late = max(self.largest_late, start - self.problem.visits[v].latest)
         for w in workers:
             route = self.routes.setdefault((w, vd.day), [])
             keys = [self.start[u] for u in route]
@@ -306,10 +313,14 @@ def greedy_rota(
     }
     best: RouteBuilder | None = None
     best_key: tuple[int, int] | None = None
-    for name, key in orders.items():
-        builder = _insert_all(problem, rules, eligible, domains, key, held or {})
+    windows = rules["time_windows"].params
+    soft_windows = windows.enabled and not windows.hard
+    # With soft windows, each order is tried pricing lateness and not: pricing it can strand a
+    # linked visit that a lateness-blind pass would have placed.
+    for (name, key), priced in itertools.product(orders.items(), (True, False) if soft_windows else (True,)):
+        builder = _insert_all(problem, rules, eligible, domains, key, held or {}, price_lateness=priced)
         score = _score(builder)
-        log.debug("greedy %s: %d covered, score %s", name, len(builder.crew), score)
+        log.debug("greedy %s%s: %d covered, score %s", name, "" if priced else " (lateness unpriced)", len(builder.crew), score)
         if best_key is None or score < best_key:
             best, best_key = builder, score
     assert best is not None
@@ -317,12 +328,18 @@ def greedy_rota(
 
 
 def _score(b: RouteBuilder) -> tuple[int, int]:
+    """Uncovered minutes, then travel and lateness as the objective weighs them (roughly)."""
     p = b.problem
     uncovered = sum(vd.duration for vd in p.visits if vd.index not in b.crew)
     travel = 0
     for route in b.routes.values():
         travel += sum(b.travel(x, y) for x, y in zip(route, route[1:], strict=False))
-    return uncovered, travel
+    windows = b.rules["time_windows"].params
+    late = [max(0, s - p.visits[v].latest) for v, s in b.start.items()]
+    lateness = 0
+    if windows.enabled and not windows.hard:
+        lateness = windows.lateness_weight_per_minute * sum(late) + windows.largest_lateness_weight * max(late, default=0)
+    return uncovered, max(1, b.w_travel) * travel + lateness
 
 
 def _insert_all(
@@ -332,8 +349,11 @@ def _insert_all(
     domains: dict[tuple[int, int], tuple[Interval, ...]],
     key: Callable[[int], tuple[float, ...]],
     held: dict[int, tuple[int, ...]],
+    price_lateness: bool = True,
 ) -> RouteBuilder:
     builder = RouteBuilder(problem, rules, eligible, domains, held=held)
+    if not price_lateness:
+        builder.w_late = builder.w_largest = 0
     builder.circles = plan_circles(problem, eligible, builder.cap)
     order = sorted((v for v in range(len(problem.visits)) if eligible[v]), key=key)
     done: set[int] = set()

@@ -22,13 +22,17 @@ def compute_kpis(rota: Rota) -> dict[str, int | float]:
     by_link = sum(
         1 for v in covered if any(w in p.clients[p.visits[v].client].link_workers for w in rota.crew[v])
     )
-    worked = sum(p.visits[v].duration * len(rota.crew[v]) for v in rota.crew)
+    worked = sum(p.visits[v].minutes * len(rota.crew[v]) for v in rota.crew)
+
+    def minutes(ticks: int) -> int | float:
+        return ticks if p.unit == 1 else round(ticks / p.unit, 3)
+
     return {
         "visits": total,
         "visits_covered": len(covered),
         "coverage_pct": round(100.0 * len(covered) / total, 2) if total else 100.0,
-        "uncovered_minutes": sum(p.visits[v].duration for v in range(total) if v not in set(covered)),
-        "travel_minutes": travel,
+        "uncovered_minutes": sum(p.visits[v].minutes for v in range(total) if v not in set(covered)),
+        "travel_minutes": minutes(travel),
         "visit_minutes": worked,
         "mean_distinct_workers_per_client": round(sum(distinct) / len(distinct), 3) if distinct else 0.0,
         "link_worker_visit_pct": round(100.0 * by_link / len(covered), 2) if covered else 0.0,

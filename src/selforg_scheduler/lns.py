@@ -84,12 +84,13 @@ def lns_improve(
     route_vars = ctx.route_variables()
     by_day = problem.visits_by_day
     settled: set[int] = set()
+    size = Size()
     steps = 0
     while True:
         left = budget.left()
         if left < MIN_STEP_S:
             break
-        hood = _choose(ctx, incumbent, rng, by_day, settled)
+        hood = _choose(ctx, incumbent, rng, by_day, settled, size.value)
         if hood is None:
             log.info("lns: every day is optimal given the others")
             break
@@ -116,6 +117,10 @@ def lns_improve(
         budget.spend(solver)
         code = solver.status_name(solver.response_proto.status)
         steps += 1
+        log.debug(
+            "lns step %d: %s of %d visits, %s in %.2fs (det %.2f)",
+            steps, hood.kind, len(hood.visits), code, solver.wall_time, solver.deterministic_time,
+        )
         if code in ("OPTIMAL", "FEASIBLE"):
             objective = int(round(solver.objective_value))
             if objective < incumbent.objective:
@@ -126,6 +131,8 @@ def lns_improve(
                     on_improve(incumbent)
             if code == "OPTIMAL" and hood.kind == "day":
                 settled.update(hood.days)
+        if hood.kind in PART_KINDS:
+            size.update(code == "OPTIMAL")
     return incumbent, steps
 
 
@@ -135,14 +142,14 @@ def _choose(
     rng: random.Random,
     by_day: dict[int, list[int]],
     settled: set[int],
+    part_size: int = 15,
 ) -> Neighbourhood | None:
     problem = ctx.problem
-    uncovered = [
-        v for v, workers in enumerate(ctx.eligible) if workers and incumbent.values[ctx.covered[v].index] == 0
-    ]
+    values = incumbent.values
+    uncovered = [v for v, workers in enumerate(ctx.eligible) if workers and values[ctx.covered[v].index] == 0]
     if uncovered and rng.random() < 0.8:
         centre = problem.visits[rng.choice(uncovered)]
-        radius = rng.choice((60, 120, 180, 240))
+        radius = rng.choice((60, 120, 180, 240)) * problem.unit
         lo, hi = centre.earliest - radius, centre.latest + centre.duration + radius
         near = [
             v
@@ -154,7 +161,71 @@ def _choose(
         free = frozenset(near).union(own)
         return Neighbourhood("window", frozenset(problem.visits[v].day for v in free), free)
     open_days = [d for d in sorted(by_day) if d not in settled]
-    if not open_days:
-        return None
-    day = rng.choice(open_days)
-    return Neighbourhood("day", frozenset((day,)), frozenset(by_day[day]))
+    kind = rng.choice(PART_KINDS)
+    if kind == "day" or not open_days:
+        if not open_days:
+            return None
+        day = rng.choice(open_days)
+        if len(by_day[day]) <= WHOLE_DAY_MAX or rng.random() < 0.1:
+            return Neighbourhood("day", frozenset((day,)), frozenset(by_day[day]))
+        kind = rng.choice(PART_KINDS[1:])
+    # A part of a day: a few routes, visits related in place and time, or a slice of the day.
+    days = sorted(by_day)
+    day = rng.choices(days, weights=[len(by_day[d]) for d in days])[0]
+    covered = [v for v in by_day[day] if values[ctx.covered[v].index]]
+    if not covered:
+        return Neighbourhood("day", frozenset((day,)), frozenset(by_day[day]))
+    size = rng.randint(max(PART_MIN, part_size - 3), part_size + 3)
+    start = {v: values[ctx.start[v].index] for v in covered}
+    seed = rng.choice(covered)
+    if kind == "routes":
+        crew = {v: [w for w in ctx.eligible[v] if values[ctx.x[(v, w)].index]] for v in covered}
+        workers = list(crew[seed])
+        others = sorted({w for v in covered for w in crew[v]} - set(workers))
+        rng.shuffle(others)
+        free: set[int] = set()
+        while True:
+            free = {v for v in covered if any(w in workers for w in crew[v])}
+            if len(free) >= size or not others:
+                break
+            workers.append(others.pop())
+    elif kind == "related":
+        def distance(v: int) -> float:
+            travel = problem.visit_travel(seed, v) if ctx.travel_on else 0
+            return travel + abs(start[v] - start[seed]) + rng.random()
+
+        free = set(sorted(covered, key=distance)[:size])
+    else:  # slice: consecutive starts around a random one
+        ordered = sorted(covered, key=lambda v: (start[v], v))
+        at = ordered.index(seed)
+        lo = max(0, min(at - size // 2, len(ordered) - size))
+        free = set(ordered[lo : lo + size])
+    free.update(uncovered_on(ctx, values, by_day[day]))
+    for d in problem.dependencies:  # linked visits move together
+        if d.first in free or d.second in free:
+            free.update((d.first, d.second))
+    return Neighbourhood(kind, frozenset(problem.visits[v].day for v in free), frozenset(free))
+
+
+def uncovered_on(ctx: ModelContext, values: list[int], visits: list[int]) -> list[int]:
+    return [v for v in visits if ctx.eligible[v] and values[ctx.covered[v].index] == 0]
+
+
+PART_KINDS = ("day", "routes", "related", "slice")
+"""Neighbourhoods once every coverable visit is covered (or one time in five before)."""
+WHOLE_DAY_MAX = 60
+"""A day with more visits is freed whole only now and then; parts of it otherwise."""
+PART_MIN, PART_MAX = 6, 60
+"""Bounds on the visits freed by a part-of-a-day neighbourhood."""
+
+
+@dataclass
+class Size:
+    """The adaptive size of part-of-a-day neighbourhoods: grows while steps are solved to
+    optimality within their limit (the search can take more), shrinks when they run out of time."""
+
+    value: int = 15
+
+    def update(self, solved: bool) -> None:
+        step = 1 if solved else -2
+        self.value = max(PART_MIN, min(PART_MAX, self.value + step))

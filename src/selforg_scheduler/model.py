@@ -37,6 +37,8 @@ class Arc:
     head: int
     literal: cp_model.IntVar
     travel: int
+    exact: float = 0.0
+    """The travel's exact minutes (``travel`` is them rounded up): what its cost is priced on."""
 
 
 @dataclass
@@ -276,7 +278,8 @@ def _build_circuits(ctx: ModelContext) -> None:
             for tail, head in ((DEPOT, v), (v, DEPOT)):
                 lit = model.new_bool_var(f"arc_{wid}_d{day}_{tail}_{head}")
                 travel = ctx.home_travel(w, v)
-                wday.arcs.append(Arc(tail, head, lit, travel))
+                exact = problem.home_travel_exact(w, v) if travel else 0.0
+                wday.arcs.append(Arc(tail, head, lit, travel, exact))
                 circuit.append((node.get(tail, 0), node.get(head, 0), lit))
         for u in visits:
             du = problem.visits[u].duration
@@ -288,7 +291,7 @@ def _build_circuits(ctx: ModelContext) -> None:
                     continue  # u can never come before v
                 lit = model.new_bool_var(f"arc_{wid}_d{day}_{u}_{v}")
                 model.add(ctx.start[v] >= ctx.start[u] + du + t).only_enforce_if(lit)
-                wday.arcs.append(Arc(u, v, lit, t))
+                wday.arcs.append(Arc(u, v, lit, t, problem.visit_travel_exact(u, v) if t else 0.0))
                 circuit.append((node[u], node[v], lit))
         model.add_circuit(circuit)
         ctx.worker_days[(w, day)] = wday

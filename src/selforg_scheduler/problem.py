@@ -1,9 +1,11 @@
-"""The instance compiled to integers: minutes from the horizon start, indices instead of ids.
+"""The instance compiled to integers: time from the horizon start, indices instead of ids.
 
 The model builder, the greedy hint, the validator and the reasons all read this one object, so
-they agree on every number. Rounding is conservative and documented in ``docs/rules.md``:
+they agree on every number. Time is in *ticks* of ``1 / unit`` minute: whole minutes (``unit`` 1)
+unless the rule set asks for a finer ``resolution`` (the benchmarks, whose travel times are
+fractional). Rounding is conservative and documented in ``docs/rules.md``:
 
-* visit windows: earliest rounded up, latest rounded down to a whole minute;
+* visit windows: earliest rounded up, latest rounded down to a whole tick;
 * durations and travel: rounded up;
 * availability: start rounded up, end rounded down; commitments: start down, end up.
 """
@@ -35,6 +37,8 @@ class VisitData:
     required: int
     skills: frozenset[str]
     day: int
+    minutes: int = 0
+    """The duration in whole minutes (rounded up), whatever the tick: what per-minute costs use."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,14 +106,29 @@ class Problem:
     """Per worker, the other members of their buddy group."""
     roles: list[RoleData] = field(default_factory=list)
     role_index: dict[str, int] = field(default_factory=dict)
+    unit: int = 1
+    """Ticks per minute: the problem's time is in ticks (1 = whole minutes, the default)."""
 
     # --- time conversion -------------------------------------------------------------------
+    @property
+    def day_length(self) -> int:
+        """Ticks in a day."""
+        return MINUTES_PER_DAY * self.unit
+
+    def ticks(self, minutes: float) -> int:
+        """A whole number of minutes (a rule's parameter) in ticks."""
+        return int(round(minutes * self.unit))
+
     def minute_of(self, when: datetime) -> float:
-        """Minutes from the horizon start (wall clock; fractions kept)."""
-        return (when - self.origin).total_seconds() / 60.0
+        """Ticks from the horizon start (wall clock; fractions kept); minutes when unit is 1.
+
+        Rounded to a millionth of a tick, so a time written from a whole tick reads back whole."""
+        ticks = round((when - self.origin).total_seconds() / 60.0 * self.unit, 6)
+        return int(ticks) if ticks.is_integer() else ticks
 
     def time_of(self, minute: float) -> datetime:
-        return self.origin + timedelta(minutes=minute)
+        """The wall-clock time of a tick of the horizon."""
+        return self.origin + timedelta(minutes=minute / self.unit)
 
     def day_name(self, day: int) -> str:
         """``Tue 01 Dec`` for a day of the horizon."""
@@ -133,6 +152,16 @@ class Problem:
         if not self.count_home_legs or home is None:
             return 0
         return self.travel.by_index(home, self.visits[v].location)
+
+    def visit_travel_exact(self, a: int, b: int) -> float:
+        """Exact (unrounded) travel minutes between two visits: what travel costs are priced on."""
+        return self.travel.exact_by_index(self.visits[a].location, self.visits[b].location)
+
+    def home_travel_exact(self, w: int, v: int) -> float:
+        home = self.workers[w].home
+        if not self.count_home_legs or home is None:
+            return 0.0
+        return self.travel.exact_by_index(home, self.visits[v].location)
 
     # --- derived, cached -------------------------------------------------------------------
     @cached_property
@@ -159,12 +188,12 @@ class Problem:
         return f"{vd.id} ({', '.join(parts)})"
 
 
-def compile_problem(instance: Instance) -> Problem:
-    """Compile a validated instance into a :class:`Problem`."""
+def compile_problem(instance: Instance, unit: int = 1) -> Problem:
+    """Compile a validated instance into a :class:`Problem` with ``unit`` ticks per minute."""
     origin = datetime.combine(instance.horizon.start, datetime.min.time())
 
     def minute(when: datetime) -> float:
-        return (when - origin).total_seconds() / 60.0
+        return (when - origin).total_seconds() / 60.0 * unit
 
     def up(when: datetime) -> int:
         return int(math.ceil(round(minute(when), 9)))
@@ -172,7 +201,10 @@ def compile_problem(instance: Instance) -> Problem:
     def down(when: datetime) -> int:
         return int(math.floor(round(minute(when), 9)))
 
-    travel = build_matrix(instance.travel, instance.locations)
+    def length(minutes: float) -> int:
+        return ceil_minutes(minutes * unit)
+
+    travel = build_matrix(instance.travel, instance.locations, unit)
     loc_index = travel.index
     worker_index = {w.id: i for i, w in enumerate(instance.workers)}
     client_index = {c.id: i for i, c in enumerate(instance.clients)}
@@ -186,8 +218,8 @@ def compile_problem(instance: Instance) -> Problem:
             home=loc_index[w.home] if w.home is not None else None,
             skills=frozenset(w.skills),
             new_starter=w.new_starter,
-            contract=ceil_minutes(w.contract_minutes),
-            overtime=ceil_minutes(w.overtime_minutes),
+            contract=length(w.contract_minutes),
+            overtime=length(w.overtime_minutes),
             availability=tuple(sorted((up(p.start), down(p.end)) for p in w.availability)),
             commitments=tuple(sorted((down(c.start), up(c.end)) for c in w.commitments)),
         )
@@ -206,11 +238,12 @@ def compile_problem(instance: Instance) -> Problem:
                 location=loc_index[instance.clients[c].location],
                 earliest=up(v.earliest_start),
                 latest=down(v.latest_start),
-                duration=ceil_minutes(v.duration_min),
+                duration=length(v.duration_min),
                 # A client flagged two_workers always gets two, whatever the visit says.
                 required=max(v.workers_required, 2 if instance.clients[c].two_workers else 1),
                 skills=frozenset(v.skills),
                 day=(v.earliest_start.date() - instance.horizon.start).days,
+                minutes=ceil_minutes(v.duration_min),
             )
         )
     clients = [
@@ -230,8 +263,8 @@ def compile_problem(instance: Instance) -> Problem:
         DependencyData(
             first=visit_index[d.first],
             second=visit_index[d.second],
-            min_gap=int(math.ceil(d.min_gap_min)),
-            max_gap=int(math.floor(d.max_gap_min)),
+            min_gap=int(math.ceil(round(d.min_gap_min * unit, 9))),
+            max_gap=int(math.floor(round(d.max_gap_min * unit, 9))),
         )
         for d in instance.dependencies
     ]
@@ -259,13 +292,14 @@ def compile_problem(instance: Instance) -> Problem:
                 index=i,
                 id=r.id,
                 name=r.name,
-                minutes=ceil_minutes(r.minutes_per_week),
+                minutes=length(r.minutes_per_week),
                 holders=r.holders,
                 skills=frozenset(r.skills),
             )
             for i, r in enumerate(instance.roles)
         ],
         role_index={r.id: i for i, r in enumerate(instance.roles)},
+        unit=unit,
     )
 
 

@@ -76,6 +76,25 @@ class Rota:
             return self.home_travel(w, route[-1])
         return 0
 
+    def legs_of(self, w: int, day: int) -> list[tuple[int, int]]:
+        """Every leg of a worker's day as (from, to): visit indices, or -1 for home when counted."""
+        route = self.routes[(w, day)]
+        legs = list(zip(route, route[1:], strict=False))
+        if route and self.travel_on and self.problem.count_home_legs and self.problem.workers[w].home is not None:
+            legs = [(-1, route[0]), *legs, (route[-1], -1)]
+        return legs
+
+    def exact_travel(self, w: int, leg: tuple[int, int]) -> float:
+        """Exact minutes of one leg from :meth:`legs_of` (0 when travel is off)."""
+        if not self.travel_on:
+            return 0.0
+        a, b = leg
+        if a == -1:
+            return self.problem.home_travel_exact(w, b)
+        if b == -1:
+            return self.problem.home_travel_exact(w, a)
+        return self.problem.visit_travel_exact(a, b)
+
     def worker_day_travel(self, w: int, day: int) -> int:
         route = self.routes[(w, day)]
         total = sum(self.travel(a, b) for a, b in zip(route, route[1:], strict=False))

@@ -127,7 +127,7 @@ def solve_detailed(
     rules = rules or default_rules()
     params = params or SolveParams()
     t0 = time.perf_counter()
-    problem = compile_problem(instance)
+    problem = compile_problem(instance, rules.resolution)
     ctx = build_model(problem, rules)
     # Roles first, on their own costs, so the greedy knows whose week has role minutes in it.
     chosen = rules["roles"].choose(problem) if ctx.holds else {}  # type: ignore[attr-defined]

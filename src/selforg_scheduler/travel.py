@@ -9,6 +9,8 @@ The contract (``formats.md``) defines three methods:
 
 The solver works in whole minutes, so euclidean and matrix times are rounded up as well (a
 conservative choice: a rota that leaves room for the rounded-up travel leaves room for the exact one).
+Their exact (fractional) minutes are kept too: travel *cost* is priced per leg from them with
+:func:`leg_cost`, so a large ``weight_per_minute`` prices fractional travel exactly (benchmarks).
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ def ceil_minutes(value: float) -> int:
     return int(math.ceil(round(value, 9)))
 
 
+def leg_cost(weight: int, minutes: float) -> int:
+    """Cost of one travel leg: weight x exact minutes, rounded up (exact for whole minutes)."""
+    return int(math.ceil(round(weight * minutes, 6)))
+
+
 def haversine_minutes(
     lat1: float, lon1: float, lat2: float, lon2: float, speed_kmh: float, detour_factor: float
 ) -> int:
@@ -45,18 +52,20 @@ def haversine_minutes(
     return ceil_minutes(km * detour_factor / speed_kmh * 60.0)
 
 
-def euclidean_minutes(x1: float, y1: float, x2: float, y2: float, speed: float) -> int:
-    """Travel minutes by the contract's euclidean method (speed in units per minute)."""
-    return ceil_minutes(math.hypot(x2 - x1, y2 - y1) / speed)
+def euclidean_minutes(x1: float, y1: float, x2: float, y2: float, speed: float) -> float:
+    """Exact travel minutes by the contract's euclidean method (speed in units per minute)."""
+    return math.hypot(x2 - x1, y2 - y1) / speed
 
 
 class TravelMatrix:
-    """Whole-minute travel times between every pair of locations, indexed by location id."""
+    """Travel times between every pair of locations, indexed by location id: ``minutes`` rounded
+    up to whole minutes (for time), ``exact`` as the method gives them (for cost)."""
 
-    def __init__(self, ids: Sequence[str], minutes: list[list[int]]) -> None:
+    def __init__(self, ids: Sequence[str], minutes: list[list[int]], exact: list[list[float]] | None = None) -> None:
         self.ids = list(ids)
         self.index = {loc: i for i, loc in enumerate(self.ids)}
         self.minutes = minutes
+        self.exact: list[list[float]] = exact if exact is not None else [[float(t) for t in row] for row in minutes]
 
     def __call__(self, a: str, b: str) -> int:
         return self.minutes[self.index[a]][self.index[b]]
@@ -64,12 +73,16 @@ class TravelMatrix:
     def by_index(self, i: int, j: int) -> int:
         return self.minutes[i][j]
 
+    def exact_by_index(self, i: int, j: int) -> float:
+        return self.exact[i][j]
 
-def build_matrix(travel: Travel, locations: Sequence[Location]) -> TravelMatrix:
-    """Compute the travel matrix for all locations of an instance, once."""
+
+def build_matrix(travel: Travel, locations: Sequence[Location], unit: int = 1) -> TravelMatrix:
+    """Compute the travel matrix for all locations of an instance, once: ``minutes`` in ticks of
+    1/unit minute (rounded up), ``exact`` in minutes."""
     ids = [loc.id for loc in locations]
     n = len(locations)
-    minutes = [[0] * n for _ in range(n)]
+    exact = [[0.0] * n for _ in range(n)]
     method = travel.method
     for i, a in enumerate(locations):
         for j, b in enumerate(locations):
@@ -78,12 +91,14 @@ def build_matrix(travel: Travel, locations: Sequence[Location]) -> TravelMatrix:
             if method == "haversine":
                 assert a.lat is not None and a.lon is not None  # checked by the schema
                 assert b.lat is not None and b.lon is not None
-                minutes[i][j] = haversine_minutes(
+                # The contract defines haversine travel as rounded up: that is its exact value.
+                exact[i][j] = haversine_minutes(
                     a.lat, a.lon, b.lat, b.lon, travel.speed_kmh, travel.detour_factor
                 )
             elif method == "euclidean":
                 assert a.x is not None and a.y is not None and b.x is not None and b.y is not None
-                minutes[i][j] = euclidean_minutes(a.x, a.y, b.x, b.y, travel.speed)
+                exact[i][j] = euclidean_minutes(a.x, a.y, b.x, b.y, travel.speed)
             else:
-                minutes[i][j] = ceil_minutes(travel.lookup(a.id, b.id))
-    return TravelMatrix(ids, minutes)
+                exact[i][j] = travel.lookup(a.id, b.id)
+    minutes = [[ceil_minutes(t * unit) for t in row] for row in exact]
+    return TravelMatrix(ids, minutes, exact)

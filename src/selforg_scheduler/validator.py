@@ -59,6 +59,7 @@ def overlap_violations(rota: Rota) -> list[Violation]:
 
 def evaluate(problem: Problem, rules: RuleSet, solution: Solution) -> ValidationReport:
     """Check a solution against a compiled problem (the solver's own post-check uses this too)."""
+    assert problem.unit == rules.resolution, "the problem was compiled at another resolution"
     rota = rota_from_solution(problem, solution, travel_on=rules.is_on("travel"))
     report = ValidationReport()
     report.violations.extend(overlap_violations(rota))
@@ -76,7 +77,7 @@ def evaluate(problem: Problem, rules: RuleSet, solution: Solution) -> Validation
 def validate(instance: Instance, solution: Solution, rules: RuleSet | None = None) -> ValidationReport:
     """Validate any rota (from the solver or made by hand) against an instance and rule set."""
     rules = rules or default_rules()
-    report = evaluate(compile_problem(instance), rules, solution)
+    report = evaluate(compile_problem(instance, rules.resolution), rules, solution)
     if solution.instance.sha256 and solution.instance.sha256 != instance_sha256(instance):
         report.warnings.append("the solution's instance sha256 does not match this instance")
     if solution.instance.team != instance.team.id:

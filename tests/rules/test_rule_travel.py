@@ -1,4 +1,4 @@
-from factory import broken, check, client, hand_rota, instance, run, unassigned, visit, worker
+from factory import broken, check, client, hand_rota, instance, run, starts, unassigned, visit, worker
 
 
 def week():
@@ -53,3 +53,22 @@ def test_validator_catches_overlapping_visits_as_core_overlap():
     inst = week()
     report = check(inst, hand_rota(inst, {"v1": ("08:00", ["w1"]), "v2": ("08:10", ["w1"])}), "time_windows.enabled=false")
     assert "overlap" in broken(report)
+
+
+def test_fractional_travel_takes_whole_minutes_but_is_priced_exactly():
+    # A matrix travel of 6.25 minutes each way: time rounds it up to 7, cost is ceil(weight x 6.25).
+    inst = instance(
+        [worker("w1")],
+        [client("p1", "A"), client("p2", "C")],
+        [visit("v1", "p1", "08:00"), visit("v2", "p2", "08:30", "09:00")],
+        travel={"method": "matrix", "minutes": {"A": {"B": 1, "C": 6.25, "D": 1, "H": 0}, "B": {"C": 1, "D": 1, "H": 1},
+                                                "C": {"D": 1, "H": 1}, "D": {"H": 1}}},
+    )  # fmt: skip
+    result = run(inst)
+    assert starts(result) == {"v1": "08:00", "v2": "08:37"}  # 08:30 + 7 minutes, the earliest fit
+    assert result.solution.penalties["travel"] == 7
+    assert run(inst, "travel.weight_per_minute=100").solution.penalties["travel"] == 625
+    late = hand_rota(inst, {"v1": ("08:00", ["w1"]), "v2": ("08:36", ["w1"])})
+    report = check(inst, late, "travel.weight_per_minute=4")
+    assert broken(report) == {"travel"}  # 6 minutes after v1 ends: less than the travel (rounded up)
+    assert report.penalties["travel"] == 25

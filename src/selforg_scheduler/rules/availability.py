@@ -21,6 +21,7 @@ ALWAYS: tuple[Interval, ...] = ((-(10**7), 10**7),)
 class Availability(Rule[RuleParams]):
     name = "availability"
     order = 30
+    any_resolution = True
     summary = "a visit and the travel to it lie inside one availability period, clear of commitments"
 
     def blocks(self, problem: Problem, w: int) -> tuple[Interval, ...]:

@@ -86,9 +86,17 @@ class Rule(Generic[P]):
     Params: ClassVar[type[RuleParams]] = RuleParams
     order: ClassVar[int] = 100
     """Position in YAML, docs and reports (lower first)."""
+    any_resolution: ClassVar[bool] = False
+    """Whether the rule works in ticks finer than a minute (rule sets with ``resolution`` > 1)."""
 
     def __init__(self, params: P) -> None:
         self.params: P = params
+
+    def resolution_problem(self, resolution: int) -> str | None:
+        """Why this rule cannot run with ``resolution`` ticks per minute (None when it can)."""
+        if resolution == 1 or self.any_resolution:
+            return None
+        return "works in whole minutes: switch it off (enabled: false) or use resolution: 1"
 
     def allows(self, problem: Problem, visit: int, worker: int) -> bool:
         """Whether the worker may do the visit at all (pairs that fail get no variable)."""

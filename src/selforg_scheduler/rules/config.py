@@ -18,6 +18,8 @@ from selforg_scheduler.errors import InputError
 from selforg_scheduler.rules.base import REGISTRY, Rule, RuleParams
 
 _NOT_RULES = {"base", "config"}
+MAX_RESOLUTION = 1000
+"""Finest time a rule set may ask for: a thousandth of a minute."""
 
 
 def _discover() -> None:
@@ -36,9 +38,11 @@ _discover()
 class RuleSet:
     """The typed parameters of every registered rule, in registry order."""
 
-    def __init__(self, params: Mapping[str, RuleParams], source: str | None = None) -> None:
+    def __init__(self, params: Mapping[str, RuleParams], source: str | None = None, resolution: int = 1) -> None:
         self.params = dict(params)
         self.source = source
+        self.resolution = resolution
+        """Ticks per minute of the problem's time (1 = whole minutes)."""
         self.rules: dict[str, Rule[Any]] = {
             name: REGISTRY[name](self.params[name]) for name in REGISTRY
         }
@@ -57,7 +61,10 @@ class RuleSet:
         return rule.params.enabled
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rules": {name: p.model_dump(mode="json") for name, p in self.params.items()}}
+        out: dict[str, Any] = {"rules": {name: p.model_dump(mode="json") for name, p in self.params.items()}}
+        if self.resolution != 1:
+            out["resolution"] = self.resolution
+        return out
 
 
 def default_rules() -> RuleSet:
@@ -71,10 +78,17 @@ def rules_from_dict(raw: Any, file: str | None = None, overrides: Sequence[str] 
         raw = {}
     if not isinstance(raw, Mapping):
         raise InputError("a rule set is a mapping with a 'rules' key", file=file)
-    unknown_top = set(raw) - {"rules", "description"}
+    unknown_top = set(raw) - {"rules", "description", "resolution"}
     if unknown_top:
         raise InputError(
-            f"unknown key {sorted(unknown_top)[0]!r}; valid keys: description, rules", file=file
+            f"unknown key {sorted(unknown_top)[0]!r}; valid keys: description, resolution, rules", file=file
+        )
+    resolution = raw.get("resolution", 1)
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or not 1 <= resolution <= MAX_RESOLUTION:
+        raise InputError(
+            f"ticks per minute: a whole number from 1 to {MAX_RESOLUTION}, not {resolution!r}",
+            file=file,
+            field="resolution",
         )
     rules_raw = raw.get("rules") or {}
     if not isinstance(rules_raw, Mapping):
@@ -108,7 +122,12 @@ def rules_from_dict(raw: Any, file: str | None = None, overrides: Sequence[str] 
                 message = err["msg"]
             source = "--set" if (name, str(err["loc"][0]) if err["loc"] else "") in from_cli else file
             raise InputError(message, file=source, obj=f"rules.{name}", field=field) from None
-    return RuleSet(params, source=file)
+    rule_set = RuleSet(params, source=file, resolution=resolution)
+    for rule in rule_set.active():
+        why = rule.resolution_problem(resolution)
+        if why is not None:
+            raise InputError(f"{why} (resolution is {resolution})", file=file, obj=f"rules.{rule.name}")
+    return rule_set
 
 
 def load_rules(path: str | Path | None = None, overrides: Sequence[str] = ()) -> RuleSet:

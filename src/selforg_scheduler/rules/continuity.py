@@ -27,6 +27,7 @@ class ContinuityParams(RuleParams):
 class Continuity(Rule[ContinuityParams]):
     name = "continuity"
     order = 90
+    any_resolution = True
     summary = "at most N distinct workers per client; each beyond the first costs; link-worker visits earn"
     Params = ContinuityParams
 

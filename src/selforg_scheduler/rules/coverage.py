@@ -18,6 +18,7 @@ class CoverageParams(RuleParams):
 class Coverage(Rule[CoverageParams]):
     name = "coverage"
     order = 10
+    any_resolution = True
     summary = "every visit gets exactly workers_required workers; an uncovered visit costs its minutes x weight"
     Params = CoverageParams
 
@@ -27,7 +28,7 @@ class Coverage(Rule[CoverageParams]):
                 m.model.add(c == 1)
             return []
         return [
-            self.penalty(self.params.weight_per_minute * vd.duration, 1 - m.covered[vd.index], vd.id)
+            self.penalty(self.params.weight_per_minute * vd.minutes, 1 - m.covered[vd.index], vd.id)
             for vd in m.problem.visits
         ]
 
@@ -35,7 +36,7 @@ class Coverage(Rule[CoverageParams]):
         """Visits nobody can ever do are uncovered in every rota."""
         if self.params.hard:
             return 0
-        return sum(self.params.weight_per_minute * vd.duration for vd in m.problem.visits if not m.eligible[vd.index])
+        return sum(self.params.weight_per_minute * vd.minutes for vd in m.problem.visits if not m.eligible[vd.index])
 
     def check(self, rota: Rota) -> RuleCheck:
         out = RuleCheck(violations=[x for x in rota.reading_problems if x.rule == self.name])
@@ -49,7 +50,7 @@ class Coverage(Rule[CoverageParams]):
                 if self.params.hard:
                     out.violations.append(self.violation(f"{problem.visit_label(vd.index)} is not covered"))
                 else:
-                    out.charge(vd.id, self.params.weight_per_minute * vd.duration)
+                    out.charge(vd.id, self.params.weight_per_minute * vd.minutes)
                 continue
             if vd.id in listed:
                 out.violations.append(self.violation(f"{vd.id} is both assigned and listed as unassigned"))

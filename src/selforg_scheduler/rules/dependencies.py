@@ -11,6 +11,7 @@ from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, r
 class Dependencies(Rule[RuleParams]):
     name = "dependencies"
     order = 70
+    any_resolution = True
     summary = "linked visits keep min_gap <= second.start - first.start <= max_gap when both are done"
 
     def build(self, m: ModelContext) -> list[Penalty]:

@@ -14,6 +14,7 @@ from selforg_scheduler.rules.base import Rule, RuleCheck, RuleParams, register
 class DoubleUps(Rule[RuleParams]):
     name = "double_ups"
     order = 80
+    any_resolution = True
     summary = "all workers of a multi-worker visit start it together"
 
     def check(self, rota: Rota) -> RuleCheck:

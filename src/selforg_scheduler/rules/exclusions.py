@@ -11,6 +11,7 @@ from selforg_scheduler.rules.base import Rule, RuleCheck, RuleParams, register
 class Exclusions(Rule[RuleParams]):
     name = "exclusions"
     order = 40
+    any_resolution = True
     summary = "a client's excluded_workers never visit them"
 
     def allows(self, problem: Problem, visit: int, worker: int) -> bool:

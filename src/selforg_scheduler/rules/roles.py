@@ -25,7 +25,7 @@ from ortools.sat.python import cp_model
 from pydantic import Field
 
 from selforg_scheduler.model import ModelContext
-from selforg_scheduler.problem import MINUTES_PER_DAY, Problem, intersect
+from selforg_scheduler.problem import Problem, intersect
 from selforg_scheduler.role_facts import RoleHistory, holder_problem
 from selforg_scheduler.rota import Rota
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
@@ -75,7 +75,7 @@ class Roles(Rule[RolesParams]):
         """Days of the horizon on which the worker has free time (availability less commitments)."""
         blocks = problem.free_blocks[w]
         return sum(
-            1 for d in range(problem.days) if intersect(blocks, ((d * MINUTES_PER_DAY, (d + 1) * MINUTES_PER_DAY),))
+            1 for d in range(problem.days) if intersect(blocks, ((d * problem.day_length, (d + 1) * problem.day_length),))
         )
 
     def why_not(self, problem: Problem, r: int, w: int) -> str | None:

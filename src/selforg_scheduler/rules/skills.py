@@ -11,6 +11,7 @@ from selforg_scheduler.rules.base import Rule, RuleCheck, RuleParams, register
 class Skills(Rule[RuleParams]):
     name = "skills"
     order = 20
+    any_resolution = True
     summary = "every worker on a visit has all of its skills"
 
     def allows(self, problem: Problem, visit: int, worker: int) -> bool:

@@ -7,16 +7,23 @@ from pydantic import Field
 from selforg_scheduler.model import ModelContext
 from selforg_scheduler.rota import Rota
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
+from selforg_scheduler.travel import leg_cost
 
 
 class TravelParams(RuleParams):
-    weight_per_minute: int = Field(default=1, ge=0, description="cost per travel minute")
+    weight_per_minute: int = Field(
+        default=1,
+        ge=0,
+        description="cost per travel minute; each leg costs ceil(weight x exact minutes), so a large "
+        "weight prices fractional travel (euclidean, matrix) exactly",
+    )
 
 
 @register
 class TravelRule(Rule[TravelParams]):
     name = "travel"
     order = 50
+    any_resolution = True
     summary = "a worker's consecutive visits leave room for the travel between them; travel minutes cost"
     Params = TravelParams
 
@@ -24,11 +31,12 @@ class TravelRule(Rule[TravelParams]):
         if self.params.weight_per_minute == 0:
             return []
         out = []
+        weight = self.params.weight_per_minute
         for wday in m.worker_days.values():
-            terms = [arc.travel * arc.literal for arc in wday.arcs if arc.travel]
+            terms = [leg_cost(weight, arc.exact) * arc.literal for arc in wday.arcs if arc.travel]
             if terms:
                 subject = m.problem.workers[wday.worker].id
-                out.append(self.penalty(self.params.weight_per_minute, sum(terms), subject))
+                out.append(self.penalty(1, sum(terms), subject))
         return out
 
     def check(self, rota: Rota) -> RuleCheck:
@@ -43,7 +51,9 @@ class TravelRule(Rule[TravelParams]):
                         f"{p.visits[b].id} starts {p.time_of(rota.start[b]):%H:%M} but is {t} min away"
                     )
                 )
-        if self.params.weight_per_minute:
+        weight = self.params.weight_per_minute
+        if weight:
             for (w, day) in rota.routes:
-                out.charge(p.workers[w].id, self.params.weight_per_minute * rota.worker_day_travel(w, day))
+                legs = rota.legs_of(w, day)
+                out.charge(p.workers[w].id, sum(leg_cost(weight, rota.exact_travel(w, leg)) for leg in legs))
         return out

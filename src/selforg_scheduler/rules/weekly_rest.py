@@ -11,7 +11,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from selforg_scheduler.model import ModelContext
-from selforg_scheduler.problem import MINUTES_PER_DAY, Problem
+from selforg_scheduler.problem import Problem
 from selforg_scheduler.rota import Rota
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
 from selforg_scheduler.workday import WEEK, RouteState, working_days
@@ -26,7 +26,8 @@ def committed_days(problem: Problem, w: int) -> set[int]:
     """Days of the horizon on which the worker has a commitment (team meeting, training...)."""
     out: set[int] = set()
     for c0, c1 in problem.workers[w].commitments:
-        for day in range(max(0, c0 // MINUTES_PER_DAY), min(problem.days - 1, (c1 - 1) // MINUTES_PER_DAY) + 1):
+        length = problem.day_length
+        for day in range(max(0, c0 // length), min(problem.days - 1, (c1 - 1) // length) + 1):
             out.add(day)
     return out
 
