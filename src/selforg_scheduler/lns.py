@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from selforg_scheduler.model import DEPOT as DEPOT_NODE
 from selforg_scheduler.model import ModelContext
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,10 @@ def lns_improve(
         for day, indices in route_vars.items():
             if day not in hood.days:
                 fix(indices)
+        for index in closed_arcs(ctx, incumbent.values, hood):
+            domain = variables[index].domain
+            domain.clear()
+            domain.extend((0, 0))
         hint = sub.proto.solution_hint
         for position, index in enumerate(hint.vars):
             hint.values[position] = incumbent.values[index]
@@ -134,6 +139,51 @@ def lns_improve(
         if hood.kind in PART_KINDS:
             size.update(code == "OPTIMAL")
     return incumbent, steps
+
+
+def closed_arcs(ctx: ModelContext, values: list[int], hood: Neighbourhood) -> list[int]:
+    """Arc literals of the neighbourhood's days that no rota of the neighbourhood can use.
+
+    A visit outside the neighbourhood keeps its workers and start, so in a worker's day two such
+    visits can only be consecutive if no other of them lies between: the one arc from each fixed
+    visit to the next (and from home to the first, the last to home) stays open, with every arc
+    touching a freed visit that time allows; the others are closed. CP-SAT would find this out in
+    presolve, at a cost paid every step on a big day.
+    """
+    problem = ctx.problem
+    closed: list[int] = []
+    for (w, day), wday in ctx.worker_days.items():
+        if day not in hood.days:
+            continue
+        fixed = sorted(
+            (values[ctx.start[v].index], v)
+            for v in wday.visits
+            if v not in hood.visits and values[ctx.x[(v, w)].index]
+        )
+        if len({t for t, _ in fixed}) < len(fixed):
+            continue  # equal starts (zero-length visits): the order is not certain
+        mine = {v for _, v in fixed}
+        chain = [DEPOT_NODE, *(v for _, v in fixed), DEPOT_NODE]
+        follows = set(zip(chain, chain[1:], strict=False))
+        start = {v: t for t, v in fixed}
+        for arc in wday.arcs:
+            tail, head = arc.tail, arc.head
+            tail_fixed = tail == DEPOT_NODE or tail not in hood.visits
+            head_fixed = head == DEPOT_NODE or head not in hood.visits
+            if tail_fixed and head_fixed:
+                if (tail, head) not in follows or not (tail in mine or tail == DEPOT_NODE) or not (
+                    head in mine or head == DEPOT_NODE
+                ):
+                    closed.append(arc.literal.index)
+            elif tail_fixed and tail != DEPOT_NODE:
+                # fixed -> freed: the freed visit must start after the fixed one ends and travel.
+                if tail not in mine or start[tail] + problem.visits[tail].duration + arc.travel > ctx.domains[(head, w)][-1][1]:
+                    closed.append(arc.literal.index)
+            elif head_fixed and head != DEPOT_NODE:
+                # freed -> fixed: the freed visit must end, and travel, before the fixed one starts.
+                if head not in mine or ctx.domains[(tail, w)][0][0] + problem.visits[tail].duration + arc.travel > start[head]:
+                    closed.append(arc.literal.index)
+    return closed
 
 
 def _choose(
