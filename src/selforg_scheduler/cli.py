@@ -1,5 +1,5 @@
-"""The ``selforg-scheduler`` command line: solve, validate, schema, generate, import-mankowska,
-pair-buddies, rotate-roles.
+"""The ``selforg-scheduler`` command line: solve, solve-many, validate, schema, generate,
+import-mankowska, pair-buddies, rotate-roles.
 
 Bad input exits with code 2 and one line naming the file, the object id and the field; a rota
 that breaks a hard rule makes ``validate`` exit 1. No traceback reaches the user unless asked for
@@ -162,6 +162,52 @@ def solve(
     if not result.report.ok:
         for violation in result.report.violations:
             err.print(f"{violation}", markup=False, highlight=False)
+
+
+class ExecutorKind(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
+@app.command("solve-many")
+@_guarded
+def solve_many_cmd(
+    folder: Annotated[Path, typer.Argument(help="folder of instance JSON files, one per team")],
+    rules: RulesOpt = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="where to write the solutions (default: FOLDER/solutions)")] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="seconds per instance")] = 30.0,
+    executor: Annotated[ExecutorKind, typer.Option(help="local process pool, or a Ray cluster")] = ExecutorKind.local,
+    address: Annotated[str | None, typer.Option(help="Ray cluster address (default: start a local Ray runtime)")] = None,
+    jobs: Annotated[int, typer.Option(help="instances solved at once; 0 = one per core", min=0)] = 0,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Solve one instance per team in a folder; write each rota and a summary table (summary.csv)."""
+    _logging(verbose)
+    from selforg_scheduler.many import solve_many, summary_frame
+
+    target = out_dir or folder / "solutions"
+    if rules is not None:
+        _rules(rules, None)  # a bad rule set is one error for all, before any solve
+    outcomes = solve_many(folder, target, rules, time_limit, executor.value, address, jobs, seed)
+    frame = summary_frame(outcomes)
+    frame.write_csv(target / "summary.csv")
+    table = Table(title=f"{len(outcomes)} instances ({executor.value})")
+    for col in ("instance", "team", "status", "covered", "objective", "valid", "time s", "problem"):
+        table.add_column(col, justify="right" if col in ("covered", "objective", "time s") else "left")
+    for o in outcomes:
+        table.add_row(
+            o.instance, o.team, o.status, f"{o.covered}/{o.visits}" if o.visits else "",
+            f"{o.objective:,.0f}" if o.objective is not None else "", "yes" if o.valid else "no",
+            f"{o.wall_s:.1f}", o.error,
+        )  # fmt: skip
+    out.print(table)
+    out.print(f"solutions and summary.csv written to {target}", highlight=False, soft_wrap=True)
+    bad = [o for o in outcomes if o.status == "INPUT_ERROR"]
+    if bad:
+        for o in bad:
+            err.print(f"error: {o.error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
 
 
 @app.command("validate")

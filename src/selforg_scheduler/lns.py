@@ -1,14 +1,19 @@
-"""Large-neighbourhood search around CP-SAT: re-optimise a part of the week at a time.
+"""Large-neighbourhood search around CP-SAT: re-optimise a part of the rota at a time.
 
 After the main CP-SAT run, each step frees a neighbourhood and fixes everything else to the
-incumbent by narrowing variable domains in a clone of the model, hints the whole incumbent and
-lets CP-SAT re-optimise the free part. Two neighbourhoods:
+incumbent by narrowing variable domains in a clone of the model (arcs that the fixed visits'
+order rules out are closed too), hints the whole incumbent and lets CP-SAT re-optimise the free
+part. Neighbourhoods:
 
-* **window**: an uncovered visit, every visit of its day whose window lies within a random
-  radius (60-240 minutes) of it and every visit of the same client (the cap on distinct workers
-  often blocks it; every other time), with those days' circuits free: the moves that make room for a missing visit
-  are local in time or within the client's week;
-* **day**: every visit and circuit of one day (for travel and continuity once all is covered).
+* **window** (while a coverable visit is uncovered, four steps in five): the uncovered visit,
+  every visit of its day whose window lies within a random radius (60-240 minutes) of it and,
+  every other time, every visit of the same client (the cap on distinct workers often blocks it);
+* **day**: every visit and circuit of one day (a day with more than ``WHOLE_DAY_MAX`` visits
+  only now and then);
+* **routes**: every visit of a few workers on one day; **related**: visits near a random one in
+  place and time (travel + start difference); **slice**: consecutive starts of one day. These
+  three free about ``Size.value`` visits, which grows while steps are solved to optimality
+  and shrinks when they run out of time. Linked visits are freed together.
 
 A step is kept only if it lowers the objective. A day solved to optimality is not tried again
 until another step changes the rota. Cross-day terms (continuity, and rules added later) stay in
