@@ -30,7 +30,14 @@ from pathlib import Path
 import ortools
 
 from selforg_scheduler.io import instance_from_dict
-from selforg_scheduler.mankowska import OBJECTIVE_SCALE, benchmark_objective, read_mankowska, to_instance
+from selforg_scheduler.io import write_solution
+from selforg_scheduler.mankowska import (
+    OBJECTIVE_SCALE,
+    benchmark_objective,
+    benchmark_violations,
+    read_mankowska,
+    to_instance,
+)
 from selforg_scheduler.rules.config import load_rules
 from selforg_scheduler.solver import SolveParams, solve_detailed
 
@@ -39,6 +46,7 @@ BENCH = ROOT.parent / "shared" / "bench" / "mankowska2014"
 RESULTS = ROOT / "benchmarks" / "results" / "mankowska.json"
 PAGE = ROOT / "docs" / "benchmarks.md"
 RULES = ROOT / "constraints" / "mankowska.yaml"
+SOLUTIONS = ROOT / "benchmarks" / "results" / "mankowska"
 
 LIMIT_S = {"A": 30, "B": 60, "C": 120, "D": 120, "E": 300, "F": 300, "G": 300}
 TARGET = {"A": "best known (proven optimal)", "B": "within 2 %", "C": "within 5 %", "D": "within 5 %",
@@ -64,6 +72,7 @@ class Row:
     limit_s: float
     cores: int
     ran_on: str
+    feasible: bool = True  # by the benchmark's own rules (benchmark_violations), apart from the validator
 
     @property
     def gap_pct(self) -> float:
@@ -72,7 +81,7 @@ class Row:
     @property
     def met(self) -> bool:
         s = self.instance[0]
-        ok = self.valid and self.uncovered == 0
+        ok = self.valid and self.feasible and self.uncovered == 0
         if s == "A":
             return ok and self.exact <= self.bks * (1 + EXACT)
         if s == "B":
@@ -97,6 +106,10 @@ def run_one(name: str, meta: dict[str, str], workers: int, seed: int, scale: flo
     wall = time.perf_counter() - t0
     sol = result.solution
     score = benchmark_objective(data, inst, sol)
+    write_solution(sol, SOLUTIONS / f"{name}.solution.json")
+    problems = benchmark_violations(data, sol)
+    for problem in problems[:5]:
+        print(f"{name}: {problem}", file=sys.stderr)
     return Row(
         instance=name,
         file=meta["file"],
@@ -112,6 +125,7 @@ def run_one(name: str, meta: dict[str, str], workers: int, seed: int, scale: flo
         limit_s=limit,
         cores=os.cpu_count() or 1,
         ran_on=date.today().isoformat(),
+        feasible=not problems,
     )
 
 
@@ -143,7 +157,10 @@ def write_page(rows: dict[str, Row], catalogue: dict[str, dict[str, str]]) -> No
         "(`selforg_scheduler.mankowska.benchmark_objective`); *gap* = (exact - best known) / best known.",
         "Time is in ticks of 1/1000 minute (`resolution: 1000` in the rule set) and travel is rounded",
         "up to a tick for timing, so a rota can be a few 1e-5 above an optimum; set A counts as *at the",
-        "best known value* within 1e-4 relative. *valid*: the validator found no broken hard rule.",
+        "best known value* within 1e-4 relative. *valid*: the validator found no broken hard rule and",
+        "the rota keeps the benchmark's own rules checked on the file's float data",
+        "(`benchmark_violations`: qualified carers, exact travel, windows, synchronisation, lags).",
+        "The rotas are in `benchmarks/results/mankowska/`.",
         "",
         "Method: greedy insertion (lateness priced) as a hint, a short CP-SAT search with per-carer",
         "circuits, then large-neighbourhood search around CP-SAT (adaptive-size neighbourhoods: a few",
@@ -161,7 +178,7 @@ def write_page(rows: dict[str, Row], catalogue: dict[str, dict[str, str]]) -> No
         lines.append(
             f"| {key} | {meta['patients']} | {meta['vehicles']} | {r.objective:.4f} | {r.exact:.4f} | "
             f"{r.bks:.4f}{' *' if r.proven else ''} | {r.mk2014:.1f} | {r.gap_pct:.2f} | {r.status} | "
-            f"{'yes' if r.valid else 'NO'} | {r.time_s:.1f} | {r.limit_s:g} | {TARGET[key[0]]} | "
+            f"{'yes' if r.valid and r.feasible else 'NO'} | {r.time_s:.1f} | {r.limit_s:g} | {TARGET[key[0]]} | "
             f"{'yes' if r.met else 'no'} |"
         )
     lines += ["", "\\* proven optimal.", "", "### Summary per set", "",

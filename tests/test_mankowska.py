@@ -183,3 +183,32 @@ def test_a3_needs_fractional_starts_and_reaches_its_proven_optimum():
     assert result.solution.status == "OPTIMAL" and result.report.ok
     assert formula(data, result.solution) == pytest.approx(305.85957, rel=1e-4)
     assert any(a.start.second or a.start.microsecond for a in result.solution.visits)
+
+
+def test_independent_check_passes_the_solver_rota_and_catches_planted_breaks(a1):
+    from selforg_scheduler.mankowska import benchmark_violations
+
+    inst = instance_from_dict(to_instance(a1))
+    sol = solve_detailed(inst, load_rules(RULES), SolveParams(time_limit_s=20, workers=1, seed=0)).solution
+    assert benchmark_violations(a1, sol) == []
+
+    def planted(change):
+        bad = sol.model_copy(deep=True)
+        change({a.visit: a for a in bad.visits})
+        return benchmark_violations(a1, bad)
+
+    def unqualified(by):  # n1s3 needs s3, which c1 lacks
+        by["n1s3"].workers = ["c1"]
+
+    def unsynced(by):
+        by["n8s5"].start = by["n8s4"].start + timedelta(minutes=1)
+
+    def too_early(by):
+        by["n9s0"].start = datetime.combine(ORIGIN, datetime.min.time())
+
+    assert any("not qualified" in p for p in planted(unqualified))
+    assert any("patient 8" in p for p in planted(unsynced))
+    assert any("n9s0" in p and ("before its window" in p or "cannot be reached" in p) for p in planted(too_early))
+    missing = sol.model_copy(deep=True)
+    missing.visits = [a for a in missing.visits if a.visit != "n2s4"]
+    assert benchmark_violations(a1, missing) == ["n2s4: not done"]

@@ -335,3 +335,49 @@ def benchmark_objective(data: MankowskaData, instance: Instance, solution: Solut
         travel += sum(data.distance[a][b] for a, b in zip(path, path[1:], strict=False))
     covered = {a.visit for a in solution.visits}
     return BenchmarkScore(travel, total, largest, sum(1 for v in instance.visits if v.id not in covered))
+
+
+def benchmark_violations(data: MankowskaData, solution: Solution, tolerance: float = 1e-6) -> list[str]:
+    """Check a rota against the benchmark's own rules on the file's float data, apart from the
+    project's validator: every service once, by one qualified carer, not before its window opens;
+    a carer's services in start order leave the service time and the exact distance between
+    them (from and back to the depot); synchronised services start together; a precedence keeps
+    its lag. Returns the problems found (empty when the rota is feasible for the benchmark)."""
+    origin = datetime.combine(ORIGIN, datetime.min.time())
+    problems: list[str] = []
+    wanted = {visit_id(i, s): (i, s) for i in data.patients for s in data.services_of(i)}
+    start: dict[str, float] = {}
+    routes: dict[int, list[tuple[float, str]]] = {}
+    for a in solution.visits:
+        if a.visit not in wanted or a.visit in start:
+            problems.append(f"{a.visit}: not a service of the file, or listed twice")
+            continue
+        i, s = wanted[a.visit]
+        t = (a.start - origin).total_seconds() / 60
+        start[a.visit] = t
+        if len(a.workers) != 1:
+            problems.append(f"{a.visit}: done by {len(a.workers)} carers, not 1")
+        for w in a.workers:
+            v = int(w.removeprefix("c"))
+            if not data.qualified[v][s]:
+                problems.append(f"{a.visit}: carer {w} is not qualified for service {s}")
+            routes.setdefault(v, []).append((t, a.visit))
+        if t < data.earliest[i] - tolerance:
+            problems.append(f"{a.visit}: starts {t:.4f} before its window opens at {data.earliest[i]:g}")
+    problems += [f"{vid}: not done" for vid in wanted if vid not in start]
+    for v, stops in routes.items():
+        at, where = 0.0, 0  # leaves the depot at time 0
+        for t, vid in sorted(stops):
+            i, s = wanted[vid]
+            if t < at + data.distance[where][i] - tolerance:
+                problems.append(f"carer c{v}: {vid} starts {t:.4f}, cannot be reached before {at + data.distance[where][i]:.4f}")
+            at, where = t + data.duration[i][v][s], i
+    for i in data.patients:
+        services = data.services_of(i)
+        if len(services) != 2 or any(visit_id(i, s) not in start for s in services):
+            continue
+        first, second = (start[visit_id(i, s)] for s in services)
+        lag = second - first
+        if not data.min_lag[i] - tolerance <= lag <= data.max_lag[i] + tolerance:
+            problems.append(f"patient {i}: services {lag:.4f} apart, the file asks {data.min_lag[i]:g}..{data.max_lag[i]:g}")
+    return problems
