@@ -136,3 +136,29 @@ def test_lns_starts_from_the_completed_hint_when_the_main_search_finds_nothing(m
     assert sol.status == "FEASIBLE" and sol.found_by in ("cp-sat", "greedy")
     report = validate(inst, sol, rule_set)
     assert report.ok and report.objective == sol.objective == result.solver_objective
+
+
+def test_granular_circuits_keep_fewer_arcs_and_the_hint_and_still_give_valid_rotas():
+    from selforg_scheduler.generate import generate_instance
+    from selforg_scheduler.greedy import greedy_rota
+    from selforg_scheduler.io import instance_from_dict
+    from selforg_scheduler.model import ArcFilter, build_model, eligibility
+    from selforg_scheduler.problem import compile_problem
+
+    inst = instance_from_dict(generate_instance(workers=4, visits=40, days=1, seed=3).instance)
+    rule_set = rules()
+    problem = compile_problem(inst)
+    eligible, domains = eligibility(problem, rule_set)
+    greedy = greedy_rota(problem, rule_set, eligible, domains, {})
+    keep = frozenset((w, u, v) for (w, _), route in greedy.routes.items() for u, v in zip(route, route[1:]))
+    full = build_model(problem, rule_set, (eligible, domains))
+    lean = build_model(problem, rule_set, (eligible, domains), ArcFilter(3, keep))
+
+    def arcs(ctx):
+        return {(wd.worker, a.tail, a.head) for wd in ctx.worker_days.values() for a in wd.arcs if a.tail >= 0 and a.head >= 0}
+
+    assert arcs(lean) < arcs(full)
+    assert keep <= arcs(lean)
+    result = solve_detailed(inst, rule_set, SolveParams(time_limit_s=10, workers=1, granular=3))
+    assert result.report.ok and result.report.objective == result.solver_objective
+    assert len(result.solution.visits) >= len(greedy.crew)  # the greedy's arcs are kept: never worse

@@ -120,6 +120,9 @@ def solve(
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     gap: Annotated[float, typer.Option(help="stop at this relative gap")] = 0.0,
     hint: Annotated[bool, typer.Option(help="warm-start from the greedy rota")] = True,
+    granular: Annotated[
+        int, typer.Option(help="big days: keep only arcs to/from each visit's N most promising neighbours (0 = all)", min=0)
+    ] = 0,
     lns: Annotated[bool, typer.Option(help="re-optimise windows and days after the main search")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only the summary line")] = False,
     verbose: VerboseOpt = 0,
@@ -136,6 +139,7 @@ def solve(
         seed=seed,
         relative_gap=gap,
         hint=hint,
+        granular=granular,
         lns=lns,
         log_search=verbose >= 2,
     )

@@ -212,10 +212,28 @@ def eligibility(
     return eligible, domains
 
 
-def build_model(problem: Problem, rules: RuleSet) -> ModelContext:
+@dataclass(frozen=True)
+class ArcFilter:
+    """Granular circuits: in a worker-day with more than ``per_visit`` visits, keep only the arcs
+    from each visit to its ``per_visit`` most promising successors and from its ``per_visit``
+    most promising predecessors (travel plus half the wait), and every arc in ``keep`` (the warm
+    start's routes, so the hint stays a rota of the model). A heuristic restriction of the search
+    for large days; any rota it finds is a rota of the full problem."""
+
+    per_visit: int
+    keep: frozenset[tuple[int, int, int]] = frozenset()
+    """(worker, tail, head) arcs that stay whatever their rank."""
+
+
+def build_model(
+    problem: Problem,
+    rules: RuleSet,
+    eligible_domains: tuple[list[list[int]], dict[tuple[int, int], tuple[Interval, ...]]] | None = None,
+    arcs: ArcFilter | None = None,
+) -> ModelContext:
     """Create the variables and circuits, then let every active rule add its part."""
     model = cp_model.CpModel()
-    eligible, domains = eligibility(problem, rules)
+    eligible, domains = eligible_domains or eligibility(problem, rules)
     start = []
     covered = []
     for vd in problem.visits:
@@ -247,7 +265,7 @@ def build_model(problem: Problem, rules: RuleSet) -> ModelContext:
             model.add_linear_expression_in_domain(
                 start[v], cp_model.Domain.from_intervals([list(iv) for iv in dom])
             ).only_enforce_if(x[(v, w)])
-    _build_circuits(ctx)
+    _build_circuits(ctx, arcs)
     for r, w in role_pairs(problem, rules):
         ctx.holds[(r, w)] = model.new_bool_var(f"holds_{problem.roles[r].id}_{problem.workers[w].id}")
     for rule in rules.active():
@@ -256,8 +274,33 @@ def build_model(problem: Problem, rules: RuleSet) -> ModelContext:
     return ctx
 
 
-def _build_circuits(ctx: ModelContext) -> None:
-    """One circuit per worker-day; arcs only where the time windows allow that order."""
+def _kept_arcs(
+    ctx: ModelContext, w: int, visits: list[int], pairs: list[tuple[int, int]], arcs: ArcFilter
+) -> set[tuple[int, int]]:
+    """The arcs an :class:`ArcFilter` keeps among a worker-day's time-feasible ``pairs``."""
+    p = ctx.problem
+
+    def score(u: int, v: int) -> float:
+        reach = ctx.domains[(u, w)][0][0] + p.visits[u].duration + ctx.travel(u, v)
+        return ctx.travel(u, v) + 0.5 * max(0, ctx.domains[(v, w)][0][0] - reach)
+
+    succ: dict[int, list[tuple[float, int]]] = {}
+    pred: dict[int, list[tuple[float, int]]] = {}
+    for u, v in pairs:
+        s = score(u, v)
+        succ.setdefault(u, []).append((s, v))
+        pred.setdefault(v, []).append((s, u))
+    kept = {(u, v) for u, v in pairs if (w, u, v) in arcs.keep}
+    for u, options in succ.items():
+        kept.update((u, v) for _, v in sorted(options)[: arcs.per_visit])
+    for v, options in pred.items():
+        kept.update((u, v) for _, u in sorted(options)[: arcs.per_visit])
+    return kept
+
+
+def _build_circuits(ctx: ModelContext, arcs: ArcFilter | None = None) -> None:
+    """One circuit per worker-day; arcs only where the time windows allow that order (and, with
+    an :class:`ArcFilter` on a big day, only the promising ones)."""
     problem, model = ctx.problem, ctx.model
     by_worker_day: dict[tuple[int, int], list[int]] = {}
     for (v, w) in ctx.x:
@@ -281,17 +324,22 @@ def _build_circuits(ctx: ModelContext) -> None:
                 exact = problem.home_travel_exact(w, v) if travel else 0.0
                 wday.arcs.append(Arc(tail, head, lit, travel, exact))
                 circuit.append((node.get(tail, 0), node.get(head, 0), lit))
-        for u in visits:
+        # u can come before v only if it can end, and travel, before v's latest start
+        pairs = [
+            (u, v)
+            for u in visits
+            for v in visits
+            if u != v and earliest_end[u] + ctx.travel(u, v) <= latest_start[v]
+        ]
+        if arcs is not None and arcs.per_visit and len(visits) > arcs.per_visit:
+            kept = _kept_arcs(ctx, w, visits, pairs, arcs)
+            pairs = [pair for pair in pairs if pair in kept]
+        for u, v in pairs:
             du = problem.visits[u].duration
-            for v in visits:
-                if u == v:
-                    continue
-                t = ctx.travel(u, v)
-                if earliest_end[u] + t > latest_start[v]:
-                    continue  # u can never come before v
-                lit = model.new_bool_var(f"arc_{wid}_d{day}_{u}_{v}")
-                model.add(ctx.start[v] >= ctx.start[u] + du + t).only_enforce_if(lit)
-                wday.arcs.append(Arc(u, v, lit, t, problem.visit_travel_exact(u, v) if t else 0.0))
-                circuit.append((node[u], node[v], lit))
+            t = ctx.travel(u, v)
+            lit = model.new_bool_var(f"arc_{wid}_d{day}_{u}_{v}")
+            model.add(ctx.start[v] >= ctx.start[u] + du + t).only_enforce_if(lit)
+            wday.arcs.append(Arc(u, v, lit, t, problem.visit_travel_exact(u, v) if t else 0.0))
+            circuit.append((node[u], node[v], lit))
         model.add_circuit(circuit)
         ctx.worker_days[(w, day)] = wday

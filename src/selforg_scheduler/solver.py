@@ -21,7 +21,15 @@ from selforg_scheduler.annotate import annotate
 from selforg_scheduler.greedy import RouteBuilder, greedy_rota
 from selforg_scheduler.io import instance_sha256
 from selforg_scheduler.lns import Budget, Incumbent, lns_improve
-from selforg_scheduler.model import DEPOT, ModelContext, build_model, start_bounds
+from selforg_scheduler.model import (
+    DEPOT,
+    ArcFilter,
+    ModelContext,
+    build_model,
+    eligibility,
+    role_pairs,
+    start_bounds,
+)
 from selforg_scheduler.problem import Problem, compile_problem
 from selforg_scheduler.reasons import builder_from_rota, unassigned_reasons
 from selforg_scheduler.rules.config import RuleSet, default_rules
@@ -68,6 +76,12 @@ class SolveParams(BaseModel):
         "rota on any machine (benchmarks); time_limit_s still bounds the wall clock",
     )
     hint: bool = Field(default=True, description="warm-start from the greedy rota")
+    granular: int = Field(
+        default=0,
+        ge=0,
+        description="on a worker-day with more visits than this, keep only arcs to and from each "
+        "visit's this-many most promising neighbours (plus the greedy's); 0 = every arc",
+    )
     lns: bool = Field(
         default=True, description="after the main search, re-optimise one day at a time (day LNS)"
     )
@@ -128,10 +142,17 @@ def solve_detailed(
     params = params or SolveParams()
     t0 = time.perf_counter()
     problem = compile_problem(instance, rules.resolution)
-    ctx = build_model(problem, rules)
+    eligible, domains = eligibility(problem, rules)
     # Roles first, on their own costs, so the greedy knows whose week has role minutes in it.
-    chosen = rules["roles"].choose(problem) if ctx.holds else {}  # type: ignore[attr-defined]
-    greedy = greedy_rota(problem, rules, ctx.eligible, ctx.domains, chosen)
+    chosen = rules["roles"].choose(problem) if role_pairs(problem, rules) else {}  # type: ignore[attr-defined]
+    greedy = greedy_rota(problem, rules, eligible, domains, chosen)
+    arcs = None
+    if params.granular:
+        keep = frozenset(
+            (w, u, v) for (w, _day), route in greedy.routes.items() for u, v in zip(route, route[1:], strict=False)
+        )
+        arcs = ArcFilter(params.granular, keep)
+    ctx = build_model(problem, rules, (eligible, domains), arcs)
     log.info(
         "model: %d visits, %d workers, %d eligible pairs, %d worker-days, %d arcs; greedy covers %d",
         len(problem.visits),
