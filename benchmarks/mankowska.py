@@ -145,6 +145,10 @@ def write_page(rows: dict[str, Row], catalogue: dict[str, dict[str, str]]) -> No
     lines = [
         "# Benchmarks",
         "",
+        "The solver core's pytest-benchmark suites (load, build, greedy, validator, deterministic",
+        "solves of generated teams, buddies, rotation) are in `benchmarks/bench_core.py`; the README",
+        "shows how to time and compare runs. This page is written by `benchmarks/mankowska.py`.",
+        "",
         "## Mankowska et al. (2014)",
         "",
         "The public instances of Mankowska, Meisel & Bierwirth (2014), *The home health care routing",

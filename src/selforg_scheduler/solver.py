@@ -165,7 +165,8 @@ def solve_detailed(
     warm: list[int] | None = None
     if params.hint:
         _hint(ctx, greedy)
-        warm = _complete_hint(ctx, min(5.0, 0.2 * params.time_limit_s))
+        # A few seconds complete a week's hint; a model of a million arcs needs longer.
+        warm = _complete_hint(ctx, min(0.2 * params.time_limit_s, max(5.0, 0.1 * params.time_limit_s)))
     deadline = t0 + params.time_limit_s
     # Wall-clock always bounds the search; a deterministic budget, when given, bounds it too and
     # makes the run do the same work on any machine (LNS included).
@@ -173,6 +174,9 @@ def solve_detailed(
     remaining = max(0.1, budget.left())
     lns_on = params.lns
     main_limit = min(remaining, max(MAIN_FLOOR_S, remaining * MAIN_SHARE)) if lns_on else remaining
+    if warm is None:
+        # No complete rota to start LNS from: the main search must find one, so it gets half.
+        main_limit = max(main_limit, 0.5 * remaining)
 
     def configure(solver: cp_model.CpSolver, limit: float) -> None:
         """``limit`` is wall seconds, or deterministic seconds when the budget counts those."""
