@@ -119,6 +119,10 @@ class Problem:
         """A whole number of minutes (a rule's parameter) in ticks."""
         return int(round(minutes * self.unit))
 
+    def minutes(self, ticks: float) -> str:
+        """A length of time in ticks, as minutes for a message: ``45``, or ``6.25`` in fine ticks."""
+        return f"{round(ticks / self.unit, 3):g}"
+
     def minute_of(self, when: datetime) -> float:
         """Ticks from the horizon start (wall clock; fractions kept); minutes when unit is 1.
 

@@ -86,3 +86,6 @@ def test_in_ticks_a_late_start_can_be_fractional_and_costs_per_minute():
     report = validate(inst, sol, rule_set)
     assert report.ok and report.objective == sol.objective == result.solver_objective
     assert sol.kpis["travel_minutes"] == 6.25
+    early = hand_rota(inst, {"v1": ("08:00", ["w1"]), "v2": ("08:36", ["w1"])})
+    messages = [str(v) for v in validate(inst, early, rule_set).violations]
+    assert any("is 6.25 min away" in m for m in messages), messages  # minutes, not ticks

@@ -70,8 +70,8 @@ class Availability(Rule[RuleParams]):
                 elif any(c0 < e and s < c1 for c0, c1 in wd.commitments):
                     reason = "during a commitment"
                 elif lead and not inside_one(blocks, s - lead, e):
-                    reason = f"but the {lead} min travel before it falls outside their free time"
+                    reason = f"but the {p.minutes(lead)} min travel before it falls outside their free time"
                 else:
-                    reason = f"but the {tail} min travel home after it falls outside their free time"
+                    reason = f"but the {p.minutes(tail)} min travel home after it falls outside their free time"
                 out.violations.append(self.violation(f"{what} {reason}"))
         return out

@@ -31,8 +31,8 @@ class Dependencies(Rule[RuleParams]):
                 if not d.min_gap <= gap <= d.max_gap:
                     out.violations.append(
                         self.violation(
-                            f"{p.visits[d.second].id} starts {gap:g} min after {p.visits[d.first].id}; "
-                            f"linked visits need {d.min_gap}..{d.max_gap}"
+                            f"{p.visits[d.second].id} starts {p.minutes(gap)} min after {p.visits[d.first].id}; "
+                            f"linked visits need {p.minutes(d.min_gap)}..{p.minutes(d.max_gap)}"
                         )
                     )
         return out

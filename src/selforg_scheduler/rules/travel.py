@@ -48,7 +48,7 @@ class TravelRule(Rule[TravelParams]):
                 out.violations.append(
                     self.violation(
                         f"{p.workers[w].id}: {p.visits[a].id} ends {p.clock(rota.end(a))}, "
-                        f"{p.visits[b].id} starts {p.time_of(rota.start[b]):%H:%M} but is {t} min away"
+                        f"{p.visits[b].id} starts {p.time_of(rota.start[b]):%H:%M} but is {p.minutes(t)} min away"
                     )
                 )
         weight = self.params.weight_per_minute
