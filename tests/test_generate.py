@@ -36,6 +36,8 @@ def test_planted_plan_passes_the_validator(workers, visits, days, teams, seed):
         assert report.ok, (rules, [str(v) for v in report.violations][:5])
         assert not report.warnings, report.warnings
         assert report.kpis["coverage_pct"] == 100.0
+        if rules == "default.yaml":
+            assert plan.objective == report.objective and plan.penalties == report.penalties
 
 
 def test_teams_have_their_own_clients_and_area():

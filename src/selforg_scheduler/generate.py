@@ -230,10 +230,18 @@ def generate_instance(
     plan["roles"] = plant_roles(instance, plan)
     if not org:
         _people_matters(instance, start)
-    # The plan names the instance it belongs to, so validate warns if they are mixed up.
+    # The plan names the instance it belongs to, so validate warns if they are mixed up, and
+    # states its cost under the default rules (what validate recomputes).
     from selforg_scheduler.io import instance_from_dict, instance_sha256
+    from selforg_scheduler.schemas.solution import Solution
+    from selforg_scheduler.validator import validate
 
-    plan["instance"]["sha256"] = instance_sha256(instance_from_dict(instance))
+    parsed = instance_from_dict(instance)
+    plan["instance"]["sha256"] = instance_sha256(parsed)
+    report = validate(parsed, Solution.model_validate(plan))
+    plan["objective"] = report.objective
+    plan["penalties"] = dict(report.penalties)
+    plan["kpis"] = dict(report.kpis)
     return GeneratedInstance(instance=instance, plan=plan)
 
 
