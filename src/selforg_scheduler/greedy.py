@@ -58,9 +58,7 @@ class RouteBuilder:
         self.w_link = continuity.params.link_worker_reward if continuity.params.enabled else 0
         self.w_travel = self.rules["travel"].params.weight_per_minute if self.travel_on else 0
         self.deps_on = self.rules.is_on("dependencies")
-        windows = self.rules["time_windows"].params
-        self.w_late = windows.lateness_weight_per_minute if windows.enabled and not windows.hard else 0
-        self.w_largest = windows.largest_lateness_weight if windows.enabled and not windows.hard else 0
+        self.w_late, self.w_largest = self.rules["time_windows"].lateness_weights()  # type: ignore[attr-defined]
         self.largest_late = 0  # the largest lateness placed so far
         active = list(self.rules.active())
         self.week_rules = [r for r in active if type(r).week_problem is not Rule.week_problem]
@@ -313,11 +311,10 @@ def greedy_rota(
     }
     best: RouteBuilder | None = None
     best_key: tuple[int, int] | None = None
-    windows = rules["time_windows"].params
-    soft_windows = windows.enabled and not windows.hard
-    # With soft windows, each order is tried pricing lateness and not: pricing it can strand a
+    priced_late = any(rules["time_windows"].lateness_weights())  # type: ignore[attr-defined]
+    # With lateness priced, each order is tried pricing it and not: pricing it can strand a
     # linked visit that a lateness-blind pass would have placed.
-    for (name, key), priced in itertools.product(orders.items(), (True, False) if soft_windows else (True,)):
+    for (name, key), priced in itertools.product(orders.items(), (True, False) if priced_late else (True,)):
         builder = _insert_all(problem, rules, eligible, domains, key, held or {}, price_lateness=priced)
         score = _score(builder)
         log.debug("greedy %s%s: %d covered, score %s", name, "" if priced else " (lateness unpriced)", len(builder.crew), score)
@@ -334,11 +331,9 @@ def _score(b: RouteBuilder) -> tuple[int, int]:
     travel = 0
     for route in b.routes.values():
         travel += sum(b.travel(x, y) for x, y in zip(route, route[1:], strict=False))
-    windows = b.rules["time_windows"].params
+    w_late, w_largest = b.rules["time_windows"].lateness_weights()  # type: ignore[attr-defined]
     late = [max(0, s - p.visits[v].latest) for v, s in b.start.items()]
-    lateness = 0
-    if windows.enabled and not windows.hard:
-        lateness = windows.lateness_weight_per_minute * sum(late) + windows.largest_lateness_weight * max(late, default=0)
+    lateness = w_late * sum(late) + w_largest * max(late, default=0)
     return uncovered, max(1, b.w_travel) * travel + lateness
 
 

@@ -176,9 +176,7 @@ def closed_arcs(ctx: ModelContext, values: list[int], hood: Neighbourhood) -> li
             tail_fixed = tail == DEPOT_NODE or tail not in hood.visits
             head_fixed = head == DEPOT_NODE or head not in hood.visits
             if tail_fixed and head_fixed:
-                if (tail, head) not in follows or not (tail in mine or tail == DEPOT_NODE) or not (
-                    head in mine or head == DEPOT_NODE
-                ):
+                if (tail, head) not in follows:  # the chain holds only this worker's fixed visits
                     closed.append(arc.literal.index)
             elif tail_fixed and tail != DEPOT_NODE:
                 # fixed -> freed: the freed visit must start after the fixed one ends and travel.
@@ -255,15 +253,11 @@ def _choose(
         at = ordered.index(seed)
         lo = max(0, min(at - size // 2, len(ordered) - size))
         free = set(ordered[lo : lo + size])
-    free.update(uncovered_on(ctx, values, by_day[day]))
+    free.update(v for v in uncovered if problem.visits[v].day == day)
     for d in problem.dependencies:  # linked visits move together
         if d.first in free or d.second in free:
             free.update((d.first, d.second))
     return Neighbourhood(kind, frozenset(problem.visits[v].day for v in free), frozenset(free))
-
-
-def uncovered_on(ctx: ModelContext, values: list[int], visits: list[int]) -> list[int]:
-    return [v for v in visits if ctx.eligible[v] and values[ctx.covered[v].index] == 0]
 
 
 PART_KINDS = ("day", "routes", "related", "slice")

@@ -274,9 +274,7 @@ def build_model(
     return ctx
 
 
-def _kept_arcs(
-    ctx: ModelContext, w: int, visits: list[int], pairs: list[tuple[int, int]], arcs: ArcFilter
-) -> set[tuple[int, int]]:
+def _kept_arcs(ctx: ModelContext, w: int, pairs: list[tuple[int, int]], arcs: ArcFilter) -> set[tuple[int, int]]:
     """The arcs an :class:`ArcFilter` keeps among a worker-day's time-feasible ``pairs``."""
     p = ctx.problem
 
@@ -332,7 +330,7 @@ def _build_circuits(ctx: ModelContext, arcs: ArcFilter | None = None) -> None:
             if u != v and earliest_end[u] + ctx.travel(u, v) <= latest_start[v]
         ]
         if arcs is not None and arcs.per_visit and len(visits) > arcs.per_visit:
-            kept = _kept_arcs(ctx, w, visits, pairs, arcs)
+            kept = _kept_arcs(ctx, w, pairs, arcs)
             pairs = [pair for pair in pairs if pair in kept]
         for u, v in pairs:
             du = problem.visits[u].duration

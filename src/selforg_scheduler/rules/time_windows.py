@@ -32,6 +32,12 @@ class TimeWindows(Rule[TimeWindowsParams]):
 
     any_resolution = True
 
+    def lateness_weights(self) -> tuple[int, int]:
+        """(per minute late, per minute of the largest lateness) when lateness is soft, else (0, 0)."""
+        if not self.params.enabled or self.params.hard:
+            return 0, 0
+        return self.params.lateness_weight_per_minute, self.params.largest_lateness_weight
+
     @staticmethod
     def per_tick(problem: Problem, weight_per_minute: int) -> int:
         """A per-minute weight per tick (the rule set checks it divides exactly)."""
