@@ -41,6 +41,8 @@ from selforg_scheduler.mankowska import (
 from selforg_scheduler.rules.config import load_rules
 from selforg_scheduler.solver import SolveParams, solve_detailed
 
+from page import replace_section  # benchmarks/page.py (the script runs from benchmarks/)
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT.parent / "shared" / "bench" / "mankowska2014"
 RESULTS = ROOT / "benchmarks" / "results" / "mankowska.json"
@@ -143,13 +145,7 @@ def save_results(rows: dict[str, Row]) -> None:
 
 def write_page(rows: dict[str, Row], catalogue: dict[str, dict[str, str]]) -> None:
     lines = [
-        "# Benchmarks",
-        "",
-        "The solver core's pytest-benchmark suites (load, build, greedy, validator, deterministic",
-        "solves of generated teams, buddies, rotation) are in `benchmarks/bench_core.py`; the README",
-        "shows how to time and compare runs. This page is written by `benchmarks/mankowska.py`.",
-        "",
-        "## Mankowska et al. (2014)",
+        "Written by `benchmarks/mankowska.py`.",
         "",
         "The public instances of Mankowska, Meisel & Bierwirth (2014), *The home health care routing",
         "and scheduling problem with interdependent services* (Health Care Management Science 17:15-30),",
@@ -206,7 +202,7 @@ def write_page(rows: dict[str, Row], catalogue: dict[str, dict[str, str]]) -> No
         f"Ran with OR-Tools {ortools.__version__}, Python {platform.python_version()}.",
         "",
     ]
-    PAGE.write_text("\n".join(lines), encoding="utf-8")
+    replace_section("Mankowska et al. (2014)", lines, PAGE)
 
 
 def main(argv: list[str] | None = None) -> int:

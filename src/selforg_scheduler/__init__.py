@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         solution_json,
         write_solution,
     )
+    from selforg_scheduler.org import OrgResult, solve_organisation
     from selforg_scheduler.rules.config import RuleSet, default_rules, load_rules, rules_from_dict
     from selforg_scheduler.schemas.instance import Instance
     from selforg_scheduler.schemas.solution import Solution
@@ -42,6 +43,8 @@ _HOME = {
     "load_solution": "io",
     "solution_json": "io",
     "write_solution": "io",
+    "OrgResult": "org",
+    "solve_organisation": "org",
     "RuleSet": "rules.config",
     "default_rules": "rules.config",
     "load_rules": "rules.config",
@@ -72,6 +75,7 @@ __version__ = "0.1.0"
 __all__ = [
     "InputError",
     "Instance",
+    "OrgResult",
     "Progress",
     "RuleSet",
     "Solution",
@@ -88,6 +92,7 @@ __all__ = [
     "solution_json",
     "solve",
     "solve_detailed",
+    "solve_organisation",
     "validate",
     "write_solution",
 ]

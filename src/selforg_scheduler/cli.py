@@ -124,6 +124,15 @@ def solve(
         int, typer.Option(help="big days: keep only arcs to/from each visit's N most promising neighbours (0 = all)", min=0)
     ] = 0,
     lns: Annotated[bool, typer.Option(help="re-optimise windows and days after the main search")] = True,
+    by_team: Annotated[
+        bool,
+        typer.Option(
+            "--by-team/--whole",
+            help="an organisation (workers name several teams): solve each team in parallel, then "
+            "let teams borrow workers; --whole makes one model of everything",
+        ),
+    ] = True,
+    jobs: Annotated[int, typer.Option(help="teams solved at once with --by-team; 0 = one per core", min=0)] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only the summary line")] = False,
     verbose: VerboseOpt = 0,
 ) -> None:
@@ -131,6 +140,7 @@ def solve(
     _logging(verbose)
     inst = load_instance(instance)
     rule_set = _rules(rules, set_)
+    from selforg_scheduler.org import is_organisation
     from selforg_scheduler.solver import SolveParams, solve_detailed
 
     params = SolveParams(
@@ -144,7 +154,9 @@ def solve(
         log_search=verbose >= 2,
     )
     live_wanted = out.is_terminal and not quiet
-    if live_wanted:
+    if by_team and is_organisation(inst):
+        result = _solve_by_team(inst, rule_set, params, jobs, live_wanted)
+    elif live_wanted:
         with Live(console=out, refresh_per_second=4, transient=True) as live:
 
             def show(p: Progress) -> None:
@@ -166,6 +178,35 @@ def solve(
     if not result.report.ok:
         for violation in result.report.violations:
             err.print(f"{violation}", markup=False, highlight=False)
+
+
+def _solve_by_team(inst: Instance, rules: RuleSet, params: Any, jobs: int, live_wanted: bool) -> Any:
+    """An organisation's week: the teams in parallel, then borrowing (``org.solve_organisation``)."""
+    from selforg_scheduler.org import PartOutcome, solve_organisation
+
+    live = Live(console=out, refresh_per_second=4, transient=True)
+
+    def show(part: PartOutcome, done: int, total: int) -> None:
+        sol = part.solution
+        if live_wanted:
+            live.update(
+                f"[bold]teams solved[/] {done}/{total}  (last: {', '.join(part.teams)}, "
+                f"{len(sol.visits)}/{part.visits} visits, objective {sol.objective:,.0f})"
+            )
+        log.info("team %s: %s, %d/%d visits covered", "+".join(part.teams), sol.status, len(sol.visits), part.visits)
+
+    if live_wanted:
+        with live:
+            result = solve_organisation(inst, rules, params, jobs=jobs, on_part=show)
+    else:
+        result = solve_organisation(inst, rules, params, jobs=jobs, on_part=show)
+    out.print(
+        f"{len(result.parts)} teams solved in parallel in {result.timings['parts_s']:.0f}s; "
+        f"{result.borrowed} visits covered by borrowing; merge {result.timings['merge_s']:.0f}s; "
+        f"peak memory about {result.peak_memory_mb:,.0f} MB",
+        highlight=False,
+    )
+    return result
 
 
 class ExecutorKind(str, Enum):

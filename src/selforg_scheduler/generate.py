@@ -47,6 +47,10 @@ RETIME_TRIES = 1  # other times of day tried for a person the team cannot fit
 ACCEPT_SHARE = 0.75  # a client is taken on if this share of its candidate visits can be planted
 LAST_ACCEPT_SHARE = 0.5  # ... once the rota is nearly full
 ROLE_SLACK = 180  # weekly minutes kept free for a team role
+# Above this many visits a worker-week (a team carries about 40 with the usual calls), care
+# plans use brisk calls: durations x BRISK_SHARE, at least 15 minutes, so a dense week fits.
+BRISK_LOAD = 42
+BRISK_SHARE = 0.7
 
 SPEED_KMH = 30.0
 DETOUR_FACTOR = 1.3
@@ -501,6 +505,9 @@ class _TeamBuilder:
         self.hoods: list[tuple[float, float]] = []
         self.pressure: dict[str, float] = {}  # recent share of failed candidate visits per call
         self.accept_share = ACCEPT_SHARE
+        self.brisk = target > BRISK_LOAD * n_workers
+        # in an organisation, workers, clients and roles name their team (t01, t02, ...)
+        self.team_field = {"team": prefix.rstrip("-")} if prefix else {}
 
     # --- times ---------------------------------------------------------------------------------
     def iso(self, minutes: int) -> str:
@@ -652,6 +659,8 @@ class _TeamBuilder:
         rng = self.rng
         e, l_ = self._window(call, req)
         dur = rng.choice(CALLS[call][2])
+        if self.brisk:
+            dur = max(15, round(dur * BRISK_SHARE / 5) * 5)
         if req == 2:
             dur = max(dur, 30)
         if call == "bed":
@@ -1243,6 +1252,7 @@ class _TeamBuilder:
                     for d in range(self.days) for a, b, what in w.commits[d]
                 ],
                 "flexible_working": w.flex,
+                **self.team_field,
             })  # fmt: skip
         clients_out = []
         for ci, c in enumerate(self.clients):
@@ -1262,6 +1272,7 @@ class _TeamBuilder:
                 "link_workers": [ws[wi].id for wi in links],
                 "excluded_workers": excluded,
                 "two_workers": c.two_workers,
+                **self.team_field,
             })  # fmt: skip
         visits_out = []
         plan_visits = []
@@ -1292,7 +1303,10 @@ class _TeamBuilder:
                     end = self.iso(b + BREAK_MINUTES)
                     breaks.append({"worker": w.id, "start": self.iso(b), "end": end})
         roles = [
-            {"id": f"{pre}{rid}", "name": name, "minutes_per_week": minutes, "holders": 1, "skills": []}
+            {
+                "id": f"{pre}{rid}", "name": name, "minutes_per_week": minutes, "holders": 1, "skills": [],
+                **self.team_field,
+            }
             for rid, name, minutes in ROLES
         ]
         exp = [w.id for w in ws if not w.new]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -350,11 +351,19 @@ def _insert_all(
     if not price_lateness:
         builder.w_late = builder.w_largest = 0
     builder.circles = plan_circles(problem, eligible, builder.cap)
-    order = sorted((v for v in range(len(problem.visits)) if eligible[v]), key=key)
-    done: set[int] = set()
+    insert_in_order(builder, sorted((v for v in range(len(problem.visits)) if eligible[v]), key=key))
+    repair(builder)
+    return builder
+
+
+def insert_in_order(builder: RouteBuilder, order: list[int]) -> int:
+    """Cheapest feasible insertion of each visit in ``order`` not yet in the rota, each linked
+    partner straight after its visit (while the gap can still be met). Returns how many it placed."""
+    done = set(builder.crew)
+    placed = 0
     for v in order:
         stack = [v]
-        while stack:  # place linked partners straight after, while the gap can still be met
+        while stack:
             u = stack.pop()
             if u in done:
                 continue
@@ -363,17 +372,18 @@ def _insert_all(
             if found is None:
                 continue
             builder.place(u, found[0], found[1])
+            placed += 1
             stack.extend(partner for partner, _, _ in builder.links.get(u, ()) if partner not in done)
-    repair(builder)
-    return builder
+    return placed
 
 
-def repair(builder: RouteBuilder, rounds: int = 2) -> int:
+def repair(builder: RouteBuilder, rounds: int = 2, deadline: float | None = None) -> int:
     """Ejection moves: put an uncovered visit in by moving one blocking visit elsewhere.
 
     For each uncovered visit and each worker who could do it, take out one of the worker's visits
     that overlap its window (with travel); if the uncovered visit then fits and the one taken out
-    fits somewhere else, keep both moves, else undo. Returns how many visits it covered.
+    fits somewhere else, keep both moves, else undo. Stops at ``deadline`` (``time.perf_counter``)
+    when given. Returns how many visits it covered.
     """
     p = builder.problem
     covered = 0
@@ -382,6 +392,8 @@ def repair(builder: RouteBuilder, rounds: int = 2) -> int:
         for v in range(len(p.visits)):
             if v in builder.crew or not builder.eligible[v]:
                 continue
+            if deadline is not None and time.perf_counter() > deadline:
+                return covered
             if _eject_for(builder, v):
                 covered += 1
                 progress = True
@@ -390,7 +402,8 @@ def repair(builder: RouteBuilder, rounds: int = 2) -> int:
     return covered
 
 
-def _eject_for(b: RouteBuilder, v: int) -> bool:
+def blockers_of(b: RouteBuilder, v: int) -> list[int]:
+    """Visits of v's eligible workers that overlap v's window (with travel) on its day."""
     p = b.problem
     vd = p.visits[v]
     lo = min(iv[0] for w in b.eligible[v] for iv in b.domains[(v, w)])
@@ -402,7 +415,11 @@ def _eject_for(b: RouteBuilder, v: int) -> bool:
                 b.start[u] + p.visits[u].duration + b.travel(u, v) > lo
             ):
                 blockers.append(u)
-    for u in blockers:
+    return blockers
+
+
+def _eject_for(b: RouteBuilder, v: int) -> bool:
+    for u in blockers_of(b, v):
         if any(partner in b.crew for partner, _, _ in b.links.get(u, ())):
             continue  # moving a linked visit could break its gap
         old_start, old_crew = b.remove(u)

@@ -262,6 +262,36 @@ def reference_problems(inst: Instance) -> Iterator[InputError]:
         if len(set(past.members)) != len(past.members):
             yield InputError("a worker is named twice in one group", obj=obj, field="members")
     yield from _travel_problems(inst)
+    yield from _team_problems(inst)
+
+
+def _team_problems(inst: Instance) -> Iterator[InputError]:
+    """Teams within an organisation: once any worker names a team, every worker does, and each
+    client and role names a team that has workers (a client may instead rely on its link workers)."""
+    teams = {w.team for w in inst.workers if w.team is not None}
+    if not teams:
+        for kind, items in (("clients", inst.clients), ("roles", inst.roles)):
+            for item in items:
+                if item.team is not None:
+                    yield InputError(
+                        f"team {item.team!r} has no workers (no worker names a team)", obj=f"{kind}[{item.id}]", field="team"
+                    )
+        return
+    for w in inst.workers:
+        if w.team is None:
+            yield InputError("other workers name their team; this one does not", obj=f"workers[{w.id}]", field="team")
+    worker_team = {w.id: w.team for w in inst.workers}
+    for c in inst.clients:
+        if c.team is None:
+            if not any(worker_team.get(wid) for wid in c.link_workers):
+                yield InputError(
+                    "workers belong to teams: give the client's team or a link worker", obj=f"clients[{c.id}]", field="team"
+                )
+        elif c.team not in teams:
+            yield InputError(f"team {c.team!r} has no workers", obj=f"clients[{c.id}]", field="team")
+    for r in inst.roles:
+        if r.team is not None and r.team not in teams:
+            yield InputError(f"team {r.team!r} has no workers", obj=f"roles[{r.id}]", field="team")
 
 
 def _travel_problems(inst: Instance) -> Iterator[InputError]:

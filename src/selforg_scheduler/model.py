@@ -13,6 +13,7 @@ Variables (PyJobShop-style split: variables here, constraints in the rule module
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -182,14 +183,16 @@ def role_pairs(problem: Problem, rules: RuleSet) -> list[tuple[int, int]]:
 
 
 def eligibility(
-    problem: Problem, rules: RuleSet
+    problem: Problem, rules: RuleSet, visits: Iterable[int] | None = None
 ) -> tuple[list[list[int]], dict[tuple[int, int], tuple[Interval, ...]]]:
-    """Eligible workers per visit and each eligible pair's allowed start intervals."""
+    """Eligible workers per visit and each eligible pair's allowed start intervals; with
+    ``visits``, only for those (the others get no eligible worker)."""
     active = list(rules.active())
-    eligible: list[list[int]] = []
+    eligible: list[list[int]] = [[] for _ in problem.visits]
     domains: dict[tuple[int, int], tuple[Interval, ...]] = {}
     blocks = [worker_blocks(problem, rules, w.index) for w in problem.workers]
-    for vd in problem.visits:
+    chosen = range(len(problem.visits)) if visits is None else sorted(set(visits))
+    for vd in (problem.visits[v] for v in chosen):
         lo, hi = start_bounds(problem, rules, vd.index)
         ws = []
         for wd in problem.workers:
@@ -208,7 +211,7 @@ def eligibility(
             for w in ws:
                 del domains[(vd.index, w)]
             ws = []
-        eligible.append(ws)
+        eligible[vd.index] = ws
     return eligible, domains
 
 

@@ -75,6 +75,7 @@ def _reason(b: RouteBuilder, v: int) -> str:
                 groups[blocked].append(w)
             continue
         groups[_busy_reason(b, v, w)].append(w)
+    _fold_busy(p, v, groups)
     window = f"{p.clock(lo)}-{p.time_of(hi):%H:%M}"
     head = f"{vd.required} workers" if vd.required > 1 else "a worker"
     if skilled == 0 and vd.skills:
@@ -88,6 +89,34 @@ def _reason(b: RouteBuilder, v: int) -> str:
     elif could:
         parts.append(f"only {_clause(p, could, ('is', 'are'))} free then, {vd.required} needed")
     return f"needs {head} starting {window}: " + "; ".join(parts)
+
+
+BUSY_NAMED = 3
+"""Busy workers named with the visits in their way; the rest are counted (an organisation has
+dozens who could do a visit in principle)."""
+
+
+def _fold_busy(p: Problem, v: int, groups: dict[tuple[str, str], list[int]]) -> None:
+    """Keep the first BUSY_NAMED busy clauses (link workers, then the client's team, then the
+    rest) and fold the others into one."""
+    busy = [why for why in groups if why[0].startswith("is busy with")]
+    if len(busy) <= BUSY_NAMED:
+        return
+    client = p.clients[p.visits[v].client]
+    team = p.instance.clients[client.index].team
+    teams = [wd.team for wd in p.instance.workers]
+
+    def rank(why: tuple[str, str]) -> tuple[int, int, int]:
+        ws = groups[why]
+        return (
+            not any(w in client.link_workers for w in ws),
+            team is None or all(teams[w] != team for w in ws),
+            min(ws),
+        )
+
+    busy.sort(key=rank)
+    rest = sorted(w for why in busy[BUSY_NAMED:] for w in groups.pop(why))
+    groups[("is busy with other visits then", "are busy with other visits then")] = rest
 
 
 def _ruled_out(b: RouteBuilder, v: int, w: int) -> str | None:

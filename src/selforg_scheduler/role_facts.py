@@ -17,6 +17,8 @@ WEEK = dt.timedelta(days=7)
 
 def holder_problem(role: Role, worker: Worker) -> str | None:
     """Why the worker can never hold the role, whatever the week (None when they can)."""
+    if role.team is not None and worker.team != role.team:
+        return f"is not in team {role.team}"
     if worker.new_starter:
         return "is a new starter"
     missing = sorted(set(role.skills) - set(worker.skills))

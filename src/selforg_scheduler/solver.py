@@ -30,7 +30,7 @@ from selforg_scheduler.model import (
     role_pairs,
     start_bounds,
 )
-from selforg_scheduler.problem import Problem, compile_problem
+from selforg_scheduler.problem import Interval, Problem, compile_problem
 from selforg_scheduler.reasons import builder_from_rota, unassigned_reasons
 from selforg_scheduler.rules.config import RuleSet, default_rules
 from selforg_scheduler.rules.roles import held_from
@@ -255,7 +255,7 @@ def solve_detailed(
     else:  # no rota from the search: fall back to the greedy one, honestly labelled
         raw = RawRota(dict(greedy.start), dict(greedy.crew), dict(greedy.held))
         found_by = "greedy"
-    solution, report = _make_solution(problem, rules, ctx, instance, status, raw, found_by, bound, wall)
+    solution, report = make_solution(problem, rules, (ctx.eligible, ctx.domains), instance, status, raw, found_by, bound, wall)
     if solver_objective is not None:
         solution.objective = solver_objective
         if report.objective != solver_objective:
@@ -314,10 +314,10 @@ def _read_rota(ctx: ModelContext, values: list[int]) -> RawRota:
     return RawRota(start, crew, held_from(pair for pair, var in ctx.holds.items() if values[var.index]))
 
 
-def _make_solution(
+def make_solution(
     problem: Problem,
     rules: RuleSet,
-    ctx: ModelContext,
+    eligible: tuple[list[list[int]], dict[tuple[int, int], tuple[Interval, ...]]],
     instance: Instance,
     status: Status,
     rota: RawRota,
@@ -325,9 +325,12 @@ def _make_solution(
     bound: float | None,
     wall: float,
 ) -> tuple[Solution, ValidationReport]:
+    """The contract solution of a rota: reasons for its uncovered visits (``eligible`` = workers
+    and start domains per visit, as :func:`~selforg_scheduler.model.eligibility` gives), its
+    costs and KPIs as the validator recomputes them."""
     start, crew = rota.start, rota.crew
     missing = [v for v in range(len(problem.visits)) if v not in crew]
-    builder = builder_from_rota(problem, rules, ctx.eligible, ctx.domains, start, crew, rota.held)
+    builder = builder_from_rota(problem, rules, *eligible, start, crew, rota.held)
     reasons = unassigned_reasons(builder, missing)
     week = problem.origin.date()
     solution = Solution(

@@ -19,6 +19,8 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     from selforg_scheduler.schemas.instance import Location, Travel
 
@@ -82,23 +84,44 @@ def build_matrix(travel: Travel, locations: Sequence[Location], unit: int = 1) -
     1/unit minute (rounded up), ``exact`` in minutes."""
     ids = [loc.id for loc in locations]
     n = len(locations)
+    if travel.method == "haversine":
+        whole = _haversine_matrix(locations, travel.speed_kmh, travel.detour_factor)
+        # The contract defines haversine travel as rounded up: whole minutes are its exact value.
+        return TravelMatrix(ids, (whole * unit).tolist(), whole.tolist())
     exact = [[0.0] * n for _ in range(n)]
     method = travel.method
     for i, a in enumerate(locations):
         for j, b in enumerate(locations):
             if i == j:
                 continue
-            if method == "haversine":
-                assert a.lat is not None and a.lon is not None  # checked by the schema
-                assert b.lat is not None and b.lon is not None
-                # The contract defines haversine travel as rounded up: that is its exact value.
-                exact[i][j] = haversine_minutes(
-                    a.lat, a.lon, b.lat, b.lon, travel.speed_kmh, travel.detour_factor
-                )
-            elif method == "euclidean":
+            if method == "euclidean":
                 assert a.x is not None and a.y is not None and b.x is not None and b.y is not None
                 exact[i][j] = euclidean_minutes(a.x, a.y, b.x, b.y, travel.speed)
             else:
                 exact[i][j] = travel.lookup(a.id, b.id)
     minutes = [[ceil_minutes(t * unit) for t in row] for row in exact]
     return TravelMatrix(ids, minutes, exact)
+
+
+def _haversine_matrix(locations: Sequence[Location], speed_kmh: float, detour_factor: float) -> np.ndarray:
+    """Whole minutes between every two locations, as :func:`haversine_minutes` gives them.
+
+    Vectorised (an organisation has ~1,400 locations: 2 million pairs); any value within float
+    noise of a whole minute is recomputed by :func:`haversine_minutes`, so rounding up agrees
+    with the scalar function exactly."""
+    lat = np.array([loc.lat for loc in locations], dtype=float)
+    lon = np.array([loc.lon for loc in locations], dtype=float)
+    p = np.radians(lat)
+    dp = p[None, :] - p[:, None]
+    dl = np.radians(lon[None, :] - lon[:, None])
+    a = np.sin(dp / 2) ** 2 + np.cos(p)[:, None] * np.cos(p)[None, :] * np.sin(dl / 2) ** 2
+    km = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+    raw = km * detour_factor / speed_kmh * 60.0
+    whole = np.ceil(np.round(raw, 9)).astype(np.int64)
+    np.fill_diagonal(whole, 0)
+    near = np.argwhere(np.abs(raw - np.rint(raw)) < 1e-6)
+    for i, j in near:
+        if i != j:
+            a_, b_ = locations[i], locations[j]
+            whole[i, j] = haversine_minutes(a_.lat, a_.lon, b_.lat, b_.lon, speed_kmh, detour_factor)  # type: ignore[arg-type]
+    return whole

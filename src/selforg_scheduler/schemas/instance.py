@@ -185,6 +185,9 @@ class Worker(Strict):
     commitments: list[Commitment] = Field(default_factory=list)
     flexible_working: list[FlexibleWorking] = Field(default_factory=list)
     leave: list[Leave] = Field(default_factory=list, description="added: days away, used by role plans")
+    team: Id | None = Field(
+        default=None, description="added: the team within an organisation (instances of several teams)"
+    )
     buddy_preferences: list[str] = Field(
         default_factory=list, description="added: workers this worker would like as a buddy"
     )
@@ -200,6 +203,9 @@ class Client(Strict):
     link_workers: list[str] = Field(default_factory=list)
     excluded_workers: list[str] = Field(default_factory=list)
     two_workers: bool = False
+    team: Id | None = Field(
+        default=None, description="added: the team within an organisation (instances of several teams)"
+    )
 
 
 class Visit(Strict):
@@ -229,6 +235,9 @@ class Role(Strict):
     minutes_per_week: NonNegMinutes = 0
     holders: int = Field(default=1, ge=1)
     skills: list[str] = Field(default_factory=list)
+    team: Id | None = Field(
+        default=None, description="added: the team within an organisation (instances of several teams)"
+    )
 
 
 class RoleHistoryEntry(Strict):

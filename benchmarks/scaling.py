@@ -1,0 +1,190 @@
+"""Organisation scale: generated organisations of 1 to 16 teams, solved team by team in parallel.
+
+For each size: ``generate`` an organisation of ``teams`` teams of 12.5 workers and 625 visits a
+team (16 teams = 200 workers and 10,000 visits asked), solve it with
+:func:`selforg_scheduler.org.solve_organisation` (the time limit grows with the size: 300 s for
+16 teams, at least 30 s), check the merged rota with the validator, and record the times to a
+first rota of every team and to within 1 % of the teams' final total, coverage and peak memory.
+
+Writes ``benchmarks/results/scaling.json``, ``docs/scaling.png`` (matplotlib: ``pip install
+".[plot]"``) and the "Organisation scale" section of ``docs/benchmarks.md``.
+
+    python benchmarks/scaling.py [--teams 1,2,4,8,16] [--limit 300] [--seed 1] [--report-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import ortools
+
+from selforg_scheduler.generate import generate_instance
+from selforg_scheduler.io import instance_from_dict
+from selforg_scheduler.org import solve_organisation
+from selforg_scheduler.rules.config import default_rules
+from selforg_scheduler.solver import SolveParams
+from selforg_scheduler.validator import validate
+
+from page import replace_section  # benchmarks/page.py (the script runs from benchmarks/)
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "scaling.json"
+PLOT = ROOT / "docs" / "scaling.png"
+WORKERS_PER_TEAM = 12.5
+VISITS_PER_TEAM = 625
+MIN_LIMIT_S = 30.0
+MEMORY_TARGET_MB = 4096
+
+
+@dataclass
+class Row:
+    teams: int
+    workers: int
+    visits: int
+    covered: int
+    borrowed: int
+    limit_s: float
+    total_s: float
+    parts_s: float
+    merge_s: float
+    first_feasible_s: float | None
+    within_1pct_s: float | None
+    peak_memory_mb: float
+    valid: bool
+    objective: float
+    cores: int
+
+
+def run(teams: int, limit_full: float, seed: int) -> Row:
+    workers = int(WORKERS_PER_TEAM * teams)
+    gen = generate_instance(workers=workers, visits=VISITS_PER_TEAM * teams, days=7, seed=seed, teams=teams)
+    inst = instance_from_dict(gen.instance)
+    limit = max(MIN_LIMIT_S, limit_full * teams / 16)
+    rules = default_rules()
+    result = solve_organisation(inst, rules, SolveParams(time_limit_s=limit, seed=0))
+    report = validate(inst, result.solution, rules)
+    sol = result.solution
+    return Row(
+        teams=teams,
+        workers=len(inst.workers),
+        visits=len(inst.visits),
+        covered=len(sol.visits),
+        borrowed=result.borrowed,
+        limit_s=limit,
+        total_s=result.timings["total_s"],
+        parts_s=result.timings["parts_s"],
+        merge_s=result.timings["merge_s"],
+        first_feasible_s=result.first_feasible_s,
+        within_1pct_s=result.within_1pct_s,
+        peak_memory_mb=result.peak_memory_mb,
+        valid=report.ok and report.objective == sol.objective,
+        objective=float(sol.objective or 0),
+        cores=os.cpu_count() or 1,
+    )
+
+
+def plot(rows: list[Row]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
+    x = [r.visits for r in rows]
+    ax.plot(x, [r.first_feasible_s for r in rows], "o-", label="every team has a rota")
+    ax.plot(x, [r.within_1pct_s for r in rows], "s-", label="teams' total within 1 % of final")
+    ax.plot(x, [r.total_s for r in rows], "^--", label="merged, borrowed and checked (total)")
+    ax.plot(x, [r.limit_s for r in rows], ":", color="grey", label="time limit")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(x, [f"{v:,}" for v in x])
+    ax.set_xlabel("visits in the week (12.5 workers per 625 visits)")
+    ax.set_ylabel("seconds")
+    ax.set_title(f"Organisation scale on {rows[-1].cores} cores: time vs size")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(PLOT)
+
+
+def write_section(rows: list[Row]) -> None:
+    big = rows[-1]
+    body = [
+        "Written by `benchmarks/scaling.py`.",
+        "",
+        "Generated organisations (`selforg-scheduler generate --teams N`, seed 1) of N teams of about",
+        "12.5 workers and 625 visits each, every team with its own clients in its own Devon town and a",
+        "planted rota covering every visit (so every visit is coverable). Dense weeks: above 42 visits",
+        "a worker-week the generator uses brisk calls (durations x 0.7), and it plants as many visits",
+        "as the workers can carry, so the planted rota has almost no slack.",
+        "",
+        "Method (`selforg_scheduler.org`, used by `solve` whenever workers name several teams): the",
+        "instance is split by team (teams tied by a linked visit or a buddy group stay together); each",
+        "team's week is solved by the usual solver in a process pool (one CP-SAT worker per process,",
+        "an equal share of the time each, 10 % kept for the merge); the rotas are merged and every visit",
+        "a team left uncovered is offered to every worker of the organisation (cheapest feasible",
+        "insertion under all rules, then ejections until half the reserve is left); the validator then",
+        "checks and costs the merged rota on the whole instance.",
+        "",
+        "*first rota*: every team has a rota; *within 1 %*: the teams' objectives together are within",
+        "1 % of their final total (CP-SAT's bounds on these routing models are too weak to measure a gap",
+        "to the optimum); *peak memory*: the main process's peak plus, when teams run in parallel,",
+        "jobs x the largest worker process's peak (an upper bound).",
+        "",
+        "| teams | workers | visits | covered | by borrowing | limit s | first rota s | within 1 % s | total s | merge s | peak memory MB | valid |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        first = f"{r.first_feasible_s:.0f}" if r.first_feasible_s is not None else "-"
+        within = f"{r.within_1pct_s:.0f}" if r.within_1pct_s is not None else "-"
+        body.append(
+            f"| {r.teams} | {r.workers} | {r.visits:,} | {r.covered:,} ({100 * r.covered / max(1, r.visits):.1f} %) | "
+            f"{r.borrowed} | {r.limit_s:.0f} | {first} | {within} | {r.total_s:.0f} | {r.merge_s:.0f} | "
+            f"{r.peak_memory_mb:,.0f} | {'yes' if r.valid else 'NO'} |"
+        )
+    body += [
+        "",
+        "![time to a first rota and to within 1 % against the number of visits](scaling.png)",
+        "",
+        f"Largest run: {big.workers} workers, {big.visits:,} visits: {'within' if big.total_s <= big.limit_s + 1 else 'OVER'} "
+        f"the {big.limit_s:.0f} s limit ({big.total_s:.0f} s), peak memory "
+        f"{'under' if big.peak_memory_mb < MEMORY_TARGET_MB else 'OVER'} 4 GB ({big.peak_memory_mb:,.0f} MB), "
+        f"{big.visits - big.covered} visits uncovered although the planted rota covers them all: on weeks",
+        "this dense each team's search runs out of time (one team alone, 2 CP-SAT workers: 9 of 649",
+        "uncovered after 34 s, 6 after 90 s). Every uncovered visit carries its reason in the solution.",
+        "",
+        f"Ran on {big.cores} cores with OR-Tools {ortools.__version__}, Python {platform.python_version()}.",
+    ]
+    replace_section("Organisation scale", body)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--teams", default="1,2,4,8,16", help="comma-separated numbers of teams")
+    ap.add_argument("--limit", type=float, default=300.0, help="time limit for 16 teams (scaled by size)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--report-only", action="store_true", help="rewrite the page and plot from the results file")
+    args = ap.parse_args(argv)
+    rows: list[Row]
+    if args.report_only:
+        rows = [Row(**r) for r in json.loads(RESULTS.read_text(encoding="utf-8"))]
+    else:
+        rows = []
+        for n in (int(x) for x in args.teams.split(",")):
+            t0 = time.perf_counter()
+            rows.append(run(n, args.limit, args.seed))
+            print(json.dumps(asdict(rows[-1])), f"({time.perf_counter() - t0:.0f}s with generation)", flush=True)
+        RESULTS.write_text(json.dumps([asdict(r) for r in rows], indent=1) + "\n", encoding="utf-8")
+    rows.sort(key=lambda r: r.visits)
+    plot(rows)
+    write_section(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,197 @@
+"""Organisations of teams: splitting by team, solving the teams in parallel, borrowing workers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from selforg_scheduler import SolveParams, validate
+from selforg_scheduler.cli import app
+from selforg_scheduler.errors import InputError
+from selforg_scheduler.generate import generate_instance
+from selforg_scheduler.io import instance_from_dict, load_solution
+from selforg_scheduler.org import PartOutcome, _curve, is_organisation, solve_organisation, team_parts
+from selforg_scheduler.schemas.solution import Solution
+from tests.factory import client, instance, rules, visit, worker
+
+QUICK = SolveParams(time_limit_s=8, workers=1, seed=0)
+
+
+@pytest.fixture(scope="module")
+def two_teams() -> dict:
+    return generate_instance(workers=8, visits=120, days=7, seed=4, teams=2).instance
+
+
+def test_generated_organisation_names_teams(two_teams: dict) -> None:
+    inst = instance_from_dict(two_teams)
+    assert is_organisation(inst)
+    assert {w.team for w in inst.workers} == {"t01", "t02"}
+    assert all(w.id.startswith(f"{w.team}-") for w in inst.workers)
+    assert all(c.team == c.id[:3] for c in inst.clients)
+    assert all(r.team == r.id[:3] for r in inst.roles)
+
+
+def test_team_parts_partition_the_instance(two_teams: dict) -> None:
+    inst = instance_from_dict(two_teams)
+    parts = team_parts(inst)
+    assert sorted(p.teams for p in parts) == [("t01",), ("t02",)]
+    seen: list[str] = []
+    for part in parts:
+        (team,) = part.teams
+        sub = part.instance
+        assert {w.team for w in sub.workers} == {team}
+        assert {c.team for c in sub.clients} == {team}
+        assert {r.team for r in sub.roles} == {team}
+        assert all(h.role in {r.id for r in sub.roles} for h in sub.role_history)
+        seen += [v.id for v in sub.visits]
+        # a part is a valid instance in its own right
+        instance_from_dict(sub.model_dump(mode="json"))
+    assert sorted(seen) == sorted(v.id for v in inst.visits)
+
+
+def test_a_linked_visit_across_teams_keeps_them_together(two_teams: dict) -> None:
+    raw = json.loads(json.dumps(two_teams))
+    a = next(v["id"] for v in raw["visits"] if v["id"].startswith("t01-"))
+    b = next(v["id"] for v in raw["visits"] if v["id"].startswith("t02-"))
+    raw["dependencies"].append({"first": a, "second": b, "min_gap_min": -1440, "max_gap_min": 1440})
+    parts = team_parts(instance_from_dict(raw))
+    assert [p.teams for p in parts] == [("t01", "t02")]
+
+
+def test_one_team_is_one_part() -> None:
+    inst = instance([worker("w1")], [client("c1")], [visit("v1", "c1", "08:00")])
+    assert not is_organisation(inst)
+    assert [p.instance for p in team_parts(inst)] == [inst]
+
+
+def _borrow_case(skilled_helper: bool) -> tuple:
+    """Team a has one worker and two visits at the same time; team b has a free worker."""
+    helper_skills = ["medication"] if skilled_helper else []
+    return instance(
+        [
+            worker("a1", team="a", skills=["medication"]),
+            worker("b1", team="b", skills=helper_skills),
+        ],
+        [client("ca1", "A", team="a"), client("ca2", "B", team="a"), client("cb1", "D", team="b")],
+        [
+            visit("va1", "ca1", "08:00", skills=["medication"]),
+            visit("va2", "ca2", "08:00", skills=["medication"]),
+            visit("vb1", "cb1", "13:00"),
+        ],
+    )
+
+
+def test_a_team_borrows_a_worker_for_a_visit_it_cannot_cover() -> None:
+    inst = _borrow_case(skilled_helper=True)
+    result = solve_organisation(inst, rules(), QUICK, jobs=1)
+    sol = result.solution
+    assert result.borrowed == 1
+    assert not sol.unassigned
+    crews = {a.visit: a.workers for a in sol.visits}
+    assert sorted([crews["va1"], crews["va2"]]) == [["a1"], ["b1"]]
+    report = validate(inst, sol, rules())
+    assert report.ok and report.objective == sol.objective
+
+
+def test_without_anyone_to_borrow_the_visit_is_explained() -> None:
+    inst = _borrow_case(skilled_helper=False)
+    result = solve_organisation(inst, rules(), QUICK, jobs=1)
+    assert result.borrowed == 0
+    (left,) = result.solution.unassigned
+    assert left.visit in ("va1", "va2")
+    assert "medication" in left.reason
+    assert validate(inst, result.solution, rules()).ok
+
+
+def test_parallel_teams_give_a_valid_rota_of_the_whole(two_teams: dict) -> None:
+    inst = instance_from_dict(two_teams)
+    result = solve_organisation(inst, rules(), QUICK, jobs=2)
+    sol = result.solution
+    assert len(result.parts) == 2
+    listed = [a.visit for a in sol.visits] + [u.visit for u in sol.unassigned]
+    assert sorted(listed) == sorted(v.id for v in inst.visits)
+    report = validate(inst, sol, rules())
+    assert report.ok, [str(v) for v in report.violations]
+    assert report.objective == sol.objective
+    assert result.first_feasible_s is not None and result.within_1pct_s is not None
+    assert result.first_feasible_s <= result.within_1pct_s <= result.timings["total_s"]
+    assert result.peak_memory_mb > 0
+    # each team's roles went to its own members
+    team_of = {w.id: w.team for w in inst.workers}
+    role_team = {r.id: r.team for r in inst.roles}
+    assert sol.roles and all(team_of[r.worker] == role_team[r.role] for r in sol.roles)
+
+
+def _outcome(trace: list[tuple[float, float]]) -> PartOutcome:
+    return PartOutcome(("t",), 1, Solution.model_validate({"instance": {"team": "t", "sha256": ""}, "status": "FEASIBLE"}), trace, 0, 0, 0)
+
+
+def test_curve_waits_for_every_team_and_finds_the_one_percent_moment() -> None:
+    # team 1 has a rota at t=1 (200) and improves to 100 at t=5; team 2 first has one at t=3 (100)
+    parts = [_outcome([(1.0, 200.0), (5.0, 100.0)]), _outcome([(3.0, 100.0)])]
+    assert _curve(parts, epoch0=0.0) == (3.0, 5.0)
+    parts = [_outcome([(1.0, 101.0), (5.0, 100.0)]), _outcome([(3.0, 100.0)])]
+    assert _curve(parts, epoch0=0.0) == (3.0, 3.0)  # 201 is within 1 % of 200
+    assert _curve([_outcome([]), *parts], epoch0=0.0) == (None, None)
+
+
+def test_role_of_a_team_goes_to_its_members_only() -> None:
+    week = [(f"2026-12-0{d}" if d else "2026-11-30", "07:00", "15:00") for d in range(5)]
+    inst = instance(
+        [worker("a1", *week, team="a"), worker("b1", *week, team="b")],
+        [client("ca", team="a"), client("cb", team="b")],
+        [],
+        days=7,
+        roles=[{"id": "sched-a", "team": "a", "minutes_per_week": 60}],
+    )
+    rule = rules()["roles"]
+    assert rule.why_not(_problem(inst), 0, 1) == "is not in team a"  # type: ignore[attr-defined]
+    assert rule.why_not(_problem(inst), 0, 0) is None  # type: ignore[attr-defined]
+
+
+def _problem(inst):  # type: ignore[no-untyped-def]
+    from selforg_scheduler.problem import compile_problem
+
+    return compile_problem(inst, 1)
+
+
+@pytest.mark.parametrize(
+    ("change", "obj", "field"),
+    [
+        (lambda raw: raw["workers"][1].pop("team"), "workers[b1]", "team"),
+        (lambda raw: raw["clients"][0].update(team="zz"), "clients[ca]", "team"),
+        (lambda raw: raw["roles"].append({"id": "r", "team": "zz"}), "roles[r]", "team"),
+    ],
+)
+def test_bad_teams_name_the_object_and_field(change, obj: str, field: str) -> None:  # type: ignore[no-untyped-def]
+    raw = instance([worker("a1", team="a"), worker("b1", team="b")], [client("ca", team="a")], []).model_dump(mode="json")
+    change(raw)
+    with pytest.raises(InputError) as info:
+        instance_from_dict(raw)
+    assert info.value.obj == obj and info.value.field == field
+
+
+def test_cli_solves_an_organisation_by_team(two_teams: dict, tmp_path: Path) -> None:
+    path = tmp_path / "org.json"
+    path.write_text(json.dumps(two_teams), encoding="utf-8")
+    out = tmp_path / "sol.json"
+    res = CliRunner().invoke(app, ["solve", str(path), "-t", "8", "--workers", "1", "-q", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "2 teams solved in parallel" in res.output
+    sol = load_solution(out)
+    assert validate(instance_from_dict(two_teams), sol).ok
+
+
+def test_a_reason_names_three_busy_workers_and_counts_the_rest() -> None:
+    from tests.factory import run
+
+    workers = [worker(f"w{i}") for i in range(1, 6)]
+    clients = [client(f"c{i}") for i in range(1, 7)]
+    visits = [visit(f"v{i}", f"c{i}", "08:00") for i in range(1, 7)]
+    result = run(instance(workers, clients, visits))
+    (left,) = result.solution.unassigned
+    assert left.reason.count("is busy with v") == 3
+    assert "are busy with other visits then" in left.reason
