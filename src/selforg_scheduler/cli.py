@@ -276,6 +276,57 @@ def validate_cmd(
         raise typer.Exit(1)
 
 
+class ReportFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    parquet = "parquet"
+    json = "json"
+
+
+@app.command()
+@_guarded
+def report(
+    instance: Annotated[Path, typer.Argument(help="instance JSON file")],
+    solution: Annotated[Path, typer.Argument(help="solution JSON file")],
+    rules: RulesOpt = None,
+    set_: SetOpt = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="table (terminal), csv, parquet or json")] = ReportFormat.table,
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="folder for the files (default out/report)")] = None,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Each worker's week, each client's week and what each soft rule cost whom (polars tables)."""
+    _logging(verbose)
+    inst = load_instance(instance)
+    sol = load_solution(solution)
+    from selforg_scheduler.reports import build_reports, write_reports
+
+    reports = build_reports(inst, sol, _rules(rules, set_))
+    for warning in reports.report.warnings:
+        err.print(f"warning: {warning}", markup=False, highlight=False)
+    if fmt is ReportFormat.table:
+        for title, frame in (
+            ("Workers' week", reports.workers),
+            ("Clients' week", reports.clients),
+            ("Cost by rule and owner", reports.costs.drop("subject").group_by("rule", "kind", "owner", maintain_order=True).sum()),
+        ):
+            _print_frame(title, frame)
+        out.print(f"objective {reports.report.objective:,} = sum of the costs {reports.costs['cost'].sum():,.6g}", highlight=False)
+        if out_dir is None:
+            return
+        fmt = ReportFormat.csv
+    paths = write_reports(reports, out_dir or Path("out/report"), fmt.value)  # type: ignore[arg-type]
+    out.print("written: " + ", ".join(str(p) for p in paths), highlight=False, soft_wrap=True)
+
+
+def _print_frame(title: str, frame: Any) -> None:
+    table = Table(title=title)
+    for name, dtype in frame.schema.items():
+        table.add_column(name, justify="right" if dtype.is_numeric() else "left")
+    for row in frame.iter_rows():
+        table.add_row(*("" if x is None else f"{x:,.6g}" if isinstance(x, float) else str(x) for x in row))
+    out.print(table)
+
+
 class SchemaKind(str, Enum):
     instance = "instance"
     solution = "solution"
