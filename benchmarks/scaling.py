@@ -126,7 +126,7 @@ def write_section(rows: list[Row]) -> None:
         "Method (`selforg_scheduler.org`, used by `solve` whenever workers name several teams): the",
         "instance is split by team (teams tied by a linked visit or a buddy group stay together); each",
         "team's week is solved by the usual solver in a process pool (one CP-SAT worker per process,",
-        "an equal share of the time each, 10 % kept for the merge); the rotas are merged and every visit",
+        "an equal share of the time each, 4 ms a visit kept for the merge); the rotas are merged and every visit",
         "a team left uncovered is offered to every worker of the organisation (cheapest feasible",
         "insertion under all rules, then ejections until half the reserve is left); the validator then",
         "checks and costs the merged rota on the whole instance.",
