@@ -6,8 +6,7 @@ team (16 teams = 200 workers and 10,000 visits asked), solve it with
 16 teams, at least 30 s), check the merged rota with the validator, and record the times to a
 first rota of every team and to within 1 % of the teams' final total, coverage and peak memory.
 
-Writes ``benchmarks/results/scaling.json``, ``docs/scaling.png`` (matplotlib: ``pip install
-".[plot]"``) and the "Organisation scale" section of ``docs/benchmarks.md``.
+Writes ``benchmarks/results/scaling.json``, ``docs/scaling.png`` (matplotlib) and the "Organisation scale" section of ``docs/benchmarks.md``.
 
     python benchmarks/scaling.py [--teams 1,2,4,8,16] [--limit 300] [--seed 1] [--report-only]
 """

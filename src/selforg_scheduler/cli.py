@@ -133,6 +133,10 @@ def solve(
         ),
     ] = True,
     jobs: Annotated[int, typer.Option(help="teams solved at once with --by-team; 0 = one per core", min=0)] = 0,
+    page: Annotated[
+        Path | None, typer.Option("--html", help="the rota page to write (default: rota.html beside --out)")
+    ] = None,
+    no_html: Annotated[bool, typer.Option("--no-html", help="do not write the rota page")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only the summary line")] = False,
     verbose: VerboseOpt = 0,
 ) -> None:
@@ -175,6 +179,9 @@ def solve(
         _print_unassigned(result.solution)
     _print_status(result.solution)
     out.print(f"rota written to {out_path}", highlight=False, soft_wrap=True)
+    if not no_html:
+        written = _write_page(inst, result.solution, page or out_path.with_name("rota.html"))
+        out.print(f"rota page (open in a browser): {written}", highlight=False, soft_wrap=True)
     if not result.report.ok:
         for violation in result.report.violations:
             err.print(f"{violation}", markup=False, highlight=False)
@@ -274,6 +281,56 @@ def validate_cmd(
     _print_report(report, sol)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command()
+@_guarded
+def render(
+    instance: Annotated[Path, typer.Argument(help="instance JSON file")],
+    solution: Annotated[Path, typer.Argument(help="solution JSON file")],
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="the HTML page to write")] = Path("out/rota.html"),
+    png: Annotated[Path | None, typer.Option(help="also write the Gantt as a PNG here")] = None,
+    buddies_png: Annotated[Path | None, typer.Option("--buddies-png", help="also write the buddy graph as a PNG here")] = None,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """A self-contained HTML page of the rota (per-worker Gantt of each day), optionally PNGs."""
+    _logging(verbose)
+    inst = load_instance(instance)
+    sol = load_solution(solution)
+    from selforg_scheduler.render import render_buddies_png, render_png
+
+    written = [_write_page(inst, sol, out_path)]
+    if png is not None:
+        written.append(render_png(inst, sol, png))
+    if buddies_png is not None:
+        written.append(render_buddies_png(inst, buddies_png))
+    out.print("written: " + ", ".join(str(p) for p in written), highlight=False, soft_wrap=True)
+
+
+@app.command()
+@_guarded
+def ical(
+    instance: Annotated[Path, typer.Argument(help="instance JSON file")],
+    solution: Annotated[Path, typer.Argument(help="solution JSON file")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="folder for one WORKER.ics per worker")] = Path("out/ical"),
+    verbose: VerboseOpt = 0,
+) -> None:
+    """One iCalendar file per worker: each visit an event with the client's name and address."""
+    _logging(verbose)
+    inst = load_instance(instance)
+    sol = load_solution(solution)
+    from selforg_scheduler.ical import write_calendars
+
+    paths = write_calendars(inst, sol, out_dir)
+    out.print(f"{len(paths)} calendars written to {out_dir}", highlight=False, soft_wrap=True)
+
+
+def _write_page(inst: Instance, sol: Solution, path: Path) -> Path:
+    from selforg_scheduler.render import render_html
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(inst, sol), encoding="utf-8")
+    return path
 
 
 class ReportFormat(str, Enum):
