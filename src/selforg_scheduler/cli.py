@@ -285,6 +285,41 @@ def validate_cmd(
 
 @app.command()
 @_guarded
+def explain(
+    instance: Annotated[Path, typer.Argument(help="instance JSON file")],
+    rules: RulesOpt = None,
+    set_: SetOpt = None,
+    conflicts: Annotated[
+        bool, typer.Option(help="also search (CP-SAT) for visits that cannot all be covered together")
+    ] = True,
+    time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="seconds for the conflict search")] = 20.0,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Why visits cannot be covered, before any solve: impossible visits, clients, days, conflicts."""
+    _logging(verbose)
+    inst = load_instance(instance)
+    rule_set = _rules(rules, set_)
+    from selforg_scheduler.explain import conflicts as find_conflicts
+    from selforg_scheduler.explain import diagnose
+
+    findings = diagnose(inst, rule_set)
+    if conflicts:
+        findings += find_conflicts(inst, rule_set, time_limit)
+    if not findings:
+        searched = f"; the conflict search (CP-SAT, up to {time_limit:g} s) found no set that cannot be covered together" if conflicts else ""
+        out.print(f"No impossibility found: each visit has workers who could do it{searched}.", highlight=False)
+        return
+    table = Table(title=f"Impossibilities ({len(findings)})")
+    table.add_column("kind")
+    table.add_column("about")
+    table.add_column("why")
+    for f in findings:
+        table.add_row(f.kind, f.subject, f.sentence)
+    out.print(table)
+
+
+@app.command()
+@_guarded
 def render(
     instance: Annotated[Path, typer.Argument(help="instance JSON file")],
     solution: Annotated[Path, typer.Argument(help="solution JSON file")],

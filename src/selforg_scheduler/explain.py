@@ -1,0 +1,270 @@
+"""Why a week cannot be fully covered, in plain English, before (or instead of) a solve.
+
+Two layers:
+
+* :func:`diagnose` (no solver, a second or two): a visit needing a skill nobody has; a double-up
+  with fewer possible workers than it needs; a visit outside every availability; a client who
+  has excluded everyone who could come; a day whose visits need more worker-minutes than the
+  workers are available; a visit that every worker who could do it is kept off by a hard rule
+  (an agreed arrangement, lone working, ...), naming the worker and the rule.
+* :func:`conflicts` (CP-SAT): visits that are each possible but cannot all be covered together.
+  Coverage is required through one assumption literal per visit; when the model is infeasible,
+  CP-SAT returns a sufficient set of assumptions, which is shrunk (deletion filter) to a small
+  set of visits that cannot all be covered, and stated with the workers they compete for.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+from ortools.sat.python import cp_model
+
+from selforg_scheduler.model import build_model, eligibility, start_bounds, worker_blocks
+from selforg_scheduler.problem import Problem, compile_problem, fitting_starts, merge
+from selforg_scheduler.rules.config import RuleSet, default_rules
+from selforg_scheduler.schemas.instance import Instance
+
+__all__ = ["Finding", "conflicts", "diagnose", "explain"]
+
+Kind = Literal["skill", "double_up", "availability", "excluded", "rule", "day_demand", "conflict"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One impossibility: what kind, about whom (visit, client or day), and the sentence."""
+
+    kind: Kind
+    subject: str
+    sentence: str
+
+
+def _names(ids: list[str]) -> str:
+    if len(ids) <= 1:
+        return "".join(ids)
+    if len(ids) <= 5:
+        return ", ".join(ids[:-1]) + " and " + ids[-1]
+    return f"{', '.join(ids[:4])} and {len(ids) - 4} others"
+
+
+def describe_visit(p: Problem, v: int) -> str:
+    """``Visit v0123 (Mrs K, Tue 07:30, 2 workers, moving_and_handling)``."""
+    vd = p.visits[v]
+    c = p.clients[vd.client]
+    bits = [c.name or c.id, f"{p.time_of(vd.earliest):%a %H:%M}"]
+    if vd.required > 1:
+        bits.append(f"{vd.required} workers")
+    bits += sorted(vd.skills)
+    return f"Visit {vd.id} ({', '.join(bits)})"
+
+
+def diagnose(instance: Instance, rules: RuleSet | None = None) -> list[Finding]:
+    """The impossibilities visible without a search, most specific first."""
+    rules = rules or default_rules()
+    p = compile_problem(instance, rules.resolution)
+    eligible, _ = eligibility(p, rules)
+    findings: list[Finding] = []
+    blocked_by_exclusion: dict[int, list[int]] = {}
+    for vd in p.visits:
+        v = vd.index
+        if len(eligible[v]) >= vd.required:
+            continue
+        finding = _visit_finding(p, rules, v, blocked_by_exclusion)
+        if finding is not None:
+            findings.append(finding)
+    # a client who has excluded everyone who could come, said once for the client
+    for ci, visits in blocked_by_exclusion.items():
+        c = p.clients[ci]
+        workers = sorted({p.workers[w].id for w in c.excluded_workers})
+        n = len(visits)
+        findings.append(
+            Finding(
+                "excluded",
+                c.id,
+                f"Client {c.id} ({c.name or c.id}) has excluded every worker who could do "
+                f"{'its visit' if n == 1 else f'{n} of its visits'} ({_names([p.visits[v].id for v in visits])}): "
+                f"{_names(workers)}",
+            )
+        )
+    findings += _day_demand(p, rules)
+    return findings
+
+
+def _visit_finding(p: Problem, rules: RuleSet, v: int, by_exclusion: dict[int, list[int]]) -> Finding | None:
+    vd = p.visits[v]
+    head = describe_visit(p, v) + " cannot be covered: "
+    skilled = [w.index for w in p.workers if not rules.is_on("skills") or vd.skills <= w.skills]
+    need = ", ".join(sorted(vd.skills))
+    if not skilled:
+        return Finding("skill", vd.id, head + f"no worker has {need}")
+    if len(skilled) < vd.required:
+        names = _names([p.workers[w].id for w in skilled])
+        return Finding(
+            "double_up", vd.id,
+            head + f"it needs {vd.required} workers{' with ' + need if need else ''}; only {names} "
+            f"{'has' if len(skilled) == 1 else 'have'} {'it' if need else 'exist'}",
+        )  # fmt: skip
+    client = p.clients[vd.client]
+    allowed = [w for w in skilled if not (rules.is_on("exclusions") and w in client.excluded_workers)]
+    if len(allowed) < vd.required:
+        if not allowed:
+            by_exclusion.setdefault(client.index, []).append(v)
+            return None
+        return Finding(
+            "double_up", vd.id,
+            head + f"it needs {vd.required} workers; {client.id} has excluded all but {_names([p.workers[w].id for w in allowed])}",
+        )  # fmt: skip
+    lo, hi = start_bounds(p, rules, v)
+    window = f"{p.time_of(lo):%H:%M}-{p.time_of(hi + vd.duration):%H:%M}"
+    free = [
+        w for w in allowed if not rules.is_on("availability") or fitting_starts(merge(p.workers[w].availability), vd.duration, lo, hi)
+    ]  # fmt: skip
+    if not free:
+        who = "no worker" if not need else f"no worker with {need}"
+        return Finding("availability", vd.id, head + f"{who} is available {p.day_name(vd.day)} {window}")
+    if len(free) < vd.required:
+        return Finding(
+            "double_up", vd.id,
+            head + f"it needs {vd.required} workers but only {_names([p.workers[w].id for w in free])} "
+            f"{'is' if len(free) == 1 else 'are'} available {p.day_name(vd.day)} {window}",
+        )  # fmt: skip
+    # each free worker is kept off by something else: say what, worker by worker
+    why = [f"{p.workers[w].id} {_kept_off(p, rules, v, w)}" for w in free]
+    who = _names([p.workers[w].id for w in free])
+    lead = f"only {who} {'has' if len(free) == 1 else 'have'} {need} and {'is' if len(free) == 1 else 'are'} available then"
+    if not need:
+        lead = f"only {who} {'is' if len(free) == 1 else 'are'} available then"
+    return Finding("rule", vd.id, head + lead + "; " + "; ".join(why))
+
+
+def _kept_off(p: Problem, rules: RuleSet, v: int, w: int) -> str:
+    """What keeps an available worker off a visit: a commitment, an agreed arrangement, a rule."""
+    vd = p.visits[v]
+    lo, hi = start_bounds(p, rules, v)
+    if not fitting_starts(worker_blocks(p, rules, w), vd.duration, lo, hi):
+        return "has a commitment then"
+    free = fitting_starts(worker_blocks(p, rules, w), vd.duration, lo, hi)
+    for rule in rules.active():
+        if rule.name in ("availability", "time_windows", "skills", "exclusions"):
+            continue
+        if rule.allows(p, v, w) and rule.starts(p, v, w, free):
+            continue
+        if rule.name == "flexible_working":
+            fw = rule.arrangements(p, w)  # type: ignore[attr-defined]
+            hard = [a for a in fw if a.day == vd.day and a.hard]
+            if hard:
+                return "has " + "; ".join(a.describe(p).split("'s ", 1)[1].replace("agreed", "an agreed", 1) for a in hard)
+        if rule.name == "lone_working":
+            return "is a new starter and cannot visit alone" if p.workers[w].new_starter else "has no buddy at work for a late lone visit (lone_working)"
+        return f"is kept off it by {rule.name}"
+    return "cannot take it (no start fits every rule)"
+
+
+def _day_demand(p: Problem, rules: RuleSet) -> list[Finding]:
+    out = []
+    for day in range(p.days):
+        need = sum(vd.duration * vd.required for vd in p.visits if vd.day == day)
+        if not need:
+            continue
+        lo, hi = day * 1440 * p.unit, (day + 1) * 1440 * p.unit
+        have = 0
+        for wd in p.workers:
+            for a, b in worker_blocks(p, rules, wd.index):
+                have += max(0, min(b, hi) - max(a, lo))
+        if need > have:
+            out.append(
+                Finding(
+                    "day_demand",
+                    p.day_name(day),
+                    f"{p.day_name(day)}: the visits need {p.minutes(need)} worker-minutes but the workers are "
+                    f"available for {p.minutes(have)} (travel not counted): {p.minutes(need - have)} short",
+                )
+            )
+    return out
+
+
+def conflicts(
+    instance: Instance, rules: RuleSet | None = None, time_limit_s: float = 20.0, max_shrink_steps: int = 30
+) -> list[Finding]:
+    """Visits each possible but not all coverable together (one finding per conflicting set found).
+
+    Visits already impossible on their own (see :func:`diagnose`) are left out. Returns no finding
+    when every other visit can be covered at once, or when the search cannot tell in time."""
+    rules = rules or default_rules()
+    p = compile_problem(instance, rules.resolution)
+    elig = eligibility(p, rules)
+    eligible = elig[0]
+    ctx = build_model(p, rules, elig)
+    model = ctx.model
+    model.clear_objective()
+    lits: dict[int, cp_model.IntVar] = {}
+    for vd in p.visits:
+        if len(eligible[vd.index]) >= vd.required:
+            lit = model.new_bool_var(f"cover_{vd.id}")
+            model.add(ctx.covered[vd.index] == 1).only_enforce_if(lit)
+            lits[vd.index] = lit
+    deadline = time.perf_counter() + time_limit_s
+    findings: list[Finding] = []
+    active = dict(lits)
+    while active and time.perf_counter() < deadline:
+        core = _core(model, active, deadline)
+        if not core:  # feasible, unknown in time, or infeasible whatever is covered
+            break
+        core = _shrink(model, active, core, deadline, max_shrink_steps)
+        findings.append(_conflict_sentence(p, eligible, core))
+        for v in core:  # look for another, independent conflict among the rest
+            active.pop(v, None)
+    return findings
+
+
+def _solve_with(model: cp_model.CpModel, lits: list[cp_model.IntVar], limit: float) -> tuple[int, cp_model.CpSolver]:
+    model.clear_assumptions()
+    model.add_assumptions(lits)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_search_workers = 1
+    solver.parameters.max_time_in_seconds = max(0.1, limit)
+    return solver.solve(model), solver
+
+
+def _core(model: cp_model.CpModel, active: dict[int, cp_model.IntVar], deadline: float) -> list[int] | None:
+    order = sorted(active)
+    status, solver = _solve_with(model, [active[v] for v in order], deadline - time.perf_counter())
+    if status != cp_model.INFEASIBLE:
+        return None
+    index_of = {active[v].index: v for v in order}
+    return sorted(index_of[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in index_of)
+
+
+def _shrink(
+    model: cp_model.CpModel, active: dict[int, cp_model.IntVar], core: list[int], deadline: float, steps: int
+) -> list[int]:
+    """Deletion filter: drop each visit whose removal keeps the set infeasible."""
+    kept = list(core)
+    for v in list(core):
+        if steps <= 0 or time.perf_counter() > deadline or len(kept) <= 1:
+            break
+        steps -= 1
+        trial = [u for u in kept if u != v]
+        status, solver = _solve_with(model, [active[u] for u in trial], min(2.0, deadline - time.perf_counter()))
+        if status == cp_model.INFEASIBLE:
+            index_of = {active[u].index: u for u in trial}
+            kept = sorted(index_of[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in index_of) or trial
+    return kept
+
+
+def _conflict_sentence(p: Problem, eligible: list[list[int]], core: list[int]) -> Finding:
+    shared = sorted({w for v in core for w in eligible[v]})
+    visits = "; ".join(describe_visit(p, v).removeprefix("Visit ") for v in core)
+    who = _names([p.workers[w].id for w in shared])
+    return Finding(
+        "conflict",
+        ", ".join(p.visits[v].id for v in core),
+        f"These {len(core)} visits cannot all be covered together: {visits}. Between them they can "
+        f"only be done by {who}, who cannot fit them all (times, travel and the hard rules).",
+    )
+
+
+def explain(instance: Instance, rules: RuleSet | None = None, time_limit_s: float = 20.0) -> list[Finding]:
+    """:func:`diagnose`, then :func:`conflicts` among the visits that are possible on their own."""
+    return diagnose(instance, rules) + conflicts(instance, rules, time_limit_s)

@@ -1,0 +1,99 @@
+"""explain: planted impossibilities each get the right sentence; the realistic week gets none."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from selforg_scheduler.cli import app
+from selforg_scheduler.explain import conflicts, diagnose
+from selforg_scheduler.io import load_instance
+from tests.factory import DAY0, client, instance, rules, visit, worker
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def planted():  # type: ignore[no-untyped-def]
+    """Three planted impossibilities (a skill nobody has, a double-up with one skilled worker, a
+    visit when nobody works) and visits that are fine."""
+    return instance(
+        [worker("w1", skills=["medication"]), worker("w2"), worker("w3")],
+        [client("c1", name="Mrs K"), client("c2", "B", name="Mr J"), client("c3", "C")],
+        [
+            visit("v1", "c1", "08:00", skills=["peg_feeding"]),
+            visit("v2", "c2", "09:00", workers_required=2, skills=["medication"]),
+            visit("v3", "c3", "21:00"),
+            visit("ok1", "c1", "10:00"),
+            visit("ok2", "c2", "11:00", skills=["medication"]),
+        ],
+    )
+
+
+def test_three_planted_impossibilities_three_sentences() -> None:
+    found = diagnose(planted(), rules())
+    by_subject = {f.subject: f for f in found}
+    assert sorted(by_subject) == ["v1", "v2", "v3"]
+    assert by_subject["v1"].kind == "skill"
+    assert by_subject["v1"].sentence == "Visit v1 (Mrs K, Mon 08:00, peg_feeding) cannot be covered: no worker has peg_feeding"
+    assert by_subject["v2"].kind == "double_up"
+    assert by_subject["v2"].sentence == (
+        "Visit v2 (Mr J, Mon 09:00, 2 workers, medication) cannot be covered: "
+        "it needs 2 workers with medication; only w1 has it"
+    )
+    assert by_subject["v3"].kind == "availability"
+    assert "no worker is available Mon 30 Nov 21:00-21:30" in by_subject["v3"].sentence
+
+
+def test_a_client_who_excluded_everyone_and_an_agreed_start() -> None:
+    inst = instance(
+        [
+            worker("w1", skills=["medication"], flexible_working=[{"kind": "earliest_start", "time": "09:15", "strength": "agreed"}]),
+            worker("w2"),
+        ],
+        [client("c1", name="Mrs K", excluded_workers=["w1", "w2"]), client("c2", "B")],
+        [visit("v1", "c1", "08:00"), visit("v2", "c1", "12:00"), visit("v3", "c2", "07:30", skills=["medication"])],
+    )
+    found = {f.subject: f for f in diagnose(inst, rules())}
+    assert found["c1"].kind == "excluded"
+    assert found["c1"].sentence == "Client c1 (Mrs K) has excluded every worker who could do 2 of its visits (v1 and v2): w1 and w2"
+    assert found["v3"].kind == "rule"
+    assert found["v3"].sentence.endswith(
+        "only w1 has medication and is available then; w1 has an agreed start no earlier than 09:15 on Mon 30 Nov"
+    )
+
+
+def test_a_day_that_needs_more_than_the_workers_have() -> None:
+    visits = [visit(f"v{i}", "c1", "08:00", "14:00", duration=120) for i in range(5)]
+    found = diagnose(instance([worker("w1")], [client("c1")], visits), rules())
+    (day,) = [f for f in found if f.kind == "day_demand"]
+    assert day.subject == "Mon 30 Nov"
+    assert "need 600 worker-minutes but the workers are available for 480" in day.sentence
+
+
+def test_conflict_found_by_assumptions() -> None:
+    # two visits at 08:00 need medication; only w1 has it: each is possible, not both
+    inst = instance(
+        [worker("w1", skills=["medication"]), worker("w2")],
+        [client("c1"), client("c2", "B"), client("c3")],
+        [visit("a", "c1", "08:00", skills=["medication"]), visit("b", "c2", "08:00", skills=["medication"]), visit("c", "c3", "08:00")],
+    )
+    assert diagnose(inst, rules()) == []
+    (found,) = conflicts(inst, rules(), time_limit_s=10)
+    assert found.kind == "conflict" and found.subject == "a, b"
+    assert "only be done by w1" in found.sentence
+
+
+def test_the_realistic_week_has_no_impossibility() -> None:
+    res = CliRunner().invoke(app, ["explain", str(ROOT / "instances" / "week.json"), "--no-conflicts"])
+    assert res.exit_code == 0, res.output
+    assert "No impossibility found" in res.output
+
+
+def test_cli_lists_the_planted_ones(tmp_path: Path) -> None:
+    path = tmp_path / "i.json"
+    path.write_text(json.dumps(planted().model_dump(mode="json")), encoding="utf-8")
+    res = CliRunner().invoke(app, ["explain", str(path), "-t", "10"])
+    assert res.exit_code == 0, res.output
+    assert "Impossibilities (3)" in res.output and "peg_feeding" in res.output
