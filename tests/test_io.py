@@ -445,3 +445,14 @@ def test_instance_sha256_ignores_key_order_and_sees_content():
     changed = tiny_instance()
     visit_by_id(changed, "v2")["duration_min"] = 46
     assert instance_sha256(instance_from_dict(changed)) != digest
+
+
+def test_adding_an_unused_field_keeps_the_hash_of_old_solutions():
+    # week.plan.json was hashed before workers, clients and roles gained `team`
+    from selforg_scheduler.io import load_instance, load_solution
+
+    root = Path(__file__).resolve().parents[1]
+    inst = load_instance(root / "instances" / "week.json")
+    assert load_solution(root / "instances" / "week.plan.json").instance.sha256 == instance_sha256(inst)
+    teamed = inst.model_copy(update={"workers": [w.model_copy(update={"team": "t"}) for w in inst.workers]})
+    assert instance_sha256(teamed) != instance_sha256(inst)

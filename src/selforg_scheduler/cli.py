@@ -269,18 +269,90 @@ def validate_cmd(
     solution: Annotated[Path, typer.Argument(help="solution JSON file (from solve, or made by hand)")],
     rules: RulesOpt = None,
     set_: SetOpt = None,
+    reference: Annotated[
+        Path | None, typer.Option(help="a repaired rota: the rota it repaired (costs each change, keeps fixed visits)")
+    ] = None,
+    now: Annotated[str | None, typer.Option(help="with --reference: the repair's --now")] = None,
     verbose: VerboseOpt = 0,
 ) -> None:
     """Check a rota against every rule without the solver; exit 1 on any hard violation."""
     _logging(verbose)
     inst = load_instance(instance)
     sol = load_solution(solution)
+    from selforg_scheduler.problem import Reference
     from selforg_scheduler.validator import validate
 
-    report = validate(inst, sol, _rules(rules, set_))
+    ref = None
+    if reference is not None:
+        old = load_solution(reference)
+        at = _when(now, "--now")
+        ref = Reference.of(old, {a.visit for a in old.visits if at is not None and a.start < at})
+    report = validate(inst, sol, _rules(rules, set_), ref)
     _print_report(report, sol)
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _when(text: str | None, option: str) -> Any:
+    from datetime import datetime
+
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"not a local date-time (YYYY-MM-DDTHH:MM): {text!r}", field=option) from None
+
+
+@app.command("repair")
+@_guarded
+def repair_cmd(
+    instance: Annotated[Path, typer.Argument(help="instance JSON file")],
+    solution: Annotated[Path, typer.Argument(help="the rota to repair (solution JSON)")],
+    absent: Annotated[list[str], typer.Option("--absent", help="worker who cannot work (repeat for several)")],
+    from_: Annotated[str, typer.Option("--from", help="start of the absence, e.g. 2026-12-01T00:00")],
+    to: Annotated[str | None, typer.Option(help="end of the absence (default: end of the week)")] = None,
+    now: Annotated[
+        str | None, typer.Option(help="visits starting before this are done and stay as they are")
+    ] = None,
+    rules: RulesOpt = None,
+    set_: SetOpt = None,
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="where to write the new rota")] = Path(
+        "out/repaired.json"
+    ),
+    diff_path: Annotated[Path | None, typer.Option("--diff", help="where to write the diff as CSV (default: beside --out)")] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="seconds")] = 30.0,
+    workers: Annotated[int, typer.Option(help="CP-SAT search workers; 0 = one per core")] = 0,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Sick cover: re-plan the rota without the absent workers, moving as few visits as possible."""
+    _logging(verbose)
+    inst = load_instance(instance)
+    sol = load_solution(solution)
+    rule_set = _rules(rules, set_)
+    from selforg_scheduler.repair import Absence, repair
+    from selforg_scheduler.solver import SolveParams
+
+    start, end, at = _when(from_, "--from"), _when(to, "--to"), _when(now, "--now")
+    result = repair(
+        inst, sol, [Absence(w, start, end) for w in absent], at, rule_set,
+        SolveParams(time_limit_s=time_limit, workers=workers, seed=seed),
+    )  # fmt: skip
+    write_solution(result.solution, out_path)
+    diff_path = diff_path or out_path.with_name(out_path.name.removesuffix(".json") + ".diff.csv")
+    diff_path.parent.mkdir(parents=True, exist_ok=True)
+    result.diff.write_csv(diff_path)
+    _print_frame(f"Changed visits ({result.diff.height})", result.diff)
+    _print_unassigned(result.solution)
+    _print_status(result.solution)
+    out.print(
+        f"{result.fixed} visits kept as they were (done or pinned); new rota written to {out_path}, diff to {diff_path}",
+        highlight=False, soft_wrap=True,
+    )  # fmt: skip
+    if not result.report.ok:
+        for violation in result.report.violations:
+            err.print(f"{violation}", markup=False, highlight=False)
 
 
 @app.command()

@@ -50,13 +50,7 @@ def _names(ids: list[str]) -> str:
 
 def describe_visit(p: Problem, v: int) -> str:
     """``Visit v0123 (Mrs K, Tue 07:30, 2 workers, moving_and_handling)``."""
-    vd = p.visits[v]
-    c = p.clients[vd.client]
-    bits = [c.name or c.id, f"{p.time_of(vd.earliest):%a %H:%M}"]
-    if vd.required > 1:
-        bits.append(f"{vd.required} workers")
-    bits += sorted(vd.skills)
-    return f"Visit {vd.id} ({', '.join(bits)})"
+    return f"Visit {p.visit_label(v)}"
 
 
 def diagnose(instance: Instance, rules: RuleSet | None = None) -> list[Finding]:

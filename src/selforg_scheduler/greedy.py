@@ -325,6 +325,40 @@ def greedy_rota(
     return best
 
 
+def from_reference(
+    problem: Problem,
+    rules: RuleSet,
+    eligible: list[list[int]],
+    domains: dict[tuple[int, int], tuple[Interval, ...]],
+    held: dict[int, tuple[int, ...]] | None = None,
+) -> RouteBuilder:
+    """Repair's start: the reference rota's visits that still fit where they were (same workers,
+    same start, every rule of the worker's week kept), then the others by cheapest insertion."""
+    b = RouteBuilder(problem, rules, eligible, domains, held=held or {})
+    b.circles = plan_circles(problem, eligible, b.cap)
+    ref = problem.reference
+    # fixed visits first (they cannot move), then the rest in time order
+    for v in sorted(ref, key=lambda u: (u not in problem.fixed, ref[u][0], u)):
+        start, crew = ref[v]
+        if not float(start).is_integer() or not all(
+            any(a <= start <= z for a, z in domains.get((v, w), ())) for w in crew
+        ):
+            continue
+        t = int(start)
+        lo, hi = b.dependency_range(v)
+        if not lo <= t <= hi or b.crew_problem(v, crew) is not None:
+            continue
+        options = [b.option(v, w) for w in crew]
+        if any(o is None or not any(a <= t <= z for a, z in o.starts) for o in options):
+            continue
+        if any(b.week_problem(v, t, w) is not None for w in crew):
+            continue
+        b.place(v, t, crew)
+    insert_in_order(b, sorted((v for v in range(len(problem.visits)) if eligible[v]), key=lambda v: (problem.visits[v].earliest, v)))
+    repair(b)
+    return b
+
+
 def _score(b: RouteBuilder) -> tuple[int, int]:
     """Uncovered minutes, then travel and lateness as the objective weighs them (roughly)."""
     p = b.problem

@@ -138,11 +138,20 @@ def solution_json(solution: Solution) -> str:
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
+OMITTED_WHEN_UNSET = (("workers", "team"), ("clients", "team"), ("roles", "team"))
+"""Fields added after solutions were first hashed: left out of the hash while unset (None), so
+an instance that does not use them keeps the hash it always had."""
+
+
 def instance_sha256(instance: Instance) -> str:
-    """sha256 of the instance's canonical JSON: all fields, defaults filled in, keys sorted."""
-    canonical = json.dumps(
-        instance.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    """sha256 of the instance's canonical JSON: all fields, defaults filled in, keys sorted
+    (fields of OMITTED_WHEN_UNSET left out while None)."""
+    data = instance.model_dump(mode="json")
+    for collection, key in OMITTED_WHEN_UNSET:
+        for item in data[collection]:
+            if item.get(key) is None:
+                item.pop(key, None)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

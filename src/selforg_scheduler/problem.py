@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from selforg_scheduler.schemas.instance import Instance
 from selforg_scheduler.travel import TravelMatrix, build_matrix, ceil_minutes
+
+if TYPE_CHECKING:
+    from selforg_scheduler.schemas.solution import Solution
 
 MINUTES_PER_DAY = 1440
 Interval = tuple[int, int]
@@ -86,6 +91,22 @@ class RoleData:
     skills: frozenset[str]
 
 
+@dataclass(frozen=True)
+class Reference:
+    """A rota to stay close to (repair): visit id -> (start, worker ids), and the visits that
+    must not move at all (pinned, or before the repair's ``now``)."""
+
+    visits: dict[str, tuple[datetime, tuple[str, ...]]]
+    fixed: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, solution: Solution, fixed: Iterable[str] = ()) -> Reference:
+        """From a contract solution; its ``pinned`` visits are fixed too."""
+        visits = {a.visit: (a.start, tuple(a.workers)) for a in solution.visits}
+        pinned = {a.visit for a in solution.visits if a.pinned}
+        return cls(visits, frozenset(pinned | set(fixed)))
+
+
 @dataclass
 class Problem:
     """An :class:`Instance` in integer minutes, ready for the model, the greedy and the validator."""
@@ -108,6 +129,24 @@ class Problem:
     role_index: dict[str, int] = field(default_factory=dict)
     unit: int = 1
     """Ticks per minute: the problem's time is in ticks (1 = whole minutes, the default)."""
+    reference: dict[int, tuple[float, tuple[int, ...]]] = field(default_factory=dict)
+    """Repair: each visit of the rota being repaired, as (start, workers); empty otherwise."""
+    fixed: frozenset[int] = frozenset()
+    """Repair: visits that must keep their reference workers and start (pinned, or already done)."""
+
+    def attach(self, reference: Reference | None) -> Problem:
+        """Take a reference rota (repair) into indices; unknown ids are ignored. Returns self."""
+        if reference is None:
+            return self
+        ref: dict[int, tuple[float, tuple[int, ...]]] = {}
+        for vid, (when, workers) in reference.visits.items():
+            v = self.visit_index.get(vid)
+            crew = tuple(self.worker_index[w] for w in workers if w in self.worker_index)
+            if v is not None and len(crew) == len(workers):
+                ref[v] = (self.minute_of(when), crew)
+        self.reference = ref
+        self.fixed = frozenset(self.visit_index[vid] for vid in reference.fixed if self.visit_index.get(vid) in ref)
+        return self
 
     # --- time conversion -------------------------------------------------------------------
     @property

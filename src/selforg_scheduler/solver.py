@@ -18,7 +18,7 @@ from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
 from selforg_scheduler.annotate import annotate
-from selforg_scheduler.greedy import RouteBuilder, greedy_rota
+from selforg_scheduler.greedy import RouteBuilder, from_reference, greedy_rota
 from selforg_scheduler.io import instance_sha256
 from selforg_scheduler.lns import Budget, Incumbent, lns_improve
 from selforg_scheduler.model import (
@@ -30,7 +30,7 @@ from selforg_scheduler.model import (
     role_pairs,
     start_bounds,
 )
-from selforg_scheduler.problem import Interval, Problem, compile_problem
+from selforg_scheduler.problem import Interval, Problem, Reference, compile_problem
 from selforg_scheduler.reasons import builder_from_rota, unassigned_reasons
 from selforg_scheduler.rules.config import RuleSet, default_rules
 from selforg_scheduler.rules.roles import held_from
@@ -137,15 +137,21 @@ def solve_detailed(
     rules: RuleSet | None = None,
     params: SolveParams | None = None,
     on_progress: ProgressCallback | None = None,
+    reference: Reference | None = None,
 ) -> SolveResult:
+    """Solve one week; with a ``reference`` rota (repair), stay close to it (rule ``stability``)
+    and start from it."""
     rules = rules or default_rules()
     params = params or SolveParams()
     t0 = time.perf_counter()
-    problem = compile_problem(instance, rules.resolution)
+    problem = compile_problem(instance, rules.resolution).attach(reference)
     eligible, domains = eligibility(problem, rules)
     # Roles first, on their own costs, so the greedy knows whose week has role minutes in it.
     chosen = rules["roles"].choose(problem) if role_pairs(problem, rules) else {}  # type: ignore[attr-defined]
-    greedy = greedy_rota(problem, rules, eligible, domains, chosen)
+    if problem.reference:
+        greedy = from_reference(problem, rules, eligible, domains, chosen)
+    else:
+        greedy = greedy_rota(problem, rules, eligible, domains, chosen)
     arcs = None
     if params.granular:
         keep = frozenset(

@@ -12,7 +12,7 @@ from typing import Any
 
 from selforg_scheduler.io import instance_sha256
 from selforg_scheduler.kpis import compute_kpis
-from selforg_scheduler.problem import Problem, compile_problem
+from selforg_scheduler.problem import Problem, Reference, compile_problem
 from selforg_scheduler.rota import Rota, rota_from_solution
 from selforg_scheduler.rules.base import Violation
 from selforg_scheduler.rules.config import RuleSet, default_rules
@@ -74,10 +74,13 @@ def evaluate(problem: Problem, rules: RuleSet, solution: Solution) -> Validation
     return report
 
 
-def validate(instance: Instance, solution: Solution, rules: RuleSet | None = None) -> ValidationReport:
-    """Validate any rota (from the solver or made by hand) against an instance and rule set."""
+def validate(
+    instance: Instance, solution: Solution, rules: RuleSet | None = None, reference: Reference | None = None
+) -> ValidationReport:
+    """Validate any rota (from the solver or made by hand) against an instance and rule set;
+    with the ``reference`` rota of a repair, also what changed from it (rule ``stability``)."""
     rules = rules or default_rules()
-    report = evaluate(compile_problem(instance, rules.resolution), rules, solution)
+    report = evaluate(compile_problem(instance, rules.resolution).attach(reference), rules, solution)
     if solution.instance.sha256 and solution.instance.sha256 != instance_sha256(instance):
         report.warnings.append("the solution's instance sha256 does not match this instance")
     if solution.instance.team != instance.team.id:
