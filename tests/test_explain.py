@@ -82,7 +82,7 @@ def test_conflict_found_by_assumptions() -> None:
     assert diagnose(inst, rules()) == []
     (found,) = conflicts(inst, rules(), time_limit_s=10)
     assert found.kind == "conflict" and found.subject == "a, b"
-    assert "only be done by w1" in found.sentence
+    assert "Only w1 could do them, and w1 cannot fit them all" in found.sentence
 
 
 def test_the_realistic_week_has_no_impossibility() -> None:
@@ -97,3 +97,16 @@ def test_cli_lists_the_planted_ones(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["explain", str(path), "-t", "10"])
     assert res.exit_code == 0, res.output
     assert "Impossibilities (3)" in res.output and "peg_feeding" in res.output
+
+
+def test_a_conflict_names_the_agreed_arrangement_in_the_way() -> None:
+    agreed = [{"kind": "earliest_start", "time": "09:15", "strength": "agreed"}]
+    inst = instance(
+        [worker("w1", skills=["medication"]), worker("w2", skills=["medication"], flexible_working=agreed)],
+        [client("c1"), client("c2", "B")],
+        [visit("a", "c1", "08:00", skills=["medication"]), visit("b", "c2", "08:00", skills=["medication"])],
+    )
+    assert diagnose(inst, rules()) == []
+    (found,) = conflicts(inst, rules(), time_limit_s=10)
+    assert found.subject == "a, b"
+    assert "w2's agreed start no earlier than 09:15 on Mon 30 Nov stands in the way" in found.sentence

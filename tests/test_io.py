@@ -449,6 +449,8 @@ def test_instance_sha256_ignores_key_order_and_sees_content():
 
 def test_adding_an_unused_field_keeps_the_hash_of_old_solutions():
     # week.plan.json was hashed before workers, clients and roles gained `team`
+    from pathlib import Path
+
     from selforg_scheduler.io import load_instance, load_solution
 
     root = Path(__file__).resolve().parents[1]

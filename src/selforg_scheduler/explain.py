@@ -8,7 +8,9 @@ Two layers:
   workers are available; a visit that every worker who could do it is kept off by a hard rule
   (an agreed arrangement, lone working, ...), naming the worker and the rule.
 * :func:`conflicts` (CP-SAT): visits that are each possible but cannot all be covered together.
-  Coverage is required through one assumption literal per visit; when the model is infeasible,
+  First the solver tries, in half the time, to cover them all (then there is no conflict).
+  Otherwise coverage is required through one assumption literal per visit, and each agreed
+  arrangement kept through one assumption literal too; when the model is infeasible,
   CP-SAT returns a sufficient set of assumptions, which is shrunk (deletion filter) to a small
   set of visits that cannot all be covered, and stated with the workers they compete for.
 """
@@ -17,14 +19,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from ortools.sat.python import cp_model
 
 from selforg_scheduler.model import build_model, eligibility, start_bounds, worker_blocks
 from selforg_scheduler.problem import Problem, compile_problem, fitting_starts, merge
-from selforg_scheduler.rules.config import RuleSet, default_rules
+from selforg_scheduler.rules.config import RuleSet, default_rules, rules_from_dict
 from selforg_scheduler.schemas.instance import Instance
+from selforg_scheduler.solver import SolveParams, solve_detailed
 
 __all__ = ["Finding", "conflicts", "diagnose", "explain"]
 
@@ -181,35 +184,64 @@ def _day_demand(p: Problem, rules: RuleSet) -> list[Finding]:
 def conflicts(
     instance: Instance, rules: RuleSet | None = None, time_limit_s: float = 20.0, max_shrink_steps: int = 30
 ) -> list[Finding]:
-    """Visits each possible but not all coverable together (one finding per conflicting set found).
+    """Visits each possible but not all coverable together, with the agreed arrangements that
+    stand in the way (one finding per conflicting set found).
 
-    Visits already impossible on their own (see :func:`diagnose`) are left out. Returns no finding
-    when every other visit can be covered at once, or when the search cannot tell in time."""
+    The model requires coverage through one assumption literal per visit and, with agreed
+    arrangements relaxed in the model, keeps each of them through one assumption literal too, so
+    a conflict can name the arrangement. Visits already impossible on their own (see
+    :func:`diagnose`) are left out. Returns no finding when everything else can be covered at
+    once, or when the search cannot tell in time."""
     rules = rules or default_rules()
     p = compile_problem(instance, rules.resolution)
-    elig = eligibility(p, rules)
-    eligible = elig[0]
-    ctx = build_model(p, rules, elig)
+    deadline = time.perf_counter() + time_limit_s
+    possible = eligibility(p, rules)
+    if _all_coverable(instance, rules, p, possible[0], time_limit_s / 2):
+        return []
+    relax = rules.is_on("flexible_working") and rules["flexible_working"].params.agreed_hard  # type: ignore[attr-defined]
+    model_rules = rules_from_dict(rules.to_dict(), overrides=["flexible_working.agreed_hard=false"]) if relax else rules
+    elig = eligibility(p, model_rules)
+    ctx = build_model(p, model_rules, elig)
     model = ctx.model
     model.clear_objective()
-    lits: dict[int, cp_model.IntVar] = {}
+    lits: dict[Item, cp_model.IntVar] = {}
     for vd in p.visits:
-        if len(eligible[vd.index]) >= vd.required:
+        if len(possible[0][vd.index]) >= vd.required:
             lit = model.new_bool_var(f"cover_{vd.id}")
             model.add(ctx.covered[vd.index] == 1).only_enforce_if(lit)
-            lits[vd.index] = lit
-    deadline = time.perf_counter() + time_limit_s
+            lits[("visit", vd.index)] = lit
+    arrangements = []
+    if relax:
+        for a, broken in model_rules["flexible_working"].breaches:  # type: ignore[attr-defined]
+            if a.entry.strength == "agreed":
+                lit = model.new_bool_var(f"keep_{a.worker}_{a.day}_{a.kind}")
+                model.add(broken == 0).only_enforce_if(lit)
+                lits[("agreed", len(arrangements))] = lit
+                arrangements.append(a)
     findings: list[Finding] = []
     active = dict(lits)
-    while active and time.perf_counter() < deadline:
+    while any(kind == "visit" for kind, _ in active) and time.perf_counter() < deadline:
         core = _core(model, active, deadline)
-        if not core:  # feasible, unknown in time, or infeasible whatever is covered
-            break
+        if not core or not any(kind == "visit" for kind, _ in core):
+            break  # feasible, unknown in time, or infeasible whatever is covered
         core = _shrink(model, active, core, deadline, max_shrink_steps)
-        findings.append(_conflict_sentence(p, eligible, core))
-        for v in core:  # look for another, independent conflict among the rest
-            active.pop(v, None)
+        findings.append(_conflict_sentence(p, elig[0], core, arrangements))
+        for item in core:  # look for another, independent conflict among the rest
+            if item[0] == "visit":
+                active.pop(item, None)
     return findings
+
+
+def _all_coverable(instance: Instance, rules: RuleSet, p: Problem, possible: list[list[int]], limit_s: float) -> bool:
+    """Whether the solver finds, within ``limit_s``, a rota covering every visit possible on its
+    own (most weeks: then there is no conflict to look for)."""
+    solution = solve_detailed(instance, rules, SolveParams(time_limit_s=max(1.0, limit_s))).solution
+    covered = {a.visit for a in solution.visits}
+    return all(vd.id in covered for vd in p.visits if len(possible[vd.index]) >= vd.required)
+
+
+Item = tuple[str, int]
+"""An assumption: ("visit", visit index) or ("agreed", index into the agreed arrangements)."""
 
 
 def _solve_with(model: cp_model.CpModel, lits: list[cp_model.IntVar], limit: float) -> tuple[int, cp_model.CpSolver]:
@@ -221,42 +253,46 @@ def _solve_with(model: cp_model.CpModel, lits: list[cp_model.IntVar], limit: flo
     return solver.solve(model), solver
 
 
-def _core(model: cp_model.CpModel, active: dict[int, cp_model.IntVar], deadline: float) -> list[int] | None:
-    order = sorted(active)
-    status, solver = _solve_with(model, [active[v] for v in order], deadline - time.perf_counter())
+def _core(model: cp_model.CpModel, active: dict[Item, cp_model.IntVar], deadline: float) -> list[Item] | None:
+    items = list(active)
+    status, solver = _solve_with(model, [active[i] for i in items], deadline - time.perf_counter())
     if status != cp_model.INFEASIBLE:
         return None
-    index_of = {active[v].index: v for v in order}
-    return sorted(index_of[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in index_of)
+    index_of = {active[i].index: i for i in items}
+    return [index_of[k] for k in solver.sufficient_assumptions_for_infeasibility() if k in index_of]
 
 
 def _shrink(
-    model: cp_model.CpModel, active: dict[int, cp_model.IntVar], core: list[int], deadline: float, steps: int
-) -> list[int]:
-    """Deletion filter: drop each visit whose removal keeps the set infeasible."""
+    model: cp_model.CpModel, active: dict[Item, cp_model.IntVar], core: list[Item], deadline: float, steps: int
+) -> list[Item]:
+    """Deletion filter: drop each assumption whose removal keeps the set infeasible."""
     kept = list(core)
-    for v in list(core):
-        if steps <= 0 or time.perf_counter() > deadline or len(kept) <= 1:
-            break
+    for item in list(core):
+        if steps <= 0 or time.perf_counter() > deadline or len(kept) <= 1 or item not in kept:
+            continue
         steps -= 1
-        trial = [u for u in kept if u != v]
-        status, solver = _solve_with(model, [active[u] for u in trial], min(2.0, deadline - time.perf_counter()))
+        trial = [i for i in kept if i != item]
+        status, solver = _solve_with(model, [active[i] for i in trial], min(2.0, deadline - time.perf_counter()))
         if status == cp_model.INFEASIBLE:
-            index_of = {active[u].index: u for u in trial}
-            kept = sorted(index_of[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in index_of) or trial
+            index_of = {active[i].index: i for i in trial}
+            kept = [index_of[k] for k in solver.sufficient_assumptions_for_infeasibility() if k in index_of] or trial
     return kept
 
 
-def _conflict_sentence(p: Problem, eligible: list[list[int]], core: list[int]) -> Finding:
-    shared = sorted({w for v in core for w in eligible[v]})
-    visits = "; ".join(describe_visit(p, v).removeprefix("Visit ") for v in core)
+def _conflict_sentence(p: Problem, eligible: list[list[int]], core: list[Item], arrangements: list[Any]) -> Finding:
+    visits = sorted(v for kind, v in core if kind == "visit")
+    agreed = [arrangements[k] for kind, k in core if kind == "agreed"]
+    shared = sorted({w for v in visits for w in eligible[v]})
+    what = "; ".join(describe_visit(p, v).removeprefix("Visit ") for v in visits)
     who = _names([p.workers[w].id for w in shared])
-    return Finding(
-        "conflict",
-        ", ".join(p.visits[v].id for v in core),
-        f"These {len(core)} visits cannot all be covered together: {visits}. Between them they can "
-        f"only be done by {who}, who cannot fit them all (times, travel and the hard rules).",
-    )
+    n = len(visits)
+    head = f"These {n} visits cannot all be covered together" if n > 1 else f"Visit {p.visits[visits[0]].id} cannot be covered"
+    sentence = f"{head}: {what}. Only {who} could do {'them' if n > 1 else 'it'}"
+    if agreed:
+        sentence += ", and " + "; ".join(a.describe(p) for a in agreed) + " stand" + ("s" if len(agreed) == 1 else "") + " in the way"
+    else:
+        sentence += f", and {'they' if len(shared) > 1 else who} cannot fit {'them all' if n > 1 else 'it'} (times, travel and the hard rules)"
+    return Finding("conflict", ", ".join(p.visits[v].id for v in visits), sentence + ".")
 
 
 def explain(instance: Instance, rules: RuleSet | None = None, time_limit_s: float = 20.0) -> list[Finding]:

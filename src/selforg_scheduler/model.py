@@ -344,3 +344,28 @@ def _build_circuits(ctx: ModelContext, arcs: ArcFilter | None = None) -> None:
             circuit.append((node[u], node[v], lit))
         model.add_circuit(circuit)
         ctx.worker_days[(w, day)] = wday
+
+
+def add_hints(
+    ctx: ModelContext,
+    start: dict[int, int],
+    crew: dict[int, tuple[int, ...]],
+    held: dict[int, tuple[int, ...]],
+    routes: dict[tuple[int, int], list[int]],
+) -> None:
+    """Hint every decision variable with a rota (starts, crews, roles held, each worker-day's route)."""
+    model = ctx.model
+    for v, var in enumerate(ctx.start):
+        lo, _ = start_bounds(ctx.problem, ctx.rules, v)
+        model.add_hint(var, start.get(v, lo))
+        model.add_hint(ctx.covered[v], v in crew)
+    for (v, w), var in ctx.x.items():
+        model.add_hint(var, w in crew.get(v, ()))
+    for (r, w), var in ctx.holds.items():
+        model.add_hint(var, r in held.get(w, ()))
+    for (w, day), wday in ctx.worker_days.items():
+        route = routes.get((w, day), [])
+        used = set(zip([DEPOT, *route], [*route, DEPOT], strict=True)) if route else set()
+        model.add_hint(wday.works, bool(route))
+        for arc in wday.arcs:
+            model.add_hint(arc.literal, (arc.tail, arc.head) in used)

@@ -22,13 +22,12 @@ from selforg_scheduler.greedy import RouteBuilder, from_reference, greedy_rota
 from selforg_scheduler.io import instance_sha256
 from selforg_scheduler.lns import Budget, Incumbent, lns_improve
 from selforg_scheduler.model import (
-    DEPOT,
     ArcFilter,
     ModelContext,
+    add_hints,
     build_model,
     eligibility,
     role_pairs,
-    start_bounds,
 )
 from selforg_scheduler.problem import Interval, Problem, Reference, compile_problem
 from selforg_scheduler.reasons import builder_from_rota, unassigned_reasons
@@ -383,21 +382,7 @@ def make_solution(
 
 def _hint(ctx: ModelContext, greedy: RouteBuilder) -> None:
     """Hint the decision variables with the greedy rota."""
-    model = ctx.model
-    for v, var in enumerate(ctx.start):
-        lo, _ = start_bounds(ctx.problem, ctx.rules, v)
-        model.add_hint(var, greedy.start.get(v, lo))
-        model.add_hint(ctx.covered[v], v in greedy.crew)
-    for (v, w), var in ctx.x.items():
-        model.add_hint(var, w in greedy.crew.get(v, ()))
-    for (r, w), var in ctx.holds.items():
-        model.add_hint(var, r in greedy.held.get(w, ()))
-    for (w, day), wday in ctx.worker_days.items():
-        route = greedy.routes.get((w, day), [])
-        used = set(zip([DEPOT, *route], [*route, DEPOT], strict=True)) if route else set()
-        model.add_hint(wday.works, bool(route))
-        for arc in wday.arcs:
-            model.add_hint(arc.literal, (arc.tail, arc.head) in used)
+    add_hints(ctx, greedy.start, greedy.crew, greedy.held, greedy.routes)
 
 
 def _complete_hint(ctx: ModelContext, limit_s: float) -> list[int] | None:

@@ -70,6 +70,9 @@ class FlexibleWorkingRule(Rule[FlexibleWorkingParams]):
         super().__init__(params)
         self._cache: dict[int, tuple[Problem, list[Arrangement]]] = {}
         """Per worker, (problem, arrangements): eligibility asks once per (visit, worker) pair."""
+        self.breaches: list[tuple[Arrangement, Any]] = []
+        """After ``build``: each soft arrangement with the literal that is true when it is broken
+        (``explain`` assumes the agreed ones are kept)."""
 
     # --- which entries apply when --------------------------------------------------------------
     def arrangements(self, problem: Problem, w: int) -> list[Arrangement]:
@@ -105,11 +108,14 @@ class FlexibleWorkingRule(Rule[FlexibleWorkingParams]):
     # --- model ---------------------------------------------------------------------------------
     def build(self, m: ModelContext) -> list[Penalty]:
         out = []
+        self.breaches = []
         for (w, day), wday in m.worker_days.items():
             for a in self._on(m.problem, w, day):
                 breach = self._build_one(m, wday, a)
-                if breach is not None and self.params.wish_weight:
-                    out.append(self.penalty(self.params.wish_weight, breach, m.problem.workers[w].id))
+                if breach is not None:
+                    self.breaches.append((a, breach))
+                    if self.params.wish_weight:
+                        out.append(self.penalty(self.params.wish_weight, breach, m.problem.workers[w].id))
         return out
 
     def _build_one(self, m: ModelContext, wday: WorkerDay, a: Arrangement) -> Any:
