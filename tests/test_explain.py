@@ -110,3 +110,15 @@ def test_a_conflict_names_the_agreed_arrangement_in_the_way() -> None:
     (found,) = conflicts(inst, rules(), time_limit_s=10)
     assert found.subject == "a, b"
     assert "w2's agreed start no earlier than 09:15 on Mon 30 Nov stands in the way" in found.sentence
+
+
+def test_a_conflict_names_the_worker_day_limit_in_the_way() -> None:
+    # three 4-hour visits on one day for the only worker: each fits, two exceed the daily limit
+    inst = instance(
+        [worker("w1", (DAY0, "06:00", "22:00"))],
+        [client("c1"), client("c2")],
+        [visit("a", "c1", "07:00", duration=240), visit("b", "c2", "11:30", duration=240)],
+    )
+    (found,) = conflicts(inst, rules("daily_limit.max_minutes=400"), time_limit_s=10)
+    assert found.subject == "a, b"
+    assert "w1's daily limit of 400 working minutes on Mon 30 Nov stands in the way" in found.sentence

@@ -9,8 +9,9 @@ Two layers:
   (an agreed arrangement, lone working, ...), naming the worker and the rule.
 * :func:`conflicts` (CP-SAT): visits that are each possible but cannot all be covered together.
   First the solver tries, in half the time, to cover them all (then there is no conflict).
-  Otherwise coverage is required through one assumption literal per visit, and each agreed
-  arrangement kept through one assumption literal too; when the model is infeasible,
+  Otherwise coverage is required through one assumption literal per visit, each agreed
+  arrangement and each guarded hard rule instance (a worker-day's daily limit) kept through one
+  assumption literal too; when the model is infeasible,
   CP-SAT returns a sufficient set of assumptions, which is shrunk (deletion filter) to a small
   set of visits that cannot all be covered, and stated with the workers they compete for.
 """
@@ -201,7 +202,7 @@ def conflicts(
     relax = rules.is_on("flexible_working") and rules["flexible_working"].params.agreed_hard  # type: ignore[attr-defined]
     model_rules = rules_from_dict(rules.to_dict(), overrides=["flexible_working.agreed_hard=false"]) if relax else rules
     elig = eligibility(p, model_rules)
-    ctx = build_model(p, model_rules, elig)
+    ctx = build_model(p, model_rules, elig, guarded=True)
     model = ctx.model
     model.clear_objective()
     lits: dict[Item, cp_model.IntVar] = {}
@@ -218,6 +219,9 @@ def conflicts(
                 model.add(broken == 0).only_enforce_if(lit)
                 lits[("agreed", len(arrangements))] = lit
                 arrangements.append(a)
+    labels = [label for _, label in ctx.guards.values()]
+    for k, (lit, _) in enumerate(ctx.guards.values()):
+        lits[("guard", k)] = lit
     findings: list[Finding] = []
     active = dict(lits)
     while any(kind == "visit" for kind, _ in active) and time.perf_counter() < deadline:
@@ -225,7 +229,7 @@ def conflicts(
         if not core or not any(kind == "visit" for kind, _ in core):
             break  # feasible, unknown in time, or infeasible whatever is covered
         core = _shrink(model, active, core, deadline, max_shrink_steps)
-        findings.append(_conflict_sentence(p, elig[0], core, arrangements))
+        findings.append(_conflict_sentence(p, elig[0], core, arrangements, labels))
         for item in core:  # look for another, independent conflict among the rest
             if item[0] == "visit":
                 active.pop(item, None)
@@ -241,7 +245,8 @@ def _all_coverable(instance: Instance, rules: RuleSet, p: Problem, possible: lis
 
 
 Item = tuple[str, int]
-"""An assumption: ("visit", visit index) or ("agreed", index into the agreed arrangements)."""
+"""An assumption: ("visit", visit index), ("agreed", index into the agreed arrangements) or
+("guard", index into the guarded rule instances, e.g. a worker-day's daily limit)."""
 
 
 def _solve_with(model: cp_model.CpModel, lits: list[cp_model.IntVar], limit: float) -> tuple[int, cp_model.CpSolver]:
@@ -279,9 +284,12 @@ def _shrink(
     return kept
 
 
-def _conflict_sentence(p: Problem, eligible: list[list[int]], core: list[Item], arrangements: list[Any]) -> Finding:
+def _conflict_sentence(
+    p: Problem, eligible: list[list[int]], core: list[Item], arrangements: list[Any], labels: list[str]
+) -> Finding:
     visits = sorted(v for kind, v in core if kind == "visit")
-    agreed = [arrangements[k] for kind, k in core if kind == "agreed"]
+    agreed = [arrangements[k].describe(p) for kind, k in core if kind == "agreed"]
+    agreed += [labels[k] for kind, k in core if kind == "guard"]
     shared = sorted({w for v in visits for w in eligible[v]})
     what = "; ".join(describe_visit(p, v).removeprefix("Visit ") for v in visits)
     who = _names([p.workers[w].id for w in shared])
@@ -289,7 +297,7 @@ def _conflict_sentence(p: Problem, eligible: list[list[int]], core: list[Item], 
     head = f"These {n} visits cannot all be covered together" if n > 1 else f"Visit {p.visits[visits[0]].id} cannot be covered"
     sentence = f"{head}: {what}. Only {who} could do {'them' if n > 1 else 'it'}"
     if agreed:
-        sentence += ", and " + "; ".join(a.describe(p) for a in agreed) + " stand" + ("s" if len(agreed) == 1 else "") + " in the way"
+        sentence += ", and " + "; ".join(agreed) + " stand" + ("s" if len(agreed) == 1 else "") + " in the way"
     else:
         sentence += f", and {'they' if len(shared) > 1 else who} cannot fit {'them all' if n > 1 else 'it'} (times, travel and the hard rules)"
     return Finding("conflict", ", ".join(p.visits[v].id for v in visits), sentence + ".")

@@ -73,6 +73,20 @@ class ModelContext:
     holds: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     """``holds[r, w]``: worker w holds team role r this week (eligible pairs only)."""
     penalties: list[Penalty] = field(default_factory=list)
+    guarded: bool = False
+    """Explain mode: hard rule instances that call :meth:`guard` get an enforcement literal."""
+    guards: dict[tuple[object, ...], tuple[cp_model.IntVar, str]] = field(default_factory=dict)
+    """Explain mode: each guarded rule instance's literal and its plain-English label."""
+
+    def guard(self, key: tuple[object, ...], label: str) -> list[cp_model.IntVar]:
+        """Enforcement literals for one hard rule instance's constraints (pass to
+        ``only_enforce_if``): none normally; in explain mode one literal per ``key`` (explain
+        assumes it true, and a conflict can then name ``label``)."""
+        if not self.guarded:
+            return []
+        if key not in self.guards:
+            self.guards[key] = (self.model.new_bool_var("guard_" + "_".join(map(str, key))), label)
+        return [self.guards[key][0]]
 
     @cached_property
     def travel_on(self) -> bool:
@@ -233,8 +247,10 @@ def build_model(
     rules: RuleSet,
     eligible_domains: tuple[list[list[int]], dict[tuple[int, int], tuple[Interval, ...]]] | None = None,
     arcs: ArcFilter | None = None,
+    guarded: bool = False,
 ) -> ModelContext:
-    """Create the variables and circuits, then let every active rule add its part."""
+    """Create the variables and circuits, then let every active rule add its part (``guarded``:
+    explain mode, see :meth:`ModelContext.guard`)."""
     model = cp_model.CpModel()
     eligible, domains = eligible_domains or eligibility(problem, rules)
     start = []
@@ -262,6 +278,7 @@ def build_model(
         eligible=eligible,
         domains=domains,
         worker_days={},
+        guarded=guarded,
     )
     for (v, w), dom in domains.items():
         if dom != (start_bounds(problem, rules, v),):

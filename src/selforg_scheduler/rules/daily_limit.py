@@ -27,9 +27,11 @@ class DailyLimit(Rule[DailyLimitParams]):
 
     def build(self, m: ModelContext) -> list[Penalty]:
         limit = self.params.max_minutes
-        for wday in m.worker_days.values():
+        p = m.problem
+        for (w, day), wday in m.worker_days.items():
             if m.most_working_minutes(wday) > limit:
-                m.model.add(m.working_minutes(wday) <= limit)
+                label = f"{p.workers[w].id}'s daily limit of {limit} working minutes on {p.day_name(day)}"
+                m.model.add(m.working_minutes(wday) <= limit).only_enforce_if(m.guard((self.name, w, day), label))
         return []
 
     def _problem(self, r: RouteState, w: int, day: int) -> str | None:
