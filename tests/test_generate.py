@@ -87,3 +87,10 @@ def test_generate_rejects_bad_arguments_with_exit_2(tmp_path, args, needle):
     said = result.output + result.stderr
     assert needle in said and "Traceback" not in said
     assert not (tmp_path / "x.json").exists()
+
+
+def test_default_arguments_give_the_realistic_week():
+    """instances/week.json is the generator's default week: any change to the generator that
+    would alter it shows here."""
+    week = Path(__file__).resolve().parents[1] / "instances" / "week.json"
+    assert generate_instance().instance == json.loads(week.read_text(encoding="utf-8"))
