@@ -132,7 +132,7 @@ def _part(
         travel = travel.model_copy(
             update={"minutes": {a: {b: t for b, t in row.items() if b in used} for a, row in travel.minutes.items() if a in used}}
         )
-    name = " + ".join(sorted(teams))
+    name = "+".join(sorted(teams))
     return inst.model_copy(
         update={
             "team": Team(id=name, name=f"{inst.team.name}: {name}", timezone=inst.team.timezone),

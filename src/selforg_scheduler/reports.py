@@ -64,7 +64,7 @@ def _costs(p: Problem, report: ValidationReport) -> pl.DataFrame:
                 kind, owner = "worker", subject
             elif subject in p.visit_index:
                 kind, owner = "client", p.clients[p.visits[p.visit_index[subject]].client].id
-            elif any(c.id == subject for c in p.clients):
+            elif subject in p.client_index:
                 kind, owner = "client", subject
             else:
                 kind, owner = "team", subject
