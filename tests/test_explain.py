@@ -122,3 +122,29 @@ def test_a_conflict_names_the_worker_day_limit_in_the_way() -> None:
     (found,) = conflicts(inst, rules("daily_limit.max_minutes=400"), time_limit_s=10)
     assert found.subject == "a, b"
     assert "w1's daily limit of 400 working minutes on Mon 30 Nov stands in the way" in found.sentence
+
+
+def test_a_conflict_names_the_break_in_the_way() -> None:
+    # 06:00-10:00 and 11:00-15:00: an 8-hour day whose only gap is outside the 11:00-15:00 break window
+    inst = instance(
+        [worker("w1", (DAY0, "06:00", "22:00"))],
+        [client("c1"), client("c2")],
+        [visit("a", "c1", "06:00", duration=240), visit("b", "c2", "11:00", duration=240)],
+    )
+    (found,) = conflicts(inst, rules(), time_limit_s=10)
+    assert found.subject == "a, b"
+    assert "w1's break on Mon 30 Nov (a day over 360 min needs 20 min between visits, 11:00-15:00) stands in the way" in found.sentence
+
+
+def test_a_conflict_names_the_rest_between_days() -> None:
+    late, early = ("2026-11-30", "06:00", "23:00"), ("2026-12-01", "06:00", "23:00")
+    inst = instance(
+        [worker("w1", late, early)],
+        [client("c1"), client("c2")],
+        # a ends 19:30 (no late lone-working question), b starts 06:00: 630 min apart, 660 needed
+        [visit("a", "c1", "19:00", duration=30), visit("b", "c2", "06:00", duration=30, day="2026-12-01")],
+        days=2,
+    )
+    (found,) = conflicts(inst, rules(), time_limit_s=10)
+    assert found.subject == "a, b"
+    assert "w1's 660 min rest between Mon 30 Nov and Tue 01 Dec stands in the way" in found.sentence

@@ -10,8 +10,9 @@ Two layers:
 * :func:`conflicts` (CP-SAT): visits that are each possible but cannot all be covered together.
   First the solver tries, in half the time, to cover them all (then there is no conflict).
   Otherwise coverage is required through one assumption literal per visit, each agreed
-  arrangement and each guarded hard rule instance (a worker-day's daily limit) kept through one
-  assumption literal too; when the model is infeasible,
+  arrangement and each guarded hard rule instance (a worker-day's daily limit or break, the rest
+  between two days: ``ModelContext.guard``) kept through one assumption literal too; when the
+  model is infeasible,
   CP-SAT returns a sufficient set of assumptions, which is shrunk (deletion filter) to a small
   set of visits that cannot all be covered, and stated with the workers they compete for.
 """
@@ -246,7 +247,7 @@ def _all_coverable(instance: Instance, rules: RuleSet, p: Problem, possible: lis
 
 Item = tuple[str, int]
 """An assumption: ("visit", visit index), ("agreed", index into the agreed arrangements) or
-("guard", index into the guarded rule instances, e.g. a worker-day's daily limit)."""
+("guard", index into the guarded rule instances, e.g. a worker-day's daily limit or break)."""
 
 
 def _solve_with(model: cp_model.CpModel, lits: list[cp_model.IntVar], limit: float) -> tuple[int, cp_model.CpSolver]:

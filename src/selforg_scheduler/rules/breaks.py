@@ -121,12 +121,17 @@ class Breaks(Rule[BreaksParams]):
                 model.add(m.start[u] <= k1 - brk - arc.travel - du).only_enforce_if(b)
                 model.add(m.start[v] >= k0 + brk).only_enforce_if(b)
                 options.append(b)
+        guard = m.guard(
+            (self.name, w, wday.day),
+            f"{p.workers[w].id}'s break on {p.day_name(wday.day)} (a day over {prm.after_minutes} min needs "
+            f"{brk} min between visits, {prm.window_start}-{prm.window_end})",
+        )
         if not options:
-            model.add(length <= prm.after_minutes)
+            model.add(length <= prm.after_minutes).only_enforce_if(guard)
             return
         need = model.new_bool_var(f"needs_break_{p.workers[w].id}_d{wday.day}")
         model.add(length <= prm.after_minutes).only_enforce_if(~need)
-        model.add(sum(options) >= 1).only_enforce_if(need)
+        model.add(sum(options) >= 1).only_enforce_if([need, *guard])
 
     # --- greedy and validator ----------------------------------------------------------------
     def _describe_need(self, r: RouteState, w: int, day: int) -> str:

@@ -38,7 +38,9 @@ class DailyRest(Rule[DailyRestParams]):
                         continue  # can never be too close
                     _, last_a = m.day_bounds(a)
                     first_b, _ = m.day_bounds(b)
-                    m.model.add(first_b - last_a >= rest).only_enforce_if([a.works, b.works])
+                    label = f"{p.workers[w].id}'s {rest} min rest between {p.day_name(a.day)} and {p.day_name(b.day)}"
+                    guard = m.guard((self.name, w, a.day, b.day), label)
+                    m.model.add(first_b - last_a >= rest).only_enforce_if([a.works, b.works, *guard])
         return []
 
     def _gap_problem(self, r: RouteState, w: int, d1: int, d2: int) -> str | None:
