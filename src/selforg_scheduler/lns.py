@@ -209,6 +209,12 @@ def _choose(
             for v in by_day[centre.day]
             if problem.visits[v].earliest <= hi and problem.visits[v].latest + problem.visits[v].duration >= lo
         ]
+        if rng.random() < 0.5:
+            # Half the time only what the visit's own possible workers do then: smaller, so the
+            # step is more often solved to optimality (swaps between those workers' days).
+            able = set(ctx.eligible[centre.index])
+            near = [v for v in near if any(values[ctx.x[(v, w)].index] for w in ctx.eligible[v] if w in able)]
+            near.append(centre.index)
         # The client's other visits too: the cap on distinct workers is often what blocks it.
         own = problem.clients[centre.client].visits if rng.random() < 0.5 else ()
         free = frozenset(near).union(own)
