@@ -141,9 +141,9 @@ def _kept_off(p: Problem, rules: RuleSet, v: int, w: int) -> str:
     """What keeps an available worker off a visit: a commitment, an agreed arrangement, a rule."""
     vd = p.visits[v]
     lo, hi = start_bounds(p, rules, v)
-    if not fitting_starts(worker_blocks(p, rules, w), vd.duration, lo, hi):
-        return "has a commitment then"
     free = fitting_starts(worker_blocks(p, rules, w), vd.duration, lo, hi)
+    if not free:
+        return "has a commitment then"
     for rule in rules.active():
         if rule.name in ("availability", "time_windows", "skills", "exclusions"):
             continue
@@ -166,7 +166,7 @@ def _day_demand(p: Problem, rules: RuleSet) -> list[Finding]:
         need = sum(vd.duration * vd.required for vd in p.visits if vd.day == day)
         if not need:
             continue
-        lo, hi = day * 1440 * p.unit, (day + 1) * 1440 * p.unit
+        lo, hi = day * p.day_length, (day + 1) * p.day_length
         have = 0
         for wd in p.workers:
             for a, b in worker_blocks(p, rules, wd.index):

@@ -130,13 +130,13 @@ def repair(
     done = {a.visit for a in solution.visits if now is not None and a.start < now}
     reference = Reference.of(solution, done)
     changed = absent_instance(instance, absences, now)
-    cut = {a.worker for a in absences}
-    h1 = {a.worker: a for a in absences}
     for a in solution.visits:  # a pinned visit of an absent worker inside the absence cannot be kept
-        if a.visit in reference.fixed and a.visit not in done:
-            for w in a.workers:
-                if w in cut and a.start >= max(h1[w].start, now or h1[w].start) and (h1[w].end is None or a.start < h1[w].end):
-                    raise InputError(f"{a.visit} is pinned to {w}, who is absent then", field="pinned")
+        if a.visit not in reference.fixed or a.visit in done:
+            continue
+        for absence in absences:
+            cut_from = max(absence.start, now) if now is not None else absence.start
+            if absence.worker in a.workers and cut_from <= a.start and (absence.end is None or a.start < absence.end):
+                raise InputError(f"{a.visit} is pinned to {absence.worker}, who is absent then", field="pinned")
     result = solve_detailed(changed, rules, params, reference=reference)
     new = result.solution
     new.instance.sha256 = instance_sha256(instance)  # the rota is for the team's own instance
