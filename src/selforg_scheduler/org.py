@@ -7,7 +7,8 @@ and 10,000 visits is far too big, and a team's visits are (almost) all its own, 
 1. :func:`team_parts` splits the instance into one instance per team. Teams tied together by a
    linked visit or a buddy group across them are kept in one part (networkx components).
 2. Each part is solved by :func:`~selforg_scheduler.solver.solve_detailed` in a process pool
-   (one CP-SAT worker per process when the parts run side by side), every part with an equal
+   (the cores shared out: one CP-SAT worker per process when there are as many parts running as
+   cores), every part with an equal
    share of the time left after a reserve for the merge (4 ms a visit).
 3. The rotas are merged into the whole instance, and every visit a team could not cover is
    offered to every worker of the organisation (cheapest feasible insertion under all the rules,
@@ -238,9 +239,8 @@ def solve_organisation(
     reserve = max(2.0, MERGE_S_PER_VISIT * len(instance.visits))
     rounds = math.ceil(len(parts) / jobs)
     share = max(1.0, (params.time_limit_s - reserve - (time.perf_counter() - t0)) / rounds - PART_OVERHEAD_S)
-    part_params = params.model_copy(
-        update={"time_limit_s": share, "workers": 1 if jobs > 1 else params.workers}
-    )
+    cores = params.workers or os.cpu_count() or 1
+    part_params = params.model_copy(update={"time_limit_s": share, "workers": max(1, cores // jobs)})
     log.info("%d team parts, %d at a time, %.1f s each", len(parts), jobs, share)
     outcomes = _run_parts([PartJob(p, rules, part_params) for p in parts], jobs, on_part)
     t_parts = time.perf_counter()
