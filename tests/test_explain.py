@@ -9,7 +9,6 @@ from typer.testing import CliRunner
 
 from selforg_scheduler.cli import app
 from selforg_scheduler.explain import conflicts, diagnose
-from selforg_scheduler.io import load_instance
 from tests.factory import DAY0, client, instance, rules, visit, worker
 
 ROOT = Path(__file__).resolve().parent.parent
