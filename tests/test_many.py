@@ -72,3 +72,18 @@ def test_command_reports_a_broken_instance_and_solves_the_others(folder, tmp_pat
 def test_a_missing_folder_is_bad_input(tmp_path):
     result = CliRunner().invoke(app, ["solve-many", str(tmp_path / "nowhere")])
     assert result.exit_code == 2 and "not a folder" in result.output
+
+
+def test_an_organisation_file_is_solved_team_by_team(tmp_path):
+    made = generate_instance(workers=8, visits=48, days=1, seed=3, teams=2)
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "org.json").write_text(json.dumps(made.instance))
+    (outcome,) = solve_many(src, tmp_path / "out", time_limit_s=6, executor="local", jobs=1)
+    assert outcome.status in ("OPTIMAL", "FEASIBLE") and outcome.valid
+    sol = load_solution(outcome.solution)
+    inst = load_instance(src / "org.json")
+    assert validate(inst, sol).ok
+    assert sol.bound is None  # a merged rota of teams states no bound (a single model would)
+    # the merged rota of both teams: every visit listed once
+    assert sorted([a.visit for a in sol.visits] + [u.visit for u in sol.unassigned]) == sorted(v.id for v in inst.visits)

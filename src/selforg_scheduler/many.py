@@ -52,7 +52,8 @@ def solve_file(task: Task) -> Outcome:
     """Load, solve, validate and write one instance; bad input becomes an ``INPUT_ERROR`` row."""
     from selforg_scheduler.io import load_instance, write_solution
     from selforg_scheduler.rules.config import load_rules
-    from selforg_scheduler.solver import SolveParams, solve_detailed
+    from selforg_scheduler.org import OrgResult, is_organisation, solve_organisation
+    from selforg_scheduler.solver import SolveParams, SolveResult, solve_detailed
 
     t0 = time.perf_counter()
     name = Path(task.instance).name
@@ -62,7 +63,10 @@ def solve_file(task: Task) -> Outcome:
     except InputError as exc:
         return Outcome(name, "", "INPUT_ERROR", 0, 0, None, False, round(time.perf_counter() - t0, 3), "", exc.one_line())
     params = SolveParams(time_limit_s=task.time_limit_s, workers=task.workers, seed=task.seed)
-    result = solve_detailed(inst, rules, params)
+    if is_organisation(inst):  # as `solve` does: team by team (one after another: tasks already run side by side)
+        result: SolveResult | OrgResult = solve_organisation(inst, rules, params, jobs=1)
+    else:
+        result = solve_detailed(inst, rules, params)
     write_solution(result.solution, task.out)
     sol = result.solution
     return Outcome(
