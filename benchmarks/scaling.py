@@ -9,6 +9,8 @@ first rota of every team and to within 1 % of the teams' final total, coverage a
 Writes ``benchmarks/results/scaling.json``, ``docs/scaling.png`` (matplotlib) and the "Organisation scale" section of ``docs/benchmarks.md``.
 
     python benchmarks/scaling.py [--teams 1,2,4,8,16] [--limit 300] [--seed 1] [--report-only]
+
+Sizes not run keep their row from the results file.
 """
 
 from __future__ import annotations
@@ -175,11 +177,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.report_only:
         rows = [Row(**r) for r in json.loads(RESULTS.read_text(encoding="utf-8"))]
     else:
-        rows = []
+        # rows of sizes not run this time are kept from the results file
+        kept = {r["teams"]: Row(**r) for r in json.loads(RESULTS.read_text(encoding="utf-8"))} if RESULTS.exists() else {}
         for n in (int(x) for x in args.teams.split(",")):
             t0 = time.perf_counter()
-            rows.append(run(n, args.limit, args.seed))
-            print(json.dumps(asdict(rows[-1])), f"({time.perf_counter() - t0:.0f}s with generation)", flush=True)
+            kept[n] = run(n, args.limit, args.seed)
+            print(json.dumps(asdict(kept[n])), f"({time.perf_counter() - t0:.0f}s with generation)", flush=True)
+        rows = [kept[n] for n in sorted(kept)]
         RESULTS.write_text(json.dumps([asdict(r) for r in rows], indent=1) + "\n", encoding="utf-8")
     rows.sort(key=lambda r: r.visits)
     plot(rows)

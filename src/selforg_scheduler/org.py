@@ -48,7 +48,7 @@ __all__ = ["OrgResult", "PartOutcome", "TeamPart", "is_organisation", "solve_org
 MERGE_S_PER_VISIT = 0.004
 """Seconds per visit kept for the merge: compiling the whole, borrowing, reasons, the check
 (measured: about 35 s for 10,000 visits on one core), at least 2 s."""
-FINISH_S_PER_VISIT = 0.0025
+FINISH_S_PER_VISIT = 0.003
 """Seconds per visit to write the merged rota: reasons, KPIs and the validator on the whole."""
 
 
