@@ -147,3 +147,29 @@ def test_a_conflict_names_the_rest_between_days() -> None:
     (found,) = conflicts(inst, rules(), time_limit_s=10)
     assert found.subject == "a, b"
     assert "w1's 660 min rest between Mon 30 Nov and Tue 01 Dec stands in the way" in found.sentence
+
+
+def test_a_conflict_names_the_weekly_limit_in_the_way() -> None:
+    days = (("2026-11-30", "07:00", "15:00"), ("2026-12-01", "07:00", "15:00"))
+    inst = instance(
+        [worker("w1", *days, contract_minutes=300)],
+        [client("c1"), client("c2")],
+        [visit("a", "c1", "08:00", duration=240), visit("b", "c2", "08:00", duration=240, day="2026-12-01")],
+        days=2,
+    )
+    (found,) = conflicts(inst, rules(), time_limit_s=10)
+    assert found.subject == "a, b"
+    assert "w1's weekly limit of 300 working minutes stands in the way" in found.sentence
+
+
+def test_a_conflict_names_the_day_off_in_the_way() -> None:
+    dates = ["2026-11-30", *[f"2026-12-0{d}" for d in range(1, 7)]]
+    inst = instance(
+        [worker("w1", *((d, "07:00", "15:00") for d in dates))],
+        [client("c1")],
+        [visit(f"v{k}", "c1", "08:00", day=d) for k, d in enumerate(dates)],
+        days=7,
+    )
+    (found,) = conflicts(inst, rules(), time_limit_s=10)
+    assert found.subject == "v0, v1, v2, v3, v4, v5, v6"
+    assert "w1's 1 day(s) off in the week from Mon 30 Nov stands in the way" in found.sentence

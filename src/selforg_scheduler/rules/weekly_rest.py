@@ -52,7 +52,8 @@ class WeeklyRest(Rule[WeeklyRestParams]):
                 fixed = sum(1 for d in block if d in committed)
                 free = [works[d] for d in block if d in works and d not in committed]
                 if fixed + len(free) > allowed:
-                    m.model.add(sum(free) <= max(0, allowed - fixed))
+                    label = f"{p.workers[w].id}'s {self.params.min_days_off} day(s) off in the week from {p.day_name(block[0])}"
+                    m.model.add(sum(free) <= max(0, allowed - fixed)).only_enforce_if(m.guard((self.name, w, block[0]), label))
         return []
 
     def _problem(self, r: RouteState, w: int, block: range) -> str | None:
