@@ -10,9 +10,9 @@ from factory import client, indexed_rota, instance, rules, visit, worker
 from selforg_scheduler import validate
 from selforg_scheduler.greedy import greedy_rota
 from selforg_scheduler.lns import Budget, Incumbent, lns_improve
-from selforg_scheduler.model import build_model
+from selforg_scheduler.model import add_hints, build_model
 from selforg_scheduler.problem import compile_problem
-from selforg_scheduler.solver import _complete_hint, _hint, _objective_of, _read_rota
+from selforg_scheduler.solver import _complete_hint, _objective_of, _read_rota
 
 
 def crowded_week():
@@ -34,7 +34,8 @@ def test_lns_from_the_greedy_rota_never_worsens_and_stays_valid():
     rule_set = rules()
     problem = compile_problem(inst)
     ctx = build_model(problem, rule_set)
-    _hint(ctx, greedy_rota(problem, rule_set, ctx.eligible, ctx.domains))
+    greedy = greedy_rota(problem, rule_set, ctx.eligible, ctx.domains)
+    add_hints(ctx, greedy.start, greedy.crew, greedy.held, greedy.routes)
     _complete_hint(ctx, 5.0)
     hint = ctx.model.proto.solution_hint
     values = [0] * len(ctx.model.proto.variables)

@@ -282,11 +282,7 @@ def validate_cmd(
     from selforg_scheduler.problem import Reference
     from selforg_scheduler.validator import validate
 
-    ref = None
-    if reference is not None:
-        old = load_solution(reference)
-        at = _when(now, "--now")
-        ref = Reference.of(old, {a.visit for a in old.visits if at is not None and a.start < at})
+    ref = Reference.of(load_solution(reference), _when(now, "--now")) if reference is not None else None
     report = validate(inst, sol, _rules(rules, set_), ref)
     _print_report(report, sol)
     if not report.ok:

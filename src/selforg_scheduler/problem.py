@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -100,11 +99,12 @@ class Reference:
     fixed: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, solution: Solution, fixed: Iterable[str] = ()) -> Reference:
-        """From a contract solution; its ``pinned`` visits are fixed too."""
+    def of(cls, solution: Solution, now: datetime | None = None) -> Reference:
+        """From a contract solution: its ``pinned`` visits, and those starting before ``now``
+        (done), are fixed."""
         visits = {a.visit: (a.start, tuple(a.workers)) for a in solution.visits}
-        pinned = {a.visit for a in solution.visits if a.pinned}
-        return cls(visits, frozenset(pinned | set(fixed)))
+        fixed = {a.visit for a in solution.visits if a.pinned or (now is not None and a.start < now)}
+        return cls(visits, frozenset(fixed))
 
 
 @dataclass

@@ -127,11 +127,10 @@ def repair(
     """Re-plan ``solution`` for ``absences``; see the module docstring. Bad input raises InputError."""
     rules = rules or default_rules()
     _check(instance, solution, rules, absences)
-    done = {a.visit for a in solution.visits if now is not None and a.start < now}
-    reference = Reference.of(solution, done)
+    reference = Reference.of(solution, now)
     changed = absent_instance(instance, absences, now)
     for a in solution.visits:  # a pinned visit of an absent worker inside the absence cannot be kept
-        if a.visit not in reference.fixed or a.visit in done:
+        if not a.pinned or (now is not None and a.start < now):  # only pinned visits still to come
             continue
         for absence in absences:
             cut_from = max(absence.start, now) if now is not None else absence.start

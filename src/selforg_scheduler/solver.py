@@ -18,7 +18,7 @@ from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
 from selforg_scheduler.annotate import annotate
-from selforg_scheduler.greedy import RouteBuilder, from_reference, greedy_rota
+from selforg_scheduler.greedy import from_reference, greedy_rota
 from selforg_scheduler.io import instance_sha256
 from selforg_scheduler.lns import Budget, Incumbent, lns_improve
 from selforg_scheduler.model import (
@@ -169,7 +169,7 @@ def solve_detailed(
     )
     warm: list[int] | None = None
     if params.hint:
-        _hint(ctx, greedy)
+        add_hints(ctx, greedy.start, greedy.crew, greedy.held, greedy.routes)
         # A few seconds complete a week's hint; a model of a million arcs needs longer.
         warm = _complete_hint(ctx, min(0.2 * params.time_limit_s, max(5.0, 0.1 * params.time_limit_s)))
     deadline = t0 + params.time_limit_s
@@ -378,11 +378,6 @@ def make_solution(
 
 
 # --- warm start ---------------------------------------------------------------------------------
-
-
-def _hint(ctx: ModelContext, greedy: RouteBuilder) -> None:
-    """Hint the decision variables with the greedy rota."""
-    add_hints(ctx, greedy.start, greedy.crew, greedy.held, greedy.routes)
 
 
 def _complete_hint(ctx: ModelContext, limit_s: float) -> list[int] | None:
