@@ -14,6 +14,7 @@ from typing import Literal
 
 import polars as pl
 
+from selforg_scheduler.kpis import route_travel
 from selforg_scheduler.problem import Problem, compile_problem
 from selforg_scheduler.rota import Rota, rota_from_solution
 from selforg_scheduler.rules.config import RuleSet, default_rules
@@ -21,10 +22,9 @@ from selforg_scheduler.schemas.instance import Instance
 from selforg_scheduler.schemas.solution import Solution
 from selforg_scheduler.validator import ValidationReport, evaluate
 
-__all__ = ["FORMATS", "Reports", "build_reports", "write_reports"]
+__all__ = ["FileFormat", "Reports", "build_reports", "write_reports"]
 
-Format = Literal["table", "csv", "parquet", "json"]
-FORMATS: tuple[Format, ...] = ("table", "csv", "parquet", "json")
+FileFormat = Literal["csv", "parquet", "json"]
 
 
 @dataclass(frozen=True)
@@ -93,11 +93,7 @@ def _workers(
         w = wd.index
         days = sorted(day for (x, day), route in rota.routes.items() if x == w and route)
         visits = [v for day in days for v in rota.routes[(w, day)]]
-        travel = 0
-        for day in days:
-            route = rota.routes[(w, day)]
-            travel += sum(p.visit_travel(a, b) for a, b in zip(route, route[1:], strict=False))
-            travel += p.home_travel(w, route[0]) + p.home_travel(w, route[-1])
+        travel = sum(route_travel(p, w, rota.routes[(w, day)]) for day in days)
         wishes = [a for a in flexible.arrangements(p, w) if a.entry.strength == "wish"] if flexible else []  # type: ignore[attr-defined]
         broken = sum(1 for a in wishes if flexible.broken(rota, a)) if flexible else 0  # type: ignore[attr-defined]
         rows.append(
@@ -142,7 +138,7 @@ def _clients(p: Problem, rota: Rota, costs: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows, infer_schema_length=None)
 
 
-def write_reports(reports: Reports, out: Path, fmt: Format) -> list[Path]:
+def write_reports(reports: Reports, out: Path, fmt: FileFormat) -> list[Path]:
     """Write each table as ``workers.csv`` (or .parquet / .json) in ``out``; returns the paths."""
     out.mkdir(parents=True, exist_ok=True)
     paths = []
