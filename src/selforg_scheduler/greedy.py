@@ -340,15 +340,13 @@ def from_reference(
     # fixed visits first (they cannot move), then the rest in time order
     for v in sorted(ref, key=lambda u: (u not in problem.fixed, ref[u][0], u)):
         start, crew = ref[v]
-        if not float(start).is_integer() or not all(
-            any(a <= start <= z for a, z in domains.get((v, w), ())) for w in crew
-        ):
+        if not float(start).is_integer():
             continue
         t = int(start)
         lo, hi = b.dependency_range(v)
         if not lo <= t <= hi or b.crew_problem(v, crew) is not None:
             continue
-        options = [b.option(v, w) for w in crew]
+        options = [b.option(v, w) for w in crew]  # each option's starts lie inside the pair's domain
         if any(o is None or not any(a <= t <= z for a, z in o.starts) for o in options):
             continue
         if any(b.week_problem(v, t, w) is not None for w in crew):
