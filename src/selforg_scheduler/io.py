@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from selforg_scheduler.errors import InputError, describe_location
-from selforg_scheduler.schemas.instance import Instance, MatrixTravel
+from selforg_scheduler.schemas.instance import Client, Instance, MatrixTravel
 from selforg_scheduler.schemas.solution import Solution
 
 log = logging.getLogger(__name__)
@@ -274,6 +274,13 @@ def reference_problems(inst: Instance) -> Iterator[InputError]:
     yield from _team_problems(inst)
 
 
+def client_team(client: Client, worker_team: dict[str, str | None]) -> str | None:
+    """The client's own ``team``, else its first link worker's (organisations of teams)."""
+    if client.team is not None:
+        return client.team
+    return next((t for t in (worker_team.get(w) for w in client.link_workers) if t is not None), None)
+
+
 def _team_problems(inst: Instance) -> Iterator[InputError]:
     """Teams within an organisation: once any worker names a team, every worker does, and each
     client and role names a team that has workers (a client may instead rely on its link workers)."""
@@ -292,7 +299,7 @@ def _team_problems(inst: Instance) -> Iterator[InputError]:
     worker_team = {w.id: w.team for w in inst.workers}
     for c in inst.clients:
         if c.team is None:
-            if not any(worker_team.get(wid) for wid in c.link_workers):
+            if client_team(c, worker_team) is None:
                 yield InputError(
                     "workers belong to teams: give the client's team or a link worker", obj=f"clients[{c.id}]", field="team"
                 )

@@ -31,12 +31,13 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from selforg_scheduler.greedy import RouteBuilder, blockers_of, insert_in_order, repair
+from selforg_scheduler.io import client_team
 from selforg_scheduler.model import eligibility
 from selforg_scheduler.problem import Problem, compile_problem
 from selforg_scheduler.reasons import builder_from_rota
 from selforg_scheduler.rules.config import RuleSet, default_rules
 from selforg_scheduler.rules.roles import held_from
-from selforg_scheduler.schemas.instance import Client, Instance, MatrixTravel, Team
+from selforg_scheduler.schemas.instance import Instance, MatrixTravel, Team
 from selforg_scheduler.schemas.solution import Solution
 from selforg_scheduler.solver import Progress, RawRota, SolveParams, make_solution, solve_detailed
 from selforg_scheduler.validator import ValidationReport
@@ -67,13 +68,6 @@ class TeamPart:
 def is_organisation(instance: Instance) -> bool:
     """Whether the workers belong to more than one team."""
     return len({w.team for w in instance.workers if w.team is not None}) > 1
-
-
-def client_team(client: Client, worker_team: dict[str, str | None]) -> str | None:
-    """The client's own ``team``, else its first link worker's."""
-    if client.team is not None:
-        return client.team
-    return next((t for t in (worker_team.get(w) for w in client.link_workers) if t is not None), None)
 
 
 def team_parts(instance: Instance) -> list[TeamPart]:
