@@ -202,7 +202,7 @@ def conflicts(
         return []
     relax = rules.is_on("flexible_working") and rules["flexible_working"].params.agreed_hard  # type: ignore[attr-defined]
     model_rules = rules_from_dict(rules.to_dict(), overrides=["flexible_working.agreed_hard=false"]) if relax else rules
-    elig = eligibility(p, model_rules)
+    elig = eligibility(p, model_rules) if relax else possible
     ctx = build_model(p, model_rules, elig, guarded=True)
     model = ctx.model
     model.clear_objective()
