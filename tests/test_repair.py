@@ -81,7 +81,7 @@ def test_a_pinned_visit_keeps_workers_and_start() -> None:
 def test_pinned_to_the_absent_worker_is_bad_input() -> None:
     inst, rota = team()
     rota.visits[1].pinned = True  # v2 with w1
-    with pytest.raises(InputError, match="v2 is pinned to w1, who is absent then"):
+    with pytest.raises(InputError, match="visits\\[v2\\].pinned: pinned to w1, who is absent then"):
         repair(inst, rota, [Absence("w1", datetime.fromisoformat(at("00:00")))], rules=rules(), params=QUICK)
 
 
@@ -121,6 +121,7 @@ def test_cli_refuses_a_rota_of_another_instance_or_one_breaking_a_hard_rule(tmp_
     i, s = _files(tmp_path, inst, rota)
     res = CliRunner().invoke(app, ["repair", i, s, "--absent", "w1", "--from", f"{DAY0}T00:00"])
     assert res.exit_code == 2 and "does not belong to this instance" in res.output
+    assert f"{s}: instance.sha256:" in res.output.replace("\n", "")  # names the rota file and the field
     inst, rota = team()
     rota.visits[0].workers = ["w2"]  # w2 now at 08:00 (A) and 09:00 (C, 20 min away): fine; make it overlap
     rota.visits[0].start = rota.visits[2].start

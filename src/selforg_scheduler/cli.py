@@ -331,10 +331,15 @@ def repair_cmd(
     from selforg_scheduler.solver import SolveParams
 
     start, end, at = _when(from_, "--from"), _when(to, "--to"), _when(now, "--now")
-    result = repair(
-        inst, sol, [Absence(w, start, end) for w in absent], at, rule_set,
-        SolveParams(time_limit_s=time_limit, workers=workers, seed=seed),
-    )  # fmt: skip
+    try:
+        result = repair(
+            inst, sol, [Absence(w, start, end) for w in absent], at, rule_set,
+            SolveParams(time_limit_s=time_limit, workers=workers, seed=seed),
+        )  # fmt: skip
+    except InputError as exc:
+        if not (exc.field or "").startswith("--"):
+            exc.file = str(solution)  # the problem is in the rota file
+        raise
     write_solution(result.solution, out_path)
     diff_path = diff_path or out_path.with_name(out_path.name.removesuffix(".json") + ".diff.csv")
     diff_path.parent.mkdir(parents=True, exist_ok=True)

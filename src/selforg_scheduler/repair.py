@@ -135,7 +135,7 @@ def repair(
         for absence in absences:
             cut_from = max(absence.start, now) if now is not None else absence.start
             if absence.worker in a.workers and cut_from <= a.start and (absence.end is None or a.start < absence.end):
-                raise InputError(f"{a.visit} is pinned to {absence.worker}, who is absent then", field="pinned")
+                raise InputError(f"pinned to {absence.worker}, who is absent then", obj=f"visits[{a.visit}]", field="pinned")
     result = solve_detailed(changed, rules, params, reference=reference)
     new = result.solution
     new.instance.sha256 = instance_sha256(instance)  # the rota is for the team's own instance
