@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 
 from ortools.sat.python import cp_model
@@ -9,7 +10,7 @@ from ortools.sat.python import cp_model
 from factory import client, indexed_rota, instance, rules, visit, worker
 from selforg_scheduler import validate
 from selforg_scheduler.greedy import greedy_rota
-from selforg_scheduler.lns import Budget, Incumbent, lns_improve
+from selforg_scheduler.lns import Budget, FixedModel, Incumbent, Neighbourhood, _choose, lns_improve
 from selforg_scheduler.model import add_hints, build_model
 from selforg_scheduler.problem import compile_problem
 from selforg_scheduler.solver import _complete_hint, _objective_of, _read_rota
@@ -64,3 +65,62 @@ def test_lns_from_the_greedy_rota_never_worsens_and_stays_valid():
     report = validate(inst, rota, rule_set)
     assert report.ok, [str(v) for v in report.violations]
     assert report.objective == result.objective
+
+
+def _incumbent(inst, rule_set):
+    problem = compile_problem(inst)
+    ctx = build_model(problem, rule_set)
+    greedy = greedy_rota(problem, rule_set, ctx.eligible, ctx.domains)
+    add_hints(ctx, greedy.start, greedy.crew, greedy.held, greedy.routes)
+    values = _complete_hint(ctx, 5.0)
+    assert values is not None
+    return problem, ctx, values
+
+
+def _extreme(model: cp_model.CpModel, index: int, sense: int) -> int:
+    """The least (sense 1) or greatest (sense -1) value of a variable over the model's rotas."""
+    copy = model.clone()
+    copy.clear_hints()
+    var = copy.get_int_var_from_proto_index(index)
+    copy.minimize(sense * var)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 20
+    assert solver.solve(copy) == cp_model.OPTIMAL
+    return int(round(solver.objective_value))
+
+
+def test_a_neighbourhood_model_loses_no_rota_of_the_neighbourhood():
+    """Freeing only the arcs a neighbourhood can use loses no rota: each freed visit's earliest
+    and latest start are those of a copy with every arc of its days free (only the other visits
+    fixed), and the incumbent stays a solution."""
+    inst = crowded_week()
+    rule_set = rules()
+    problem, ctx, values = _incumbent(inst, rule_set)
+    fixed = FixedModel(ctx, values)
+    incumbent = Incumbent(values, _objective_of(ctx, values))
+    rng = random.Random(4)
+    hoods = [
+        Neighbourhood("one", frozenset({0}), frozenset({3})),
+        Neighbourhood("two", frozenset({0, 1}), frozenset({1, 2, 12})),
+    ]
+    while len(hoods) < 6:
+        hood = _choose(ctx, incumbent, rng, problem.visits_by_day, set(), part_size=6)
+        if hood is not None and len(hood.visits) < len(problem.visits):
+            hoods.append(hood)
+    for hood in hoods:
+        plain = ctx.model.clone()
+        variables = plain.proto.variables
+        for v in range(len(problem.visits)):
+            if v not in hood.visits:
+                for index in ctx.visit_variables(v):
+                    variables[index].domain.clear()
+                    variables[index].domain.extend((values[index], values[index]))
+        sub = fixed.open(hood)
+        for v in sorted(hood.visits)[:4]:
+            for sense in (1, -1):
+                index = ctx.start[v].index
+                assert _extreme(sub, index, sense) == _extreme(plain, index, sense), (hood, v, sense)
+        hinted = cp_model.CpSolver()
+        hinted.parameters.fix_variables_to_their_hinted_value = True
+        assert hinted.solve(sub) == cp_model.OPTIMAL, hood

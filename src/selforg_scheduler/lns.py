@@ -1,9 +1,9 @@
 """Large-neighbourhood search around CP-SAT: re-optimise a part of the rota at a time.
 
-After the main CP-SAT run, each step frees a neighbourhood and fixes everything else to the
-incumbent by narrowing variable domains in a clone of the model (arcs that the fixed visits'
-order rules out are closed too), hints the whole incumbent and lets CP-SAT re-optimise the free
-part. Neighbourhoods:
+After the main CP-SAT run, each step frees a neighbourhood and lets CP-SAT re-optimise it with
+everything else fixed to the incumbent: a copy of the model with every visit and circuit variable
+fixed to the incumbent (and hinted with it) is kept up to date, and each step clones it and frees
+the neighbourhood's visits and only the arcs they could use (:class:`FixedModel`). Neighbourhoods:
 
 * **window** (while a coverable visit is uncovered, four steps in five): the uncovered visit,
   every visit of its day whose window lies within a random radius (60-240 minutes) of it and,
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from selforg_scheduler.model import DEPOT as DEPOT_NODE
-from selforg_scheduler.model import ModelContext
+from selforg_scheduler.model import Arc, ModelContext, WorkerDay
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +86,7 @@ def lns_improve(
     """
     rng = random.Random(seed)
     problem = ctx.problem
-    visit_vars = [ctx.visit_variables(v) for v in range(len(problem.visits))]
-    route_vars = ctx.route_variables()
+    fixed = FixedModel(ctx, incumbent.values)
     by_day = problem.visits_by_day
     settled: set[int] = set()
     size = Size()
@@ -100,41 +99,22 @@ def lns_improve(
         if hood is None:
             log.info("lns: every day is optimal given the others")
             break
-        sub = ctx.model.clone()
-        variables = sub.proto.variables
-
-        def fix(indices: list[int]) -> None:
-            for index in indices:
-                domain = variables[index].domain
-                value = incumbent.values[index]
-                domain.clear()
-                domain.extend((value, value))
-
-        for v, indices in enumerate(visit_vars):
-            if v not in hood.visits:
-                fix(indices)
-        for day, indices in route_vars.items():
-            if day not in hood.days:
-                fix(indices)
-        for index in closed_arcs(ctx, incumbent.values, hood):
-            domain = variables[index].domain
-            domain.clear()
-            domain.extend((0, 0))
-        hint = sub.proto.solution_hint
-        for position, index in enumerate(hint.vars):
-            hint.values[position] = incumbent.values[index]
+        t_open = time.perf_counter()
+        sub = fixed.open(hood)
+        t_open = time.perf_counter() - t_open
         solver = solve_step(sub, min(step_s, left))
         budget.spend(solver)
         code = solver.status_name(solver.response_proto.status)
         steps += 1
         log.debug(
-            "lns step %d: %s of %d visits, %s in %.2fs (det %.2f)",
-            steps, hood.kind, len(hood.visits), code, solver.wall_time, solver.deterministic_time,
+            "lns step %d: %s of %d visits, %s in %.2fs (det %.2f; its model in %.2fs)",
+            steps, hood.kind, len(hood.visits), code, solver.wall_time, solver.deterministic_time, t_open,
         )
         if code in ("OPTIMAL", "FEASIBLE"):
             objective = int(round(solver.objective_value))
             if objective < incumbent.objective:
                 incumbent = Incumbent(list(solver.response_proto.solution), objective)
+                fixed.follow(incumbent.values)
                 settled.clear()
                 log.info("lns: %s %s improved the objective to %d", hood.kind, sorted(hood.days), objective)
                 if on_improve is not None:
@@ -146,47 +126,130 @@ def lns_improve(
     return incumbent, steps
 
 
-def closed_arcs(ctx: ModelContext, values: list[int], hood: Neighbourhood) -> list[int]:
-    """Arc literals of the neighbourhood's days that no rota of the neighbourhood can use.
+class FixedModel:
+    """The model with every visit and circuit variable fixed to the incumbent (the rules'
+    auxiliary variables stay free), hinted with it. Each step clones it and frees only the
+    neighbourhood: its visits' variables and the arcs they could use. (Fixing everything else in
+    a clone of the model costs half a second a step on a busy team's week of 100,000 arcs.)"""
 
-    A visit outside the neighbourhood keeps its workers and start, so in a worker's day two such
-    visits can only be consecutive if no other of them lies between: the one arc from each fixed
-    visit to the next (and from home to the first, the last to home) stays open, with every arc
-    touching a freed visit that time allows; the others are closed. CP-SAT would find this out in
-    presolve, at a cost paid every step on a big day.
-    """
-    problem = ctx.problem
-    closed: list[int] = []
-    for (w, day), wday in ctx.worker_days.items():
-        if day not in hood.days:
-            continue
-        fixed = sorted(
-            (values[ctx.start[v].index], v)
-            for v in wday.visits
-            if v not in hood.visits and values[ctx.x[(v, w)].index]
-        )
-        if len({t for t, _ in fixed}) < len(fixed):
-            continue  # equal starts (zero-length visits): the order is not certain
-        mine = {v for _, v in fixed}
-        chain = [DEPOT_NODE, *(v for _, v in fixed), DEPOT_NODE]
-        follows = set(zip(chain, chain[1:], strict=False))
-        start = {v: t for t, v in fixed}
-        for arc in wday.arcs:
-            tail, head = arc.tail, arc.head
-            tail_fixed = tail == DEPOT_NODE or tail not in hood.visits
-            head_fixed = head == DEPOT_NODE or head not in hood.visits
-            if tail_fixed and head_fixed:
-                if (tail, head) not in follows:  # the chain holds only this worker's fixed visits
-                    closed.append(arc.literal.index)
-            elif tail_fixed and tail != DEPOT_NODE:
-                # fixed -> freed: the freed visit must start after the fixed one ends and travel.
-                if tail not in mine or start[tail] + problem.visits[tail].duration + arc.travel > ctx.domains[(head, w)][-1][1]:
-                    closed.append(arc.literal.index)
-            elif head_fixed and head != DEPOT_NODE:
-                # freed -> fixed: the freed visit must end, and travel, before the fixed one starts.
-                if head not in mine or ctx.domains[(tail, w)][0][0] + problem.visits[tail].duration + arc.travel > start[head]:
-                    closed.append(arc.literal.index)
-    return closed
+    def __init__(self, ctx: ModelContext, values: list[int]) -> None:
+        self.ctx = ctx
+        self.visit_vars = [ctx.visit_variables(v) for v in range(len(ctx.problem.visits))]
+        self.core = [i for indices in self.visit_vars for i in indices]
+        self.core.extend(i for indices in ctx.route_variables().values() for i in indices)
+        # Each worker-day's arcs by the visit at either end, to free only those a freed visit can use.
+        self.days_of: dict[int, list[WorkerDay]] = {}
+        self.touching: dict[tuple[int, int], dict[int, list[Arc]]] = {}
+        self.between: dict[tuple[int, int], dict[tuple[int, int], Arc]] = {}
+        for key, wday in ctx.worker_days.items():
+            self.days_of.setdefault(wday.day, []).append(wday)
+            touching: dict[int, list[Arc]] = {}
+            for arc in wday.arcs:
+                touching.setdefault(arc.tail, []).append(arc)
+                touching.setdefault(arc.head, []).append(arc)
+            self.touching[key] = touching
+            self.between[key] = {(arc.tail, arc.head): arc for arc in wday.arcs}
+        variables = ctx.model.proto.variables
+        # Every core variable is a literal but the starts: their domains are read once (reading
+        # the proto is slow), the literals' are {0, 1}.
+        self.start_domain = {var.index: tuple(variables[var.index].domain) for var in ctx.start}
+        self.values = list(values)
+        self.model = ctx.model.clone()
+        self._fix(self.core)
+
+    def _fix(self, indices: list[int]) -> None:
+        variables = self.model.proto.variables
+        for index in indices:
+            domain = variables[index].domain
+            value = self.values[index]
+            domain.clear()
+            domain.extend((value, value))
+        hint = self.model.proto.solution_hint
+        hint.vars.clear()
+        hint.vars.extend(range(len(self.values)))
+        hint.values.clear()
+        hint.values.extend(self.values)
+
+    def follow(self, values: list[int]) -> None:
+        """The incumbent changed: re-fix the core variables whose value changed."""
+        changed = [i for i in self.core if values[i] != self.values[i]]
+        self.values = list(values)
+        self._fix(changed)
+
+    def open(self, hood: Neighbourhood) -> cp_model.CpModel:
+        """A clone with the neighbourhood's visit variables free, and the circuit variables that
+        a rota of the neighbourhood can change (:meth:`open_arcs`)."""
+        sub = self.model.clone()
+        variables = sub.proto.variables
+        for index in (i for v in hood.visits for i in self.visit_vars[v]):
+            domain = variables[index].domain
+            domain.clear()
+            domain.extend(self.start_domain.get(index, BOOL))
+        for index in self.open_arcs(hood):
+            domain = variables[index].domain
+            domain.clear()
+            domain.extend(BOOL)
+        return sub
+
+    def open_arcs(self, hood: Neighbourhood) -> list[int]:
+        """Circuit literals (works and arcs) of the neighbourhood's days that it may change.
+
+        A visit outside the neighbourhood keeps its workers and start, so in a worker's day two
+        such visits can only be consecutive if no other of them lies between: of the arcs
+        between fixed visits (and home) only the one from each to the next stays open; an arc
+        touching a freed visit stays open if time allows it next to the fixed visit at its other
+        end. The others stay fixed at 0 (CP-SAT would find that out in presolve, at a cost paid
+        every step on a big day).
+        """
+        ctx, values = self.ctx, self.values
+        problem = ctx.problem
+        opened: list[int] = []
+        for day in hood.days:
+            for wday in self.days_of.get(day, ()):
+                w = wday.worker
+                key = (w, day)
+                freed = [v for v in wday.visits if v in hood.visits]
+                if not freed:
+                    continue  # nothing of this worker-day can change
+                opened.append(wday.works.index)
+                fixed = sorted(
+                    (values[ctx.start[v].index], v)
+                    for v in wday.visits
+                    if v not in hood.visits and values[ctx.x[(v, w)].index]
+                )
+                if len({t for t, _ in fixed}) < len(fixed):
+                    # equal starts (zero-length visits): the order is not certain
+                    opened.extend(arc.literal.index for arc in wday.arcs)
+                    continue
+                start = {v: t for t, v in fixed}
+                chain = [DEPOT_NODE, *(v for _, v in fixed), DEPOT_NODE]
+                between = self.between[key]
+                for pair in zip(chain, chain[1:], strict=False):
+                    arc = between.get(pair)
+                    if arc is not None:
+                        opened.append(arc.literal.index)
+                seen: set[int] = set()
+                for f in freed:
+                    for arc in self.touching[key].get(f, ()):
+                        index = arc.literal.index
+                        if index in seen:
+                            continue
+                        seen.add(index)
+                        tail, head = arc.tail, arc.head
+                        if tail == f and (head == DEPOT_NODE or head in hood.visits):
+                            opened.append(index)
+                        elif head == f and (tail == DEPOT_NODE or tail in hood.visits):
+                            opened.append(index)
+                        elif head == f:  # fixed -> freed: the freed visit starts after, with travel
+                            if tail in start and start[tail] + problem.visits[tail].duration + arc.travel <= ctx.domains[(f, w)][-1][1]:
+                                opened.append(index)
+                        elif head in start:  # freed -> fixed: the freed visit ends, and travels, before
+                            if ctx.domains[(f, w)][0][0] + problem.visits[f].duration + arc.travel <= start[head]:
+                                opened.append(index)
+        return opened
+
+
+BOOL = (0, 1)
 
 
 def _choose(
