@@ -7,10 +7,10 @@ import time
 
 from ortools.sat.python import cp_model
 
-from factory import client, indexed_rota, instance, rules, visit, worker
+from factory import DAY0, client, indexed_rota, instance, rules, visit, worker
 from selforg_scheduler import validate
 from selforg_scheduler.greedy import greedy_rota
-from selforg_scheduler.lns import Budget, FixedModel, Incumbent, Neighbourhood, _choose, lns_improve
+from selforg_scheduler.lns import Budget, FixedModel, Incumbent, Neighbourhood, _choose, _client_week, lns_improve
 from selforg_scheduler.model import add_hints, build_model
 from selforg_scheduler.problem import compile_problem
 from selforg_scheduler.solver import _complete_hint, _objective_of, _read_rota
@@ -124,3 +124,48 @@ def test_a_neighbourhood_model_loses_no_rota_of_the_neighbourhood():
         hinted = cp_model.CpSolver()
         hinted.parameters.fix_variables_to_their_hinted_value = True
         assert hinted.solve(sub) == cp_model.OPTIMAL, hood
+
+
+def test_a_client_week_step_swaps_a_regular_worker_to_cover_a_visit_the_cap_blocks():
+    """p may see two workers; w1 and w2 do its morning visits and are gone by 17:00, when only w3
+    works. The client-week neighbourhood frees the 17:00 visit and one regular's visit to p, so
+    w3 can take both: every visit covered."""
+    inst = instance(
+        [
+            worker("w1", (DAY0, "07:00", "12:00")),
+            worker("w2", (DAY0, "07:00", "12:00")),
+            worker("w3", (DAY0, "07:00", "20:00")),
+        ],
+        [client("p", "A"), client("q", "B")],
+        [
+            visit("a", "p", "08:00"),
+            visit("b", "p", "10:00"),
+            visit("c", "p", "17:00"),
+            visit("d", "q", "09:00"),
+        ],
+    )
+    rule_set = rules("continuity.max_distinct_workers=2")
+    problem = compile_problem(inst)
+    ctx = build_model(problem, rule_set)
+    index = {v.id: v.index for v in problem.visits}
+    w1, w2, w3 = (w.index for w in problem.workers)
+    a, b, d = index["a"], index["b"], index["d"]
+    add_hints(
+        ctx,
+        {a: 8 * 60, b: 10 * 60, d: 9 * 60},
+        {a: (w1,), b: (w2,), d: (w3,)},
+        {},
+        {(w1, 0): [a], (w2, 0): [b], (w3, 0): [d]},
+    )
+    values = _complete_hint(ctx, 5.0)
+    assert values is not None and values[ctx.covered[index["c"]].index] == 0
+    incumbent = Incumbent(values, _objective_of(ctx, values))
+    for seed in range(4):
+        hood = _client_week(ctx, values, index["c"], random.Random(seed))
+        assert hood.kind == "client"
+        assert index["c"] in hood.visits and len(hood.visits & {index["a"], index["b"]}) == 1, hood
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        assert solver.solve(FixedModel(ctx, values).open(hood)) == cp_model.OPTIMAL
+        assert solver.objective_value < incumbent.objective
+        assert all(solver.value(ctx.covered[v]) for v in (index["a"], index["b"], index["c"]))

@@ -8,6 +8,9 @@ the neighbourhood's visits and only the arcs they could use (:class:`FixedModel`
 * **window** (while a coverable visit is uncovered, four steps in five): the uncovered visit,
   every visit of its day whose window lies within a random radius (60-240 minutes) of it and,
   every other time, every visit of the same client (the cap on distinct workers often blocks it);
+* **client** (three in ten of those steps): one of the client's regular workers is swapped for a
+  newcomer who could take the uncovered visit: the visit and the leaving worker's visits to the
+  client are freed with what the client's other workers and the newcomer do around them;
 * **day**: every visit and circuit of one day (a day with more than ``WHOLE_DAY_MAX`` visits
   only now and then);
 * **routes**: every visit of a few workers on one day; **related**: visits near a random one in
@@ -265,6 +268,8 @@ def _choose(
     uncovered = [v for v, workers in enumerate(ctx.eligible) if workers and values[ctx.covered[v].index] == 0]
     if uncovered and rng.random() < 0.8:
         centre = problem.visits[rng.choice(uncovered)]
+        if rng.random() < CLIENT_SHARE:
+            return _client_week(ctx, values, centre.index, rng)
         radius = rng.choice((60, 120, 180, 240)) * problem.unit
         lo, hi = centre.earliest - radius, centre.latest + centre.duration + radius
         near = [
@@ -329,6 +334,48 @@ def _choose(
     return Neighbourhood(kind, frozenset(problem.visits[v].day for v in free), frozenset(free))
 
 
+def _client_week(ctx: ModelContext, values: list[int], centre: int, rng: random.Random) -> Neighbourhood:
+    """Swap one of the uncovered visit's client's regular workers for a newcomer who could take
+    the visit (the cap on distinct workers often leaves no one else): the visit and the visits
+    the leaving worker makes to the client that week are freed, each with what the others who
+    could take them (the client's other workers and the newcomer) do around it."""
+    problem = ctx.problem
+    vd = problem.visits[centre]
+    client = problem.clients[vd.client]
+    by_worker: dict[int, list[int]] = {}
+    for v in client.visits:
+        for w in ctx.eligible[v]:
+            if values[ctx.x[(v, w)].index]:
+                by_worker.setdefault(w, []).append(v)
+    newcomers = [w for w in ctx.eligible[centre] if w not in by_worker]
+    if not by_worker or not newcomers:
+        leaving, moved = None, []
+    else:
+        leaving = rng.choice(sorted(by_worker, key=lambda w: (len(by_worker[w]), w))[:2])
+        moved = by_worker[leaving]
+    crew = (set(by_worker) - {leaving}) | set(rng.sample(newcomers, min(len(newcomers), 1)))
+    radius = rng.choice((30, 60, 90)) * problem.unit
+    free = {centre, *moved}
+    for v in list(free):
+        own = problem.visits[v]
+        lo, hi = own.earliest - radius, own.latest + own.duration + radius
+        for w in crew.union(ctx.eligible[centre]) if v == centre else crew:
+            wday = ctx.worker_days.get((w, own.day))
+            if wday is None:
+                continue
+            for u in wday.visits:
+                if values[ctx.x[(u, w)].index]:
+                    t = values[ctx.start[u].index]
+                    if lo <= t + problem.visits[u].duration and t <= hi:
+                        free.add(u)
+    for d in problem.dependencies:  # linked visits move together
+        if d.first in free or d.second in free:
+            free.update((d.first, d.second))
+    return Neighbourhood("client", frozenset(problem.visits[v].day for v in free), frozenset(free))
+
+
+CLIENT_SHARE = 0.3
+"""Of the steps around an uncovered visit, the share that re-plan its client's week."""
 PART_KINDS = ("day", "routes", "related", "slice")
 """Neighbourhoods once every coverable visit is covered (or one time in five before)."""
 WHOLE_DAY_MAX = 60
