@@ -30,6 +30,25 @@ def test_repair_moves_a_blocking_visit_to_make_room():
     assert b.start[1] == 480
 
 
+def test_repair_follows_an_ejection_chain_as_deep_as_allowed():
+    """vN needs w1, whose v1 only w2 can also do, whose v2 w3 can take: two moves cover vN."""
+    inst = instance(
+        [worker("w1", skills=["medication", "hoist"]), worker("w2", skills=["hoist"]), worker("w3")],
+        [client("p1"), client("p2"), client("p3")],
+        [
+            visit("v1", "p1", "08:00", skills=["hoist"]),
+            visit("v2", "p2", "08:00"),
+            visit("vN", "p3", "08:00", skills=["medication"]),
+        ],
+    )
+    for depth, covered in ((1, 0), (2, 1)):
+        problem, b = setup(inst)
+        b.place(0, 480, (0,))
+        b.place(1, 480, (1,))
+        assert repair(b, depth=depth) == covered
+    assert b.crew == {2: (0,), 0: (1,), 1: (2,)}
+
+
 def test_repair_undoes_a_move_that_does_not_work_out():
     inst = instance(
         [worker("w1", skills=["medication"])],

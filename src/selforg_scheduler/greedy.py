@@ -409,12 +409,17 @@ def insert_in_order(builder: RouteBuilder, order: list[int]) -> int:
     return placed
 
 
-def repair(builder: RouteBuilder, rounds: int = 2, deadline: float | None = None) -> int:
-    """Ejection moves: put an uncovered visit in by moving one blocking visit elsewhere.
+EJECTION_DEPTH = 3
+"""Visits an ejection chain may move to cover one (each step: a blocker moved elsewhere)."""
+
+
+def repair(builder: RouteBuilder, rounds: int = 2, deadline: float | None = None, depth: int = EJECTION_DEPTH) -> int:
+    """Ejection chains: put an uncovered visit in by moving a blocking visit elsewhere.
 
     For each uncovered visit and each worker who could do it, take out one of the worker's visits
     that overlap its window (with travel); if the uncovered visit then fits and the one taken out
-    fits somewhere else, keep both moves, else undo. Stops at ``deadline`` (``time.perf_counter``)
+    fits somewhere else, if need be by moving one of its own blockers in turn (up to ``depth``
+    visits moved), keep the moves, else undo. Stops at ``deadline`` (``time.perf_counter``)
     when given. Returns how many visits it covered.
     """
     p = builder.problem
@@ -426,7 +431,7 @@ def repair(builder: RouteBuilder, rounds: int = 2, deadline: float | None = None
                 continue
             if deadline is not None and time.perf_counter() > deadline:
                 return covered
-            if _eject_for(builder, v):
+            if _eject_for(builder, v, depth, frozenset()):
                 covered += 1
                 progress = True
         if not progress:
@@ -450,17 +455,21 @@ def blockers_of(b: RouteBuilder, v: int) -> list[int]:
     return blockers
 
 
-def _eject_for(b: RouteBuilder, v: int) -> bool:
+def _eject_for(b: RouteBuilder, v: int, depth: int, moved: frozenset[int]) -> bool:
+    """Place v by taking out one of its blockers and placing that one elsewhere, itself by an
+    ejection chain when ``depth`` allows; visits already ``moved`` in the chain stay put."""
     for u in blockers_of(b, v):
-        if any(partner in b.crew for partner, _, _ in b.links.get(u, ())):
+        if u in moved or any(partner in b.crew for partner, _, _ in b.links.get(u, ())):
             continue  # moving a linked visit could break its gap
         old_start, old_crew = b.remove(u)
         found = b.best_crew(v)
         if found is not None:
             b.place(v, *found)
-            moved = b.best_crew(u)
-            if moved is not None:
-                b.place(u, *moved)
+            again = b.best_crew(u)
+            if again is not None:
+                b.place(u, *again)
+                return True
+            if depth > 1 and _eject_for(b, u, depth - 1, moved | {v, u}):
                 return True
             b.remove(v)
         b.place(u, old_start, old_crew)
