@@ -97,8 +97,8 @@ def test_a_neighbourhood_model_loses_no_rota_of_the_neighbourhood():
     inst = crowded_week()
     rule_set = rules()
     problem, ctx, values = _incumbent(inst, rule_set)
-    fixed = FixedModel(ctx, values)
     incumbent = Incumbent(values, _objective_of(ctx, values))
+    before = [tuple(var.domain) for var in ctx.model.proto.variables]
     rng = random.Random(4)
     hoods = [
         Neighbourhood("one", frozenset({0}), frozenset({3})),
@@ -116,7 +116,9 @@ def test_a_neighbourhood_model_loses_no_rota_of_the_neighbourhood():
                 for index in ctx.visit_variables(v):
                     variables[index].domain.clear()
                     variables[index].domain.extend((values[index], values[index]))
-        sub = fixed.open(hood)
+        with FixedModel(ctx, values) as fixed:
+            sub = fixed.open(hood)
+        assert [tuple(var.domain) for var in ctx.model.proto.variables] == before  # restored
         for v in sorted(hood.visits)[:4]:
             for sense in (1, -1):
                 index = ctx.start[v].index
@@ -166,6 +168,7 @@ def test_a_client_week_step_swaps_a_regular_worker_to_cover_a_visit_the_cap_bloc
         assert index["c"] in hood.visits and len(hood.visits & {index["a"], index["b"]}) == 1, hood
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
-        assert solver.solve(FixedModel(ctx, values).open(hood)) == cp_model.OPTIMAL
+        with FixedModel(ctx, values) as fixed:
+            assert solver.solve(fixed.open(hood)) == cp_model.OPTIMAL
         assert solver.objective_value < incumbent.objective
         assert all(solver.value(ctx.covered[v]) for v in (index["a"], index["b"], index["c"]))

@@ -1,8 +1,8 @@
 """Large-neighbourhood search around CP-SAT: re-optimise a part of the rota at a time.
 
 After the main CP-SAT run, each step frees a neighbourhood and lets CP-SAT re-optimise it with
-everything else fixed to the incumbent: a copy of the model with every visit and circuit variable
-fixed to the incumbent (and hinted with it) is kept up to date, and each step clones it and frees
+everything else fixed to the incumbent: while the search runs, the model has every visit and
+circuit variable fixed to the incumbent (and is hinted with it), and each step clones it and frees
 the neighbourhood's visits and only the arcs they could use (:class:`FixedModel`). Neighbourhoods:
 
 * **window** (while a coverable visit is uncovered, four steps in five): the uncovered visit,
@@ -89,51 +89,53 @@ def lns_improve(
     """
     rng = random.Random(seed)
     problem = ctx.problem
-    fixed = FixedModel(ctx, incumbent.values)
-    by_day = problem.visits_by_day
-    settled: set[int] = set()
-    size = Size()
-    steps = 0
-    while True:
-        left = budget.left()
-        if left < MIN_STEP_S:
-            break
-        hood = _choose(ctx, incumbent, rng, by_day, settled, size.value)
-        if hood is None:
-            log.info("lns: every day is optimal given the others")
-            break
-        t_open = time.perf_counter()
-        sub = fixed.open(hood)
-        t_open = time.perf_counter() - t_open
-        solver = solve_step(sub, min(step_s, left))
-        budget.spend(solver)
-        code = solver.status_name(solver.response_proto.status)
-        steps += 1
-        log.debug(
-            "lns step %d: %s of %d visits, %s in %.2fs (det %.2f; its model in %.2fs)",
-            steps, hood.kind, len(hood.visits), code, solver.wall_time, solver.deterministic_time, t_open,
-        )
-        if code in ("OPTIMAL", "FEASIBLE"):
-            objective = int(round(solver.objective_value))
-            if objective < incumbent.objective:
-                incumbent = Incumbent(list(solver.response_proto.solution), objective)
-                fixed.follow(incumbent.values)
-                settled.clear()
-                log.info("lns: %s %s improved the objective to %d", hood.kind, sorted(hood.days), objective)
-                if on_improve is not None:
-                    on_improve(incumbent)
-            if code == "OPTIMAL" and hood.kind == "day":
-                settled.update(hood.days)
-        if hood.kind in PART_KINDS:
-            size.update(code == "OPTIMAL")
+    with FixedModel(ctx, incumbent.values) as fixed:
+        by_day = problem.visits_by_day
+        settled: set[int] = set()
+        size = Size()
+        steps = 0
+        while True:
+            left = budget.left()
+            if left < MIN_STEP_S:
+                break
+            hood = _choose(ctx, incumbent, rng, by_day, settled, size.value)
+            if hood is None:
+                log.info("lns: every day is optimal given the others")
+                break
+            t_open = time.perf_counter()
+            sub = fixed.open(hood)
+            t_open = time.perf_counter() - t_open
+            solver = solve_step(sub, min(step_s, left))
+            budget.spend(solver)
+            code = solver.status_name(solver.response_proto.status)
+            steps += 1
+            log.debug(
+                "lns step %d: %s of %d visits, %s in %.2fs (det %.2f; its model in %.2fs)",
+                steps, hood.kind, len(hood.visits), code, solver.wall_time, solver.deterministic_time, t_open,
+            )
+            if code in ("OPTIMAL", "FEASIBLE"):
+                objective = int(round(solver.objective_value))
+                if objective < incumbent.objective:
+                    incumbent = Incumbent(list(solver.response_proto.solution), objective)
+                    fixed.follow(incumbent.values)
+                    settled.clear()
+                    log.info("lns: %s %s improved the objective to %d", hood.kind, sorted(hood.days), objective)
+                    if on_improve is not None:
+                        on_improve(incumbent)
+                if code == "OPTIMAL" and hood.kind == "day":
+                    settled.update(hood.days)
+            if hood.kind in PART_KINDS:
+                size.update(code == "OPTIMAL")
     return incumbent, steps
 
 
 class FixedModel:
-    """The model with every visit and circuit variable fixed to the incumbent (the rules'
-    auxiliary variables stay free), hinted with it. Each step clones it and frees only the
+    """While in use (a context manager), the model itself has every visit and circuit variable
+    fixed to the incumbent (the rules' auxiliary variables stay free) and is hinted with it; on
+    leaving, its domains and hint are restored. Each step clones it and frees only the
     neighbourhood: its visits' variables and the arcs they could use. (Fixing everything else in
-    a clone of the model costs half a second a step on a busy team's week of 100,000 arcs.)"""
+    a clone of the model costs half a second a step on a busy team's week of 100,000 arcs; fixing
+    the model in place rather than a copy of it saves the copy's memory.)"""
 
     def __init__(self, ctx: ModelContext, values: list[int]) -> None:
         self.ctx = ctx
@@ -157,8 +159,25 @@ class FixedModel:
         # the proto is slow), the literals' are {0, 1}.
         self.start_domain = {var.index: tuple(variables[var.index].domain) for var in ctx.start}
         self.values = list(values)
-        self.model = ctx.model.clone()
+        self.model = ctx.model
+        hint = self.model.proto.solution_hint
+        self._hint = (list(hint.vars), list(hint.values))
+
+    def __enter__(self) -> FixedModel:
         self._fix(self.core)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        variables = self.model.proto.variables
+        for index in self.core:
+            domain = variables[index].domain
+            domain.clear()
+            domain.extend(self.start_domain.get(index, BOOL))
+        hint = self.model.proto.solution_hint
+        hint.vars.clear()
+        hint.vars.extend(self._hint[0])
+        hint.values.clear()
+        hint.values.extend(self._hint[1])
 
     def _fix(self, indices: list[int]) -> None:
         variables = self.model.proto.variables
