@@ -3,9 +3,10 @@ visits, clear of visits, travel and commitments, inside a window (default 11:00-
 Regulations 1998, reg. 12.
 
 Model: per worker-day, ``need`` is forced when the day is long (``length > after => need``); a
-break literal ``b[u, v, k]`` per arc u -> v and window piece k (window minus commitments) implies
-the arc, ``start_v - end_u >= travel + 20``, ``end_u + travel + 20 <= K1`` and ``start_v >= K0 +
-20``; ``need => sum b >= 1``. The solver's rota places each break straight after the travel. The
+break literal ``b[u, k]`` per visit u and window piece k (window minus commitments) says the break
+follows u: it implies that one of u's arcs where time allows it is used, and for each such arc
+u -> v, ``b[u, k] and arc => start_v - end_u >= travel + 20, end_u + travel + 20 <= K1, start_v >=
+K0 + 20``; ``need => sum b >= 1``. The solver's rota places each break straight after the travel. The
 validator reads ``solution.breaks`` and accepts travel before or after the break.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from ortools.sat.python import cp_model
 from pydantic import Field, model_validator
 
 from selforg_scheduler.model import DEPOT, ModelContext, WorkerDay
@@ -106,7 +108,10 @@ class Breaks(Rule[BreaksParams]):
         if length is None:
             return  # the day can never be long
         pieces = [(k0, k1) for k0, k1 in self.pieces(p, w, wday.day) if k1 - k0 >= brk]
-        options = []
+        # after[u, k0]: the break follows visit u in the window piece from k0; it holds on the arc
+        # that leaves u (one of those where time allows it), so no literal per arc is needed.
+        after: dict[tuple[int, int], cp_model.IntVar] = {}
+        leaving: dict[tuple[int, int], list[cp_model.IntVar]] = {}
         for arc in wday.arcs:
             u, v = arc.tail, arc.head
             if u == DEPOT or v == DEPOT:
@@ -115,12 +120,18 @@ class Breaks(Rule[BreaksParams]):
             for k0, k1 in pieces:
                 if dom[u][0][0] + du + arc.travel + brk > min(k1, dom[v][-1][1]) or dom[v][-1][1] < k0 + brk:
                     continue
-                b = model.new_bool_var(f"break_{p.workers[w].id}_{u}_{v}_{k0}")
-                model.add_implication(b, arc.literal)
-                model.add(m.start[v] - m.start[u] >= du + arc.travel + brk).only_enforce_if(b)
-                model.add(m.start[u] <= k1 - brk - arc.travel - du).only_enforce_if(b)
-                model.add(m.start[v] >= k0 + brk).only_enforce_if(b)
-                options.append(b)
+                b = after.get((u, k0))
+                if b is None:
+                    b = after[(u, k0)] = model.new_bool_var(f"break_{p.workers[w].id}_{u}_{k0}")
+                    leaving[(u, k0)] = []
+                leaving[(u, k0)].append(arc.literal)
+                both = [b, arc.literal]
+                model.add(m.start[v] - m.start[u] >= du + arc.travel + brk).only_enforce_if(both)
+                model.add(m.start[u] <= k1 - brk - arc.travel - du).only_enforce_if(both)
+                model.add(m.start[v] >= k0 + brk).only_enforce_if(both)
+        for key, b in after.items():
+            model.add_bool_or(leaving[key]).only_enforce_if(b)
+        options = list(after.values())
         guard = m.guard(
             (self.name, w, wday.day),
             f"{p.workers[w].id}'s break on {p.day_name(wday.day)} (a day over {prm.after_minutes} min needs "
