@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from selforg_scheduler import Solution, default_rules, load_instance, load_rules, validate
+from selforg_scheduler import Solution, default_rules, load_instance, load_rules, solve, validate
+from selforg_scheduler.solver import SolveParams
 from selforg_scheduler.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,6 +121,22 @@ def test_60s_solve_keeps_every_working_time_rule(rules_file, week, tmp_path):
     assert all(set(a.workers) - new for a in sol.visits)
     # Late lone visits each have a buddy to check in with.
     assert sol.kpis["late_lone_visits"] == sol.kpis["late_lone_visits_with_buddy"] == len(sol.check_ins)
-    # Observed with strict.yaml: 449 of 449 in 9 runs of 10 (seeds 0-7), 448 once (issue #3).
+    # A timed outcome, so not asserted in full here (see the deterministic test below); observed
+    # with strict.yaml on 2 cores: 449 of 449 in 10 runs of 10 (seeds 0-9), default.yaml 5 of 5.
     assert sol.kpis["coverage_pct"] >= 99.0, [u.reason for u in sol.unassigned][:3]
     assert all(u.reason.startswith("needs ") for u in sol.unassigned)
+
+
+@pytest.mark.slow
+def test_strict_week_covers_every_visit_on_a_fixed_deterministic_budget(week):
+    """Issue #3's strict acceptance, reproducibly: one CP-SAT worker and a budget of 20 of
+    CP-SAT's deterministic seconds (LNS included) do the same work on any machine (about 80 s of
+    wall time here, single-threaded), and every visit of the week gets covered under the strict
+    rule set, validator clean."""
+    rules = load_rules(ROOT / "constraints" / "strict.yaml")
+    params = SolveParams(time_limit_s=900, workers=1, seed=0, deterministic_time=20)
+    sol = solve(week, rules, params)
+    report = validate(week, sol, rules)
+    assert report.ok, [str(v) for v in report.violations][:5]
+    assert report.objective == sol.objective
+    assert sol.unassigned == [], [u.reason for u in sol.unassigned][:3]
