@@ -172,3 +172,28 @@ def test_a_client_week_step_swaps_a_regular_worker_to_cover_a_visit_the_cap_bloc
             assert solver.solve(fixed.open(hood)) == cp_model.OPTIMAL
         assert solver.objective_value < incumbent.objective
         assert all(solver.value(ctx.covered[v]) for v in (index["a"], index["b"], index["c"]))
+
+
+def test_once_every_visit_is_covered_the_search_stops_after_the_extra_time():
+    inst = instance(
+        [worker("w1"), worker("w2")],
+        [client("p", "A"), client("q", "B")],
+        [visit("a", "p", "08:00", "09:00"), visit("b", "q", "08:00", "10:00"), visit("c", "p", "11:00")],
+    )
+    rule_set = rules()
+    problem, ctx, values = _incumbent(inst, rule_set)
+    coverable = [v for v, workers in enumerate(ctx.eligible) if workers]
+    assert all(values[ctx.covered[v].index] for v in coverable)  # the greedy covers this week
+
+    def step(model: cp_model.CpModel, limit: float) -> cp_model.CpSolver:
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = limit
+        solver.parameters.num_workers = 1
+        solver.solve(model)
+        return solver
+
+    incumbent = Incumbent(values, _objective_of(ctx, values))
+    _, steps = lns_improve(ctx, incumbent, Budget(time.perf_counter() + 5.0), step, covered_extra_s=0.0)
+    assert steps == 0
+    _, steps = lns_improve(ctx, incumbent, Budget(time.perf_counter() + 3.0), step)
+    assert steps >= 1

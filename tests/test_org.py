@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,40 @@ def test_a_reason_names_three_busy_workers_and_counts_the_rest() -> None:
     (left,) = result.solution.unassigned
     assert left.reason.count("is busy with v") == 3
     assert "are busy with other visits then" in left.reason
+
+
+def test_parts_start_smallest_first_each_with_its_share_of_the_time_left(two_teams: dict, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The smallest team starts first; a part's limit is set as it starts from what is left, so a
+    team that stops early leaves its time to those after it; a covered team stops early."""
+    import selforg_scheduler.org as org
+
+    inst = instance_from_dict(two_teams)
+    seen: list[org.PartJob] = []
+
+    def capture(jobs_list, jobs, on_part):  # type: ignore[no-untyped-def]
+        seen.extend(jobs_list)
+        raise KeyboardInterrupt  # stop before the parts run
+
+    monkeypatch.setattr(org, "_run_parts", capture)
+    before = time.time()
+    with pytest.raises(KeyboardInterrupt):
+        solve_organisation(inst, rules(), SolveParams(time_limit_s=100), jobs=1)
+    sizes = [len(job.part.instance.visits) for job in seen]
+    assert sizes == sorted(sizes) and len(sizes) == 2
+    assert [job.rounds for job in seen] == [2, 1]
+    reserve = max(2.0, org.MERGE_S_PER_VISIT * len(inst.visits))
+    assert before + 100 - reserve - 1 <= seen[0].deadline <= time.time() + 100 - reserve  # type: ignore[operator]
+
+    limits: list[SolveParams] = []
+
+    def fake_solve(part_instance, rule_set, params, on_progress=None):  # type: ignore[no-untyped-def]
+        limits.append(params)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(org, "solve_detailed", fake_solve)
+    job = org.PartJob(seen[0].part, rules(), SolveParams(), deadline=time.time() + 21.0, rounds=2)
+    with pytest.raises(KeyboardInterrupt):
+        org._solve_part(job)
+    share = limits[0].time_limit_s
+    assert 21.0 / 2 - org.PART_OVERHEAD_S - 1 <= share <= 21.0 / 2 - org.PART_OVERHEAD_S
+    assert limits[0].covered_extra_s == pytest.approx(org.COVERED_EXTRA * share)

@@ -81,8 +81,10 @@ def lns_improve(
     on_improve: Callable[[Incumbent], None] | None = None,
     seed: int = 0,
     step_s: float = 2.0,
+    covered_extra_s: float | None = None,
 ) -> tuple[Incumbent, int]:
-    """Improve the incumbent until the budget is spent; returns it and the number of steps.
+    """Improve the incumbent until the budget is spent (or ``covered_extra_s`` seconds after
+    every coverable visit is covered, when given); returns it and the number of steps.
 
     ``solve_step(model, limit)`` runs CP-SAT on a neighbourhood within ``limit`` seconds (wall, or
     deterministic when the budget counts those) and returns the solver after.
@@ -94,7 +96,11 @@ def lns_improve(
         settled: set[int] = set()
         size = Size()
         steps = 0
+        coverable = [v for v, workers in enumerate(ctx.eligible) if workers]
         while True:
+            if covered_extra_s is not None and all(incumbent.values[ctx.covered[v].index] for v in coverable):
+                budget.deadline = min(budget.deadline, time.perf_counter() + covered_extra_s)
+                covered_extra_s = None  # the clock runs from the first time
             left = budget.left()
             if left < MIN_STEP_S:
                 break

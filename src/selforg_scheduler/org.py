@@ -8,8 +8,10 @@ and 10,000 visits is far too big, and a team's visits are (almost) all its own, 
    linked visit or a buddy group across them are kept in one part (networkx components).
 2. Each part is solved by :func:`~selforg_scheduler.solver.solve_detailed` in a process pool
    (the cores shared out: one CP-SAT worker per process when there are as many parts running as
-   cores), every part with an equal
-   share of the time left after a reserve for the merge (4 ms a visit).
+   cores), smallest team first. A part's time limit is set as it starts: an equal share of the
+   time left (after a reserve for the merge, 4 ms a visit) with the parts still to start; a team
+   whose every coverable visit is covered searches only a fifth of its share more, so the time it
+   leaves goes to the busiest teams, which start last.
 3. The rotas are merged into the whole instance, and every visit a team could not cover is
    offered to every worker of the organisation (cheapest feasible insertion under all the rules,
    then one round of ejections): a team *borrows* a neighbour's worker who has room.
@@ -55,6 +57,9 @@ FINISH_S_PER_VISIT = 0.003
 
 PART_OVERHEAD_S = 1.0
 """A part's time beyond its search limit (process hand-over, writing its solution)."""
+COVERED_EXTRA = 0.2
+"""Once a team's every coverable visit is covered, its search goes on for at most this share of
+its time limit more (travel and continuity polish): the rest goes to the teams after it."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,11 @@ class PartJob:
     part: TeamPart
     rules: RuleSet
     params: SolveParams
+    deadline: float | None = None
+    """When every part must be done (epoch seconds): the part's time limit is set as it starts,
+    an equal share of what is left with the parts still to start (``rounds``), so time a
+    finished team did not need goes to the teams after it."""
+    rounds: int = 1
 
 
 @dataclass(frozen=True)
@@ -175,7 +185,11 @@ def _solve_part(job: PartJob) -> PartOutcome:
         trace.append((time.time(), float(p.objective)))
 
     started = time.time()
-    result = solve_detailed(job.part.instance, job.rules, job.params, on_progress=seen)
+    params = job.params
+    if job.deadline is not None:
+        share = max(1.0, (job.deadline - started) / job.rounds - PART_OVERHEAD_S)
+        params = params.model_copy(update={"time_limit_s": share, "covered_extra_s": COVERED_EXTRA * share})
+    result = solve_detailed(job.part.instance, job.rules, params, on_progress=seen)
     finished = time.time()
     if result.solution.objective is not None:  # the final, validator-checked value closes the trace
         trace.append((finished, float(result.solution.objective)))
@@ -231,12 +245,21 @@ def solve_organisation(
     jobs = min(jobs or os.cpu_count() or 1, len(parts))
     finish = FINISH_S_PER_VISIT * len(instance.visits)
     reserve = max(2.0, MERGE_S_PER_VISIT * len(instance.visits))
-    rounds = math.ceil(len(parts) / jobs)
-    share = max(1.0, (params.time_limit_s - reserve - (time.perf_counter() - t0)) / rounds - PART_OVERHEAD_S)
+    parts_deadline = time.time() + params.time_limit_s - reserve - (time.perf_counter() - t0)
     cores = params.workers or os.cpu_count() or 1
-    part_params = params.model_copy(update={"time_limit_s": share, "workers": max(1, cores // jobs)})
-    log.info("%d team parts, %d at a time, %.1f s each", len(parts), jobs, share)
-    outcomes = _run_parts([PartJob(p, rules, part_params) for p in parts], jobs, on_part)
+    part_params = params.model_copy(update={"workers": max(1, cores // jobs)})
+    # The smallest teams first: the time they leave unused goes to the busiest, which start last.
+    order = sorted(parts, key=lambda p: (len(p.instance.visits), p.teams))
+    log.info("%d team parts, %d at a time, about %.1f s each", len(parts), jobs,
+             (parts_deadline - time.time()) / math.ceil(len(parts) / jobs))
+    outcomes = _run_parts(
+        [
+            PartJob(p, rules, part_params, parts_deadline, math.ceil((len(order) - k) / jobs))
+            for k, p in enumerate(order)
+        ],
+        jobs,
+        on_part,
+    )
     t_parts = time.perf_counter()
 
     problem = compile_problem(instance, rules.resolution)

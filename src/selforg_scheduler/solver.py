@@ -84,6 +84,13 @@ class SolveParams(BaseModel):
     lns: bool = Field(
         default=True, description="after the main search, re-optimise one day at a time (day LNS)"
     )
+    covered_extra_s: float | None = Field(
+        default=None,
+        ge=0,
+        description="once every coverable visit is covered, search at most this many seconds more "
+        "(None: until the time limit); an organisation's teams stop early so the teams still "
+        "short of cover get their time",
+    )
     log_search: bool = Field(default=False, description="send CP-SAT's search log to logging (DEBUG)")
 
 
@@ -239,6 +246,7 @@ def solve_detailed(
         incumbent, steps = lns_improve(
             ctx, Incumbent(values, start_obj), budget, step, on_improve=improved, seed=params.seed,
             step_s=LNS_STEP_S if budget.deterministic is None else LNS_STEP_DETERMINISTIC,
+            covered_extra_s=params.covered_extra_s,
         )
         log.info("lns: %d steps, objective %d -> %d", steps, start_obj, incumbent.objective)
         values = incumbent.values
