@@ -30,30 +30,34 @@ def crowded_week():
     )
 
 
-def test_lns_from_the_greedy_rota_never_worsens_and_stays_valid():
-    inst = crowded_week()
-    rule_set = rules()
+def _incumbent(inst, rule_set):
     problem = compile_problem(inst)
     ctx = build_model(problem, rule_set)
     greedy = greedy_rota(problem, rule_set, ctx.eligible, ctx.domains)
     add_hints(ctx, greedy.start, greedy.crew, greedy.held, greedy.routes)
-    _complete_hint(ctx, 5.0)
-    hint = ctx.model.proto.solution_hint
-    values = [0] * len(ctx.model.proto.variables)
-    for index, value in zip(hint.vars, hint.values, strict=True):
-        values[index] = value
+    values = _complete_hint(ctx, 5.0)
+    assert values is not None
+    return problem, ctx, values
+
+
+def _step(model: cp_model.CpModel, limit: float) -> cp_model.CpSolver:
+    """An LNS step: one CP-SAT worker within ``limit`` seconds."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = limit
+    solver.parameters.num_workers = 1
+    solver.solve(model)
+    return solver
+
+
+def test_lns_from_the_greedy_rota_never_worsens_and_stays_valid():
+    inst = crowded_week()
+    rule_set = rules()
+    problem, ctx, values = _incumbent(inst, rule_set)
     start_objective = _objective_of(ctx, values)
     improved: list[int] = []
 
-    def step(model: cp_model.CpModel, limit: float) -> cp_model.CpSolver:
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = limit
-        solver.parameters.num_workers = 1
-        solver.solve(model)
-        return solver
-
     result, steps = lns_improve(
-        ctx, Incumbent(values, start_objective), Budget(time.perf_counter() + 5.0), step,
+        ctx, Incumbent(values, start_objective), Budget(time.perf_counter() + 5.0), _step,
         on_improve=lambda inc: improved.append(inc.objective),
     )
     assert steps >= 1
@@ -65,16 +69,6 @@ def test_lns_from_the_greedy_rota_never_worsens_and_stays_valid():
     report = validate(inst, rota, rule_set)
     assert report.ok, [str(v) for v in report.violations]
     assert report.objective == result.objective
-
-
-def _incumbent(inst, rule_set):
-    problem = compile_problem(inst)
-    ctx = build_model(problem, rule_set)
-    greedy = greedy_rota(problem, rule_set, ctx.eligible, ctx.domains)
-    add_hints(ctx, greedy.start, greedy.crew, greedy.held, greedy.routes)
-    values = _complete_hint(ctx, 5.0)
-    assert values is not None
-    return problem, ctx, values
 
 
 def _extreme(model: cp_model.CpModel, index: int, sense: int) -> int:
@@ -185,15 +179,8 @@ def test_once_every_visit_is_covered_the_search_stops_after_the_extra_time():
     coverable = [v for v, workers in enumerate(ctx.eligible) if workers]
     assert all(values[ctx.covered[v].index] for v in coverable)  # the greedy covers this week
 
-    def step(model: cp_model.CpModel, limit: float) -> cp_model.CpSolver:
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = limit
-        solver.parameters.num_workers = 1
-        solver.solve(model)
-        return solver
-
     incumbent = Incumbent(values, _objective_of(ctx, values))
-    _, steps = lns_improve(ctx, incumbent, Budget(time.perf_counter() + 5.0), step, covered_extra_s=0.0)
+    _, steps = lns_improve(ctx, incumbent, Budget(time.perf_counter() + 5.0), _step, covered_extra_s=0.0)
     assert steps == 0
-    _, steps = lns_improve(ctx, incumbent, Budget(time.perf_counter() + 3.0), step)
+    _, steps = lns_improve(ctx, incumbent, Budget(time.perf_counter() + 3.0), _step)
     assert steps >= 1
