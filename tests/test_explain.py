@@ -173,3 +173,16 @@ def test_a_conflict_names_the_day_off_in_the_way() -> None:
     (found,) = conflicts(inst, rules(), time_limit_s=10)
     assert found.subject == "v0, v1, v2, v3, v4, v5, v6"
     assert "w1's 1 day(s) off in the week from Mon 30 Nov stands in the way" in found.sentence
+
+
+def test_a_conflict_names_the_new_starters_rule_in_the_way() -> None:
+    # a double-up and a lone visit at 08:00; n1 and n2 are new starters, e1 the only experienced
+    # worker: without the rule n1 and n2 would take the double-up and e1 the other visit
+    inst = instance(
+        [worker("n1", new_starter=True), worker("n2", new_starter=True), worker("e1")],
+        [client("c1"), client("c2", "B")],
+        [visit("a", "c1", "08:00", workers_required=2), visit("b", "c2", "08:00")],
+    )
+    (found,) = conflicts(inst, rules(), time_limit_s=10)
+    assert found.subject == "a, b"
+    assert "a's need for an experienced worker beside a new starter stands in the way" in found.sentence

@@ -11,7 +11,8 @@ Two layers:
   First the solver tries, in half the time, to cover them all (then there is no conflict).
   Otherwise coverage is required through one assumption literal per visit, each agreed
   arrangement and each guarded hard rule instance (a worker-day's daily limit or break, the rest
-  between two days, a worker's weekly limit or day off: ``ModelContext.guard``) kept through one assumption literal too; when the
+  between two days, a worker's weekly limit or day off, a double-up's need for an experienced
+  worker beside a new starter: ``ModelContext.guard``) kept through one assumption literal too; when the
   model is infeasible,
   CP-SAT returns a sufficient set of assumptions, which is shrunk (deletion filter) to a small
   set of visits that cannot all be covered, and stated with the workers they compete for.

@@ -68,7 +68,10 @@ class LoneWorking(Rule[LoneWorkingParams]):
             ws = m.eligible[vd.index]
             if vd.required > 1 and any(p.workers[w].new_starter for w in ws):
                 experienced = [m.x[(vd.index, w)] for w in ws if not p.workers[w].new_starter]
-                m.model.add(sum(experienced) >= m.covered[vd.index])
+                label = f"{vd.id}'s need for an experienced worker beside a new starter"
+                m.model.add(sum(experienced) >= m.covered[vd.index]).only_enforce_if(
+                    m.guard((self.name, vd.index), label)
+                )
         return []
 
     def crew_problem(self, problem: Problem, visit: int, crew: tuple[int, ...]) -> str | None:
