@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from factory import client, instance, rules, visit, worker
-from selforg_scheduler.greedy import RouteBuilder, plan_circles, repair
+from selforg_scheduler.greedy import RouteBuilder, insert_by_regret, insert_in_order, plan_circles, repair
 from selforg_scheduler.model import eligibility
 from selforg_scheduler.problem import compile_problem
 
@@ -86,3 +86,18 @@ def test_option_reports_the_cheapest_insertion_and_respects_the_cap():
     option = b.option(1, 0)
     assert option is not None and option.starts[0][0] == 540
     assert option.cost >= 20  # 20 minutes from A to C
+
+
+def test_regret_insertion_places_first_the_visit_with_one_possible_worker():
+    # v1 (index 0) could go to either worker (w1 on a tie); v2 only to w1, at the same time. In
+    # index order v1 would take w1 and strand v2.
+    inst = instance(
+        [worker("w1", skills=["medication"]), worker("w2")],
+        [client("p1"), client("p2")],
+        [visit("v1", "p1", "08:00"), visit("v2", "p2", "08:00", skills=["medication"])],
+    )
+    problem, b = setup(inst)
+    assert insert_in_order(b, [0, 1]) == 1 and 1 not in b.crew  # the plain order strands v2
+    problem, b = setup(inst)
+    assert insert_by_regret(b, [0, 1]) == 2
+    assert b.crew == {1: (0,), 0: (1,)}

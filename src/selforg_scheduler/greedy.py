@@ -312,6 +312,13 @@ def greedy_rota(
     }
     best: RouteBuilder | None = None
     best_key: tuple[int, int] | None = None
+    if len(visits) <= REGRET_MAX:
+        best = RouteBuilder(problem, rules, eligible, domains, held=held or {})
+        best.circles = plan_circles(problem, eligible, best.cap)
+        insert_by_regret(best, [v for v in range(len(visits)) if eligible[v]])
+        repair(best)
+        best_key = _score(best)
+        log.debug("greedy regret: %d covered, score %s", len(best.crew), best_key)
     priced_late = any(rules["time_windows"].lateness_weights())  # type: ignore[attr-defined]
     # With lateness priced, each order is tried pricing it and not: pricing it can strand a
     # linked visit that a lateness-blind pass would have placed.
@@ -411,6 +418,62 @@ def insert_in_order(builder: RouteBuilder, order: list[int]) -> int:
 
 EJECTION_DEPTH = 3
 """Visits an ejection chain may move to cover one (each step: a blocker moved elsewhere)."""
+
+
+def insert_by_regret(builder: RouteBuilder, todo: list[int]) -> int:
+    """Regret insertion: place next the visit that loses most if its cheapest worker goes to
+    another (the gap between its cheapest and second-cheapest worker, lateness priced; a visit
+    with one possible worker first). Visits of several workers, and linked ones, go first in time
+    order. Each worker's cost is kept until that worker's day or the client's workers change.
+    Returns how many it placed."""
+    p = builder.problem
+    first = [v for v in todo if p.visits[v].required > 1 or v in builder.links]
+    placed = insert_in_order(builder, sorted(first, key=lambda v: (p.visits[v].day, p.visits[v].earliest, v)))
+    left = {v for v in todo if v not in builder.crew and v not in first}
+    costs: dict[tuple[int, int], float | None] = {}
+
+    def cost(v: int, w: int) -> float | None:
+        key = (v, w)
+        if key not in costs:
+            option = builder.option(v, w)
+            if option is None:
+                costs[key] = None
+            else:
+                late = max(0, option.starts[0][0] - p.visits[v].latest)
+                costs[key] = option.cost + builder.w_late * late + builder.w_largest * max(0, late - builder.largest_late)
+        return costs[key]
+
+    while left:
+        chosen, chosen_key = None, None
+        for v in left:
+            found = sorted(c for w in builder.eligible[v] if (c := cost(v, w)) is not None)
+            if not found:
+                continue
+            regret = found[1] - found[0] if len(found) > 1 else float("inf")
+            key = (regret, -p.visits[v].latest, -v)
+            if chosen_key is None or key > chosen_key:
+                chosen, chosen_key = v, key
+        if chosen is None:
+            break  # nothing left fits anywhere
+        left.discard(chosen)
+        found_crew = builder.best_crew(chosen)
+        if found_crew is None:
+            continue
+        largest_late = builder.largest_late
+        builder.place(chosen, *found_crew)
+        placed += 1
+        if builder.largest_late != largest_late and builder.w_largest:
+            costs.clear()  # a new largest lateness changes every lateness price
+            continue
+        day, client = p.visits[chosen].day, p.visits[chosen].client
+        for k in [k for k in costs if (k[1] in found_crew[1] and p.visits[k[0]].day == day) or p.visits[k[0]].client == client]:
+            del costs[k]
+    return placed
+
+
+REGRET_MAX = 300
+"""Instances with at most this many visits also try regret insertion (each step looks at every
+visit left: quadratic)."""
 
 
 def repair(builder: RouteBuilder, rounds: int = 2, deadline: float | None = None, depth: int = EJECTION_DEPTH) -> int:
