@@ -159,6 +159,10 @@ def test_granular_circuits_keep_fewer_arcs_and_the_hint_and_still_give_valid_rot
 
     assert arcs(lean) < arcs(full)
     assert keep <= arcs(lean)
+    # only days above the threshold are filtered (the default keeps every arc of a team's day)
+    busiest = max(len(wd.visits) for wd in full.worker_days.values())
+    assert arcs(build_model(problem, rule_set, (eligible, domains), ArcFilter(3, keep, above=busiest))) == arcs(full)
+    assert arcs(build_model(problem, rule_set, (eligible, domains), ArcFilter(3, keep, above=busiest - 1))) < arcs(full)
     result = solve_detailed(inst, rule_set, SolveParams(time_limit_s=10, workers=1, granular=3))
     assert result.report.ok and result.report.objective == result.solver_objective
     assert len(result.solution.visits) >= len(greedy.crew)  # the greedy's arcs are kept: never worse

@@ -121,8 +121,13 @@ def solve(
     gap: Annotated[float, typer.Option(help="stop at this relative gap")] = 0.0,
     hint: Annotated[bool, typer.Option(help="warm-start from the greedy rota")] = True,
     granular: Annotated[
-        int, typer.Option(help="big days: keep only arcs to/from each visit's N most promising neighbours (0 = all)", min=0)
-    ] = 0,
+        int | None,
+        typer.Option(
+            help="big days: keep only arcs to/from each visit's N most promising neighbours (0 = all; "
+            "default: 25 on worker-days of more than 120 visits)",
+            min=0,
+        ),
+    ] = None,
     lns: Annotated[bool, typer.Option(help="re-optimise windows and days after the main search")] = True,
     by_team: Annotated[
         bool,

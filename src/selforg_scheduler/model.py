@@ -240,6 +240,8 @@ class ArcFilter:
     per_visit: int
     keep: frozenset[tuple[int, int, int]] = frozenset()
     """(worker, tail, head) arcs that stay whatever their rank."""
+    above: int = 0
+    """Only worker-days with more visits than this (and than ``per_visit``) are filtered."""
 
 
 def build_model(
@@ -349,7 +351,7 @@ def _build_circuits(ctx: ModelContext, arcs: ArcFilter | None = None) -> None:
             for v in visits
             if u != v and earliest_end[u] + ctx.travel(u, v) <= latest_start[v]
         ]
-        if arcs is not None and arcs.per_visit and len(visits) > arcs.per_visit:
+        if arcs is not None and arcs.per_visit and len(visits) > max(arcs.per_visit, arcs.above):
             kept = _kept_arcs(ctx, w, pairs, arcs)
             pairs = [pair for pair in pairs if pair in kept]
         for u, v in pairs:

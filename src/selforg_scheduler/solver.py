@@ -54,6 +54,10 @@ MAIN_SHARE = 0.05
 real week it rarely improves the completed hint (every LNS step does), on a small one it proves
 optimality within ``MAIN_FLOOR_S``."""
 MAIN_FLOOR_S = 1.0
+AUTO_GRANULAR, AUTO_GRANULAR_ABOVE = 25, 120
+"""Granular circuits by default: on a worker-day of more than 120 possible visits (a benchmark's
+whole-day carers: 300 visits a day make 1.3 million arcs), 25 neighbours a visit; team weeks have
+far fewer visits a worker-day and keep every arc."""
 LNS_STEP_S = 2.0
 """Wall seconds of one LNS step."""
 LNS_STEP_DETERMINISTIC = 1.0
@@ -75,11 +79,13 @@ class SolveParams(BaseModel):
         "rota on any machine (benchmarks); time_limit_s still bounds the wall clock",
     )
     hint: bool = Field(default=True, description="warm-start from the greedy rota")
-    granular: int = Field(
-        default=0,
+    granular: int | None = Field(
+        default=None,
         ge=0,
         description="on a worker-day with more visits than this, keep only arcs to and from each "
-        "visit's this-many most promising neighbours (plus the greedy's); 0 = every arc",
+        "visit's this-many most promising neighbours (plus the greedy's); 0 = every arc; None = "
+        f"automatic: {AUTO_GRANULAR} a visit on worker-days of more than {AUTO_GRANULAR_ABOVE} visits "
+        "(a model of a million arcs leaves the search no time), every arc elsewhere",
     )
     lns: bool = Field(
         default=True, description="after the main search, re-optimise one day at a time (day LNS)"
@@ -159,11 +165,14 @@ def solve_detailed(
     else:
         greedy = greedy_rota(problem, rules, eligible, domains, chosen)
     arcs = None
-    if params.granular:
+    if params.granular != 0:
         keep = frozenset(
             (w, u, v) for (w, _day), route in greedy.routes.items() for u, v in zip(route, route[1:], strict=False)
         )
-        arcs = ArcFilter(params.granular, keep)
+        if params.granular is None:
+            arcs = ArcFilter(AUTO_GRANULAR, keep, above=AUTO_GRANULAR_ABOVE)
+        else:
+            arcs = ArcFilter(params.granular, keep)
     ctx = build_model(problem, rules, (eligible, domains), arcs)
     log.info(
         "model: %d visits, %d workers, %d eligible pairs, %d worker-days, %d arcs; greedy covers %d",
