@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from selforg_scheduler.problem import Interval, Problem, Reference, compile_prob
 from selforg_scheduler.reasons import builder_from_rota, unassigned_reasons
 from selforg_scheduler.rules.config import RuleSet, default_rules
 from selforg_scheduler.rules.roles import held_from
+from selforg_scheduler.ruin import cover_by_ruin
 from selforg_scheduler.schemas.instance import Instance
 from selforg_scheduler.schemas.solution import (
     AssignedVisit,
@@ -58,6 +60,12 @@ AUTO_GRANULAR, AUTO_GRANULAR_ABOVE = 25, 120
 """Granular circuits by default: on a worker-day of more than 120 possible visits (a benchmark's
 whole-day carers: 300 visits a day make 1.3 million arcs), 25 neighbours a visit; team weeks have
 far fewer visits a worker-day and keep every arc."""
+RUIN_SHARE = 0.15
+"""Share of the time limit that ruin and recreate (:mod:`~selforg_scheduler.ruin`) may spend
+covering what the greedy left uncovered, before the model is built."""
+RUIN_STEPS_PER_S = 50
+"""On a deterministic budget, ruin-and-recreate steps per deterministic second of its share (a
+step count, not a clock, keeps the run reproducible; about what a busy team's week does a second)."""
 LNS_STEP_S = 2.0
 """Wall seconds of one LNS step."""
 LNS_STEP_DETERMINISTIC = 1.0
@@ -164,6 +172,15 @@ def solve_detailed(
         greedy = from_reference(problem, rules, eligible, domains, chosen)
     else:
         greedy = greedy_rota(problem, rules, eligible, domains, chosen)
+        if params.hint:
+            share = RUIN_SHARE * params.time_limit_s
+            steps = None if params.deterministic_time is None else int(RUIN_STEPS_PER_S * RUIN_SHARE * params.deterministic_time)
+            ruin = cover_by_ruin(greedy, random.Random(params.seed), deadline=time.perf_counter() + share, max_steps=steps)
+            if ruin.steps:
+                log.info(
+                    "ruin and recreate: %d steps (%d kept) in %.1fs, greedy covers %d -> %d",
+                    ruin.steps, ruin.accepted, time.perf_counter() - t0, ruin.covered_before, ruin.covered_after,
+                )
     arcs = None
     if params.granular != 0:
         keep = frozenset(

@@ -1,0 +1,102 @@
+"""Ruin and recreate on the greedy rota (``selforg_scheduler.ruin``)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from factory import DAY0, client, instance, rules, visit, worker
+from selforg_scheduler.generate import generate_instance
+from selforg_scheduler.greedy import RouteBuilder, greedy_rota, repair
+from selforg_scheduler.io import instance_from_dict
+from selforg_scheduler.model import eligibility, role_pairs
+from selforg_scheduler.problem import compile_problem
+from selforg_scheduler.rules.config import default_rules
+from selforg_scheduler.ruin import cover_by_ruin, rota_cost, uncovered_minutes
+from selforg_scheduler.solver import RawRota, make_solution
+
+
+def capped_client_week():
+    """p may see two workers; w1 and w2 do its morning visits and are gone by 17:00, when only
+    w3 works. Only swapping a regular for w3 (who then takes that regular's visit too) covers c."""
+    return instance(
+        [
+            worker("w1", (DAY0, "07:00", "12:00")),
+            worker("w2", (DAY0, "07:00", "12:00")),
+            worker("w3", (DAY0, "07:00", "20:00")),
+        ],
+        [client("p", "A"), client("q", "B")],
+        [visit("a", "p", "08:00"), visit("b", "p", "10:00"), visit("c", "p", "17:00"), visit("d", "q", "09:00")],
+    )
+
+
+def builder_for(inst, rule_set):
+    problem = compile_problem(inst, rule_set.resolution)
+    eligible, domains = eligibility(problem, rule_set)
+    return problem, RouteBuilder(problem, rule_set, eligible, domains)
+
+
+def test_ruin_swaps_a_regular_worker_to_cover_a_visit_the_cap_blocks():
+    rule_set = rules("continuity.max_distinct_workers=2")
+    problem, b = builder_for(capped_client_week(), rule_set)
+    index = {v.id: v.index for v in problem.visits}
+    w1, w2, w3 = (w.index for w in problem.workers)
+    b.place(index["a"], 8 * 60, (w1,))
+    b.place(index["b"], 10 * 60, (w2,))
+    b.place(index["d"], 9 * 60, (w3,))
+    c = index["c"]
+    assert b.best_crew(c) is None and repair(b) == 0  # an ejection chain cannot lift the cap
+    stats = cover_by_ruin(b, random.Random(0), max_steps=50)
+    assert c in b.crew and b.crew[c] == (w3,)
+    assert len(b.crew) == 4 and stats.covered_after == 4 and stats.covered_before == 3
+    assert len(b.seen[problem.clients[0].index]) == 2  # the cap still holds
+    assert uncovered_minutes(b) == 0
+
+
+def test_ruin_needs_a_deadline_or_a_step_budget():
+    _, b = builder_for(capped_client_week(), rules())
+    with pytest.raises(ValueError, match="deadline or a step budget"):
+        cover_by_ruin(b, random.Random(0))
+
+
+def busy_week(workers: int, visits: int, days: int, seed: int):
+    """A generated week the greedy alone leaves short (its planted plan covers every visit)."""
+    made = generate_instance(workers=workers, visits=visits, days=days, seed=seed)
+    inst = instance_from_dict(made.instance)
+    rule_set = default_rules()
+    problem = compile_problem(inst, rule_set.resolution)
+    eligible, domains = eligibility(problem, rule_set)
+    held = rule_set["roles"].choose(problem) if role_pairs(problem, rule_set) else {}
+    return inst, rule_set, problem, (eligible, domains), held
+
+
+@pytest.mark.parametrize(("workers", "visits", "days", "seed"), [(12, 190, 2, 1), (12, 190, 2, 2), (10, 240, 3, 3)])
+def test_ruin_covers_more_of_a_busy_week_and_its_rota_keeps_every_rule(workers, visits, days, seed):
+    inst, rule_set, problem, (eligible, domains), held = busy_week(workers, visits, days, seed)
+    b = greedy_rota(problem, rule_set, eligible, domains, held)
+    holes, before = uncovered_minutes(b), len(b.crew)
+    assert holes > 0, "the week should be busy enough to leave the greedy short"
+    stats = cover_by_ruin(b, random.Random(seed), max_steps=150)
+    assert stats.covered_before == before and stats.covered_after == len(b.crew)
+    assert uncovered_minutes(b) < holes
+    # Every step keeps the builder consistent: routes in start order, seen = the clients' crews.
+    for (w, day), route in b.routes.items():
+        assert all(b.crew[v] and w in b.crew[v] and problem.visits[v].day == day for v in route)
+        assert [b.start[v] for v in route] == sorted(b.start[v] for v in route)
+    for cl in problem.clients:
+        assert b.seen.get(cl.index, set()) == {w for v in cl.visits for w in b.crew.get(v, ())}
+    solution, report = make_solution(
+        problem, rule_set, (eligible, domains), inst, "FEASIBLE", RawRota(b.start, b.crew, held), "greedy", None, 0.0
+    )
+    assert report.violations == [], report.violations[:3]
+    assert len(solution.visits) == len(b.crew)
+
+
+def test_ruin_is_reproducible_for_a_seed_and_a_step_budget():
+    inst, rule_set, problem, (eligible, domains), held = busy_week(10, 240, 3, 3)
+    rotas = []
+    for _ in range(2):
+        b = greedy_rota(problem, rule_set, eligible, domains, held)
+        cover_by_ruin(b, random.Random(7), max_steps=40)
+        rotas.append((dict(b.start), dict(b.crew), rota_cost(b)))
+    assert rotas[0] == rotas[1]
