@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from selforg_scheduler.greedy import RouteBuilder, _eject_for
@@ -55,19 +56,38 @@ def uncovered_minutes(b: RouteBuilder) -> int:
 def rota_cost(b: RouteBuilder) -> int:
     """The rota's cost as the model weighs travel (with home legs when they count), lateness
     and continuity; the other soft rules are left to CP-SAT."""
+    return _cost(b, b.routes, b.start, b.crew, list(b.routes), range(len(b.problem.clients)))
+
+
+def _cost(
+    b: RouteBuilder,
+    routes: dict[tuple[int, int], list[int]],
+    start: dict[int, int],
+    crew: dict[int, tuple[int, ...]],
+    keys: Iterable[tuple[int, int]],
+    clients: Iterable[int],
+) -> int:
+    """:func:`rota_cost`'s terms of the worker-days ``keys`` and the ``clients`` (the largest
+    lateness, when priced, over the whole rota): what a step changes, compared before and after."""
     p = b.problem
     travel = 0
-    for (w, _day), route in b.routes.items():
+    placed: set[int] = set()
+    for w, day in keys:
+        route = routes.get((w, day))
         if route:
             travel += sum(b.travel(x, y) for x, y in zip(route, route[1:], strict=False))
             travel += b.home_travel(w, route[0]) + b.home_travel(w, route[-1])
-    late = [max(0, s - p.visits[v].latest) for v, s in b.start.items()]
-    cost = b.w_travel * travel + b.w_late * sum(late) + b.w_largest * max(late, default=0)
-    for client in p.clients:
-        crew = [b.crew[v] for v in client.visits if v in b.crew]
-        distinct = {w for c in crew for w in c}
-        cost += b.w_extra * max(0, len(distinct) - 1)
-        cost -= b.w_link * sum(1 for c in crew if any(w in client.link_workers for w in c))
+            placed.update(route)
+    cost = b.w_travel * travel
+    if b.w_late:
+        cost += b.w_late * sum(max(0, start[v] - p.visits[v].latest) for v in placed)
+    if b.w_largest:
+        cost += b.w_largest * max((start[v] - p.visits[v].latest for v in start), default=0)
+    for c in clients:
+        client = p.clients[c]
+        crews = [crew[v] for v in client.visits if v in crew]
+        cost += b.w_extra * max(0, len({w for team in crews for w in team}) - 1)
+        cost -= b.w_link * sum(1 for team in crews if any(w in client.link_workers for w in team))
     return cost
 
 
@@ -107,7 +127,6 @@ def cover_by_ruin(
     p = b.problem
     stats = RuinStats(covered_before=len(b.crew))
     holes = uncovered_minutes(b)
-    cost = rota_cost(b) if holes else 0
     while holes:
         if max_steps is not None and stats.steps >= max_steps:
             break
@@ -119,15 +138,26 @@ def cover_by_ruin(
         before = _Snapshot.of(b)
         removed = _ruin(b, v, rng)
         _recreate(b, v, removed, rng)
-        new_holes = uncovered_minutes(b)
-        if new_holes > holes:
+        # What changed: the worker-days whose route changed, their visits' clients.
+        keys = [k for k in b.routes.keys() | before.routes.keys() if b.routes.get(k) != before.routes.get(k)]
+        moved = {v, *removed}
+        for k in keys:
+            moved.update(before.routes.get(k, ()))
+            moved.update(b.routes.get(k, ()))
+        change = sum(
+            p.visits[u].duration * ((u not in b.crew) - (u not in before.crew)) for u in moved if b.eligible[u]
+        )
+        if change > 0:
             before.restore(b)
             continue
-        new_cost = rota_cost(b)
-        if new_holes < holes or new_cost <= cost:
-            if new_holes < holes:
-                log.debug("ruin step %d: %d uncovered minutes -> %d", stats.steps, holes, new_holes)
-            holes, cost = new_holes, new_cost
+        clients = {p.visits[u].client for u in moved}
+        delta = _cost(b, b.routes, b.start, b.crew, keys, clients) - _cost(
+            b, before.routes, before.start, before.crew, keys, clients
+        )
+        if change < 0 or delta <= 0:
+            if change < 0:
+                log.debug("ruin step %d: %d uncovered minutes -> %d", stats.steps, holes, holes + change)
+            holes += change
             stats.accepted += 1
         else:
             before.restore(b)
