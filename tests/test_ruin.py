@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 from factory import DAY0, client, instance, rules, visit, worker
 from selforg_scheduler.generate import generate_instance
 from selforg_scheduler.greedy import RouteBuilder, greedy_rota, repair
 from selforg_scheduler.io import instance_from_dict
+from selforg_scheduler.mankowska import benchmark_violations, read_mankowska, to_instance
 from selforg_scheduler.model import eligibility, role_pairs
 from selforg_scheduler.problem import compile_problem
-from selforg_scheduler.rules.config import default_rules
-from selforg_scheduler.ruin import cover_by_ruin, rota_cost, uncovered_minutes
-from selforg_scheduler.solver import RawRota, make_solution
+from selforg_scheduler.rules.config import default_rules, load_rules
+from selforg_scheduler.ruin import cover_by_ruin, exact_proxy, improve_by_ruin, rota_cost, uncovered_minutes
+from selforg_scheduler.solver import RawRota, _busiest_worker_day, make_solution
 
 
 def capped_client_week():
@@ -100,3 +102,44 @@ def test_ruin_is_reproducible_for_a_seed_and_a_step_budget():
         cover_by_ruin(b, random.Random(7), max_steps=40)
         rotas.append((dict(b.start), dict(b.crew), rota_cost(b)))
     assert rotas[0] == rotas[1]
+
+
+BENCH = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "mankowska2014" / "instances"
+B1 = BENCH / "InstanzCPLEX_HCSRP_25_1.txt"
+MANKOWSKA_RULES = Path(__file__).resolve().parent.parent / "constraints" / "mankowska.yaml"
+
+
+def test_the_cost_proxy_is_exact_only_when_travel_lateness_and_continuity_are_the_only_costs():
+    assert exact_proxy(load_rules(MANKOWSKA_RULES))
+    assert not exact_proxy(default_rules())  # fairness, contract hours, ... weigh in on a team's week
+
+
+@pytest.mark.skipif(not B1.exists(), reason="shared/bench is not beside the repository")
+def test_cost_ruin_lowers_a_benchmark_rota_without_uncovering_or_breaking_a_rule():
+    data = read_mankowska(B1)
+    inst = instance_from_dict(to_instance(data))
+    rule_set = load_rules(MANKOWSKA_RULES)
+    problem = compile_problem(inst, rule_set.resolution)
+    eligible, domains = eligibility(problem, rule_set)
+    b = greedy_rota(problem, rule_set, eligible, domains)
+    start_cost, covered = rota_cost(b), set(b.crew)
+    stats = improve_by_ruin(b, random.Random(0), max_steps=400)
+    assert stats.steps == 400 and stats.accepted > 0
+    assert set(b.crew) == covered
+    assert rota_cost(b) < start_cost
+    solution, report = make_solution(
+        problem, rule_set, (eligible, domains), inst, "FEASIBLE", RawRota(b.start, b.crew, {}), "greedy", None, 0.0
+    )
+    assert report.violations == [] and benchmark_violations(data, solution) == []
+    # The builder's cost is the model's objective at the instance's time resolution.
+    assert report.objective == pytest.approx(rota_cost(b) / rule_set.resolution, rel=1e-3)
+
+
+def test_the_busiest_worker_day_counts_the_visits_one_worker_could_do_that_day():
+    inst = instance(
+        [worker("w1"), worker("w2", skills=["medication"])],
+        [client("p1")],
+        [visit("v1", "p1", "08:00"), visit("v2", "p1", "10:00", skills=["medication"]), visit("v3", "p1", "12:00")],
+    )
+    problem, b = builder_for(inst, rules())
+    assert _busiest_worker_day(problem, b.eligible) == 3  # w2 could do all three

@@ -24,12 +24,14 @@ deterministic for a seed and a step budget (runs on a deterministic budget count
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from selforg_scheduler.greedy import RouteBuilder, _eject_for
+from selforg_scheduler.rules.config import RuleSet
 
 log = logging.getLogger(__name__)
 
@@ -214,3 +216,151 @@ def _recreate(b: RouteBuilder, v: int, removed: list[int], rng: random.Random) -
                 continue
             b.place(x, *found)
             stack.extend(partner for partner, _, _ in b.links.get(x, ()) if partner not in b.crew)
+
+
+# --- cost: ruin and recreate with annealing -------------------------------------------------
+
+COST_RUIN_SIZE = (3, 24)
+"""Visits one cost step takes out (uniform in this range, at most a quarter of the visits)."""
+STALL_STEPS = 2000
+"""A cost search stops when this many steps in a row found no better rota."""
+START_TEMPERATURE, END_TEMPERATURE = 0.3, 0.003
+"""Annealing temperatures as a share of the mean cost of a covered visit at the start: a step
+that costs delta more is kept with probability exp(-delta / T)."""
+
+
+PROXY_RULES = frozenset(
+    {
+        "coverage", "skills", "availability", "exclusions", "dependencies", "double_ups",
+        "travel", "time_windows", "continuity", "stability",
+    }
+)
+"""Rules whose costs :func:`rota_cost` prices (travel, lateness, continuity), have none
+(skills, availability, exclusions, dependencies, double-ups: hard only; stability without a
+reference rota, and the solver runs the cost search only without one) or that a step never
+changes (coverage: a cost step uncovers nothing)."""
+
+
+def exact_proxy(rules: RuleSet) -> bool:
+    """Whether :func:`rota_cost` is the model's whole objective (up to the time resolution, and
+    a constant for coverage) under these rules. Only then may a search on the builder trade one
+    cost for another: on a team's week fairness, contract hours and the rest weigh in too, and
+    only CP-SAT sees them."""
+    return all(rule.name in PROXY_RULES for rule in rules.active())
+
+
+def improve_by_ruin(
+    b: RouteBuilder,
+    rng: random.Random,
+    deadline: float | None = None,
+    max_steps: int | None = None,
+) -> RuinStats:
+    """Lower the rota's cost (:func:`rota_cost`) without uncovering a visit: take out a few
+    related visits (near a random one in place and time, or strings of consecutive visits of
+    routes near it), put them back in a random order by cheapest insertion, and keep the result
+    by simulated annealing (the temperature falls from ``START_TEMPERATURE`` to
+    ``END_TEMPERATURE`` over the budget). Ends on the best rota seen. Stops at the ``deadline``
+    or after ``max_steps`` (one must be given), or after ``STALL_STEPS`` steps without a better
+    rota."""
+    if deadline is None and max_steps is None:
+        raise ValueError("improve_by_ruin needs a deadline or a step budget")
+    p = b.problem
+    stats = RuinStats(covered_before=len(b.crew), covered_after=len(b.crew))
+    covered = sorted(b.crew)
+    if len(covered) < 2:
+        return stats
+    cost = rota_cost(b)
+    best_cost, best = cost, _Snapshot.of(b)
+    t_start = max(1.0, abs(cost) / len(covered)) * START_TEMPERATURE
+    t_end = max(1.0, abs(cost) / len(covered)) * END_TEMPERATURE
+    began = time.perf_counter()
+    most = max(COST_RUIN_SIZE[0], min(COST_RUIN_SIZE[1], len(covered) // 4))
+    last_best = 0
+    while stats.steps - last_best < STALL_STEPS:
+        if max_steps is not None:
+            if stats.steps >= max_steps:
+                break
+            done = stats.steps / max_steps
+        if deadline is not None:
+            now = time.perf_counter()
+            if now > deadline:
+                break
+            wall_done = (now - began) / max(1e-9, deadline - began)
+            done = wall_done if max_steps is None else max(done, wall_done)
+        temperature = t_start * (t_end / t_start) ** done
+        stats.steps += 1
+        before = _Snapshot.of(b)
+        removed = _ruin_related(b, rng, rng.randint(COST_RUIN_SIZE[0], most))
+        for u in removed:
+            b.remove(u)
+        order = list(removed)
+        rng.shuffle(order) if rng.random() < 0.5 else order.sort(key=lambda u: (p.visits[u].earliest, u))
+        if not _put_back(b, order):
+            before.restore(b)
+            continue
+        keys = [k for k in b.routes.keys() | before.routes.keys() if b.routes.get(k) != before.routes.get(k)]
+        clients = {p.visits[u].client for u in removed}
+        for k in keys:
+            clients.update(p.visits[u].client for u in b.routes.get(k, ()))
+            clients.update(p.visits[u].client for u in before.routes.get(k, ()))
+        delta = _cost(b, b.routes, b.start, b.crew, keys, clients) - _cost(
+            b, before.routes, before.start, before.crew, keys, clients
+        )
+        if delta <= 0 or rng.random() < math.exp(-delta / temperature):
+            cost += delta
+            stats.accepted += 1
+            if cost < best_cost:
+                best_cost, best, last_best = cost, _Snapshot.of(b), stats.steps
+        else:
+            before.restore(b)
+    best.restore(b)
+    log.debug("cost ruin: %d steps, %d kept, cost %d", stats.steps, stats.accepted, best_cost)
+    return stats
+
+
+def _ruin_related(b: RouteBuilder, rng: random.Random, size: int) -> list[int]:
+    """About ``size`` covered visits around a random one: the nearest in place and start time,
+    or strings of consecutive visits from the routes those lie on. Linked visits come along."""
+    p = b.problem
+    seed = rng.choice(sorted(b.crew))
+    day = p.visits[seed].day
+    same_day = [v for v in b.crew if p.visits[v].day == day]
+
+    def distance(v: int) -> float:
+        return b.travel(seed, v) + abs(b.start[v] - b.start[seed]) / 2 + rng.random()
+
+    near = sorted(same_day, key=distance)
+    out: set[int] = set()
+    if rng.random() < 0.5:
+        out.update(near[:size])
+    else:  # strings: from the route of each near visit, a run of consecutive visits through it
+        length = rng.randint(1, max(1, size // 3))
+        for v in near:
+            if len(out) >= size:
+                break
+            w = b.crew[v][0]
+            route = b.routes[(w, day)]
+            if any(u in out for u in route):
+                continue
+            at = route.index(v)
+            lo = max(0, min(at - rng.randint(0, length - 1), len(route) - length))
+            out.update(route[lo : lo + length])
+    for u in list(out):
+        out.update(partner for partner, _, _ in b.links.get(u, ()) if partner in b.crew)
+    return sorted(u for u in out if b.eligible[u])
+
+
+def _put_back(b: RouteBuilder, order: list[int]) -> bool:
+    """Cheapest insertion of each visit, linked partners straight after; False if one fits nowhere."""
+    for u in order:
+        stack = [u]
+        while stack:
+            x = stack.pop()
+            if x in b.crew:
+                continue
+            found = b.best_crew(x)
+            if found is None:
+                return False
+            b.place(x, *found)
+            stack.extend(partner for partner, _, _ in b.links.get(x, ()) if partner not in b.crew)
+    return True
