@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from factory import client, instance, rules, visit, worker
+from selforg_scheduler.io import instance_from_dict
+from selforg_scheduler.mankowska import read_mankowska, to_instance
+from selforg_scheduler.rules.config import load_rules
 from selforg_scheduler.greedy import RouteBuilder, insert_by_regret, insert_in_order, plan_circles, repair
 from selforg_scheduler.model import eligibility
 from selforg_scheduler.problem import compile_problem
@@ -101,3 +107,48 @@ def test_regret_insertion_places_first_the_visit_with_one_possible_worker():
     problem, b = setup(inst)
     assert insert_by_regret(b, [0, 1]) == 2
     assert b.crew == {1: (0,), 0: (1,)}
+
+
+class _NoWeekProblem:
+    """A week rule that never objects: forces best_crew's general search over start times."""
+
+    name = "none"
+
+    def week_problem(self, builder, w, day):
+        return None
+
+
+MANKOWSKA_B1 = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "mankowska2014" / "instances" / "InstanzCPLEX_HCSRP_25_1.txt"
+
+
+@pytest.mark.skipif(not MANKOWSKA_B1.exists(), reason="shared/bench is not beside the repository")
+def test_best_crew_shortcut_without_week_rules_is_as_cheap_as_the_search_over_starts():
+    """Without week or crew rules a one-worker visit goes to a worker's earliest start; that is
+    as cheap (travel and lateness) as trying every start the general search tries."""
+    inst = instance_from_dict(to_instance(read_mankowska(MANKOWSKA_B1)))
+    rule_set = load_rules(Path(__file__).resolve().parent.parent / "constraints" / "mankowska.yaml")
+    problem = compile_problem(inst, rule_set.resolution)
+    eligible, domains = eligibility(problem, rule_set)
+    b = RouteBuilder(problem, rule_set, eligible, domains)
+    assert not b.week_rules and not b.crew_rules
+    order = sorted(range(len(problem.visits)), key=lambda v: problem.visits[v].earliest)
+    insert_in_order(b, order[: len(order) // 2])
+
+    def cost(v, found):
+        t, (w,) = found
+        late = max(0, t - problem.visits[v].latest)
+        return b.option(v, w).cost + b.w_late * late + b.w_largest * max(0, late - b.largest_late)
+
+    compared = 0
+    for v in order[len(order) // 2 :]:
+        if problem.visits[v].required != 1 or v in b.crew:
+            continue
+        quick = b.best_crew(v)
+        b.week_rules = [_NoWeekProblem()]
+        full = b.best_crew(v)
+        b.week_rules = []
+        assert (quick is None) == (full is None)
+        if quick is not None:
+            assert cost(v, quick) == cost(v, full)
+            compared += 1
+    assert compared >= 10

@@ -184,6 +184,16 @@ class RouteBuilder:
         options = [o for w in self.eligible[v] if (o := self.option(v, w)) is not None]
         if len(options) < vd.required:
             return None
+        if vd.required == 1 and not self.week_rules and not self.crew_rules:
+            # Nothing but lateness depends on the start: each worker's earliest start is their
+            # cheapest, so the cheapest worker there wins (earliest, then lowest index, on ties).
+            def total(o: Option) -> tuple[int, int, int]:
+                t = o.starts[0][0]
+                late = max(0, t - vd.latest)
+                return o.cost + self.w_late * late + self.w_largest * max(0, late - self.largest_late), t, o.worker
+
+            cheapest = min(options, key=total)
+            return cheapest.starts[0][0], (cheapest.worker,)
         # Each range's earliest start, and a later one that can leave room for a break.
         candidates = sorted({t for o in options for a, b in o.starts for t in (a, min(b, a + BREAK_ROOM * p.unit))})
         best: tuple[int, int, tuple[int, ...]] | None = None
