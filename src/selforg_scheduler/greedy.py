@@ -408,22 +408,32 @@ def _insert_all(
 def insert_in_order(builder: RouteBuilder, order: list[int]) -> int:
     """Cheapest feasible insertion of each visit in ``order`` not yet in the rota, each linked
     partner straight after its visit (while the gap can still be met). Returns how many it placed."""
-    done = set(builder.crew)
-    placed = 0
+    before = len(builder.crew)
+    tried = set(builder.crew)
     for v in order:
-        stack = [v]
-        while stack:
-            u = stack.pop()
-            if u in done:
-                continue
-            done.add(u)
-            found = builder.best_crew(u)
-            if found is None:
-                continue
-            builder.place(u, found[0], found[1])
-            placed += 1
-            stack.extend(partner for partner, _, _ in builder.links.get(u, ()) if partner not in done)
-    return placed
+        insert_with_partners(builder, v, tried)
+    return len(builder.crew) - before
+
+
+def insert_with_partners(builder: RouteBuilder, v: int, tried: set[int] | None = None) -> bool:
+    """Cheapest feasible insertion of v, then of each of its linked partners not yet placed
+    (and theirs), straight after it. Visits in ``tried`` are skipped, and each one tried is added
+    to it. Returns False if one of them fits nowhere (the others stay placed)."""
+    ok = True
+    stack = [v]
+    while stack:
+        u = stack.pop()
+        if u in builder.crew or (tried is not None and u in tried):
+            continue
+        if tried is not None:
+            tried.add(u)
+        found = builder.best_crew(u)
+        if found is None:
+            ok = False
+            continue
+        builder.place(u, *found)
+        stack.extend(partner for partner, _, _ in builder.links.get(u, ()) if partner not in builder.crew)
+    return ok
 
 
 EJECTION_DEPTH = 3

@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from selforg_scheduler.greedy import RouteBuilder, _eject_for
+from selforg_scheduler.greedy import RouteBuilder, _eject_for, insert_with_partners
 from selforg_scheduler.rules.config import RuleSet
 
 log = logging.getLogger(__name__)
@@ -115,6 +115,22 @@ class _Snapshot:
         b.start, b.crew, b.routes, b.seen, b.largest_late = self.start, self.crew, self.routes, self.seen, self.largest_late
 
 
+def _step_change(b: RouteBuilder, before: _Snapshot, touched: list[int]) -> tuple[int, int]:
+    """(change in uncovered minutes, change in cost) from ``before`` to the builder's rota,
+    worked out on what changed: the worker-days whose route changed (and the ``touched`` visits,
+    which may have left every route), their visits and those visits' clients."""
+    p = b.problem
+    keys = [k for k in b.routes.keys() | before.routes.keys() if b.routes.get(k) != before.routes.get(k)]
+    moved = set(touched)
+    for k in keys:
+        moved.update(before.routes.get(k, ()))
+        moved.update(b.routes.get(k, ()))
+    holes = sum(p.visits[u].duration * ((u not in b.crew) - (u not in before.crew)) for u in moved if b.eligible[u])
+    clients = {p.visits[u].client for u in moved}
+    cost = _cost(b, b.routes, b.start, b.crew, keys, clients) - _cost(b, before.routes, before.start, before.crew, keys, clients)
+    return holes, cost
+
+
 def cover_by_ruin(
     b: RouteBuilder,
     rng: random.Random,
@@ -140,22 +156,10 @@ def cover_by_ruin(
         before = _Snapshot.of(b)
         removed = _ruin(b, v, rng)
         _recreate(b, v, removed, rng)
-        # What changed: the worker-days whose route changed, their visits' clients.
-        keys = [k for k in b.routes.keys() | before.routes.keys() if b.routes.get(k) != before.routes.get(k)]
-        moved = {v, *removed}
-        for k in keys:
-            moved.update(before.routes.get(k, ()))
-            moved.update(b.routes.get(k, ()))
-        change = sum(
-            p.visits[u].duration * ((u not in b.crew) - (u not in before.crew)) for u in moved if b.eligible[u]
-        )
+        change, delta = _step_change(b, before, [v, *removed])
         if change > 0:
             before.restore(b)
             continue
-        clients = {p.visits[u].client for u in moved}
-        delta = _cost(b, b.routes, b.start, b.crew, keys, clients) - _cost(
-            b, before.routes, before.start, before.crew, keys, clients
-        )
         if change < 0 or delta <= 0:
             if change < 0:
                 log.debug("ruin step %d: %d uncovered minutes -> %d", stats.steps, holes, holes + change)
@@ -204,18 +208,9 @@ def _recreate(b: RouteBuilder, v: int, removed: list[int], rng: random.Random) -
     for u in [v, *sorted(removed, key=hardness)]:
         if u in b.crew:
             continue  # a linked partner placed with its visit
-        stack = [u]
-        while stack:
-            x = stack.pop()
-            if x in b.crew:
-                continue
-            found = b.best_crew(x)
-            if found is None:
-                if x == u:
-                    _eject_for(b, x, RECREATE_DEPTH, frozenset())
-                continue
-            b.place(x, *found)
-            stack.extend(partner for partner, _, _ in b.links.get(x, ()) if partner not in b.crew)
+        insert_with_partners(b, u)
+        if u not in b.crew:
+            _eject_for(b, u, RECREATE_DEPTH, frozenset())
 
 
 # --- cost: ruin and recreate with annealing -------------------------------------------------
@@ -294,18 +289,14 @@ def improve_by_ruin(
         for u in removed:
             b.remove(u)
         order = list(removed)
-        rng.shuffle(order) if rng.random() < 0.5 else order.sort(key=lambda u: (p.visits[u].earliest, u))
-        if not _put_back(b, order):
+        if rng.random() < 0.5:
+            rng.shuffle(order)
+        else:
+            order.sort(key=lambda u: (p.visits[u].earliest, u))
+        if not all(insert_with_partners(b, u) for u in order):  # a visit would be uncovered
             before.restore(b)
             continue
-        keys = [k for k in b.routes.keys() | before.routes.keys() if b.routes.get(k) != before.routes.get(k)]
-        clients = {p.visits[u].client for u in removed}
-        for k in keys:
-            clients.update(p.visits[u].client for u in b.routes.get(k, ()))
-            clients.update(p.visits[u].client for u in before.routes.get(k, ()))
-        delta = _cost(b, b.routes, b.start, b.crew, keys, clients) - _cost(
-            b, before.routes, before.start, before.crew, keys, clients
-        )
+        _, delta = _step_change(b, before, removed)
         if delta <= 0 or rng.random() < math.exp(-delta / temperature):
             cost += delta
             stats.accepted += 1
@@ -349,18 +340,3 @@ def _ruin_related(b: RouteBuilder, rng: random.Random, size: int) -> list[int]:
         out.update(partner for partner, _, _ in b.links.get(u, ()) if partner in b.crew)
     return sorted(u for u in out if b.eligible[u])
 
-
-def _put_back(b: RouteBuilder, order: list[int]) -> bool:
-    """Cheapest insertion of each visit, linked partners straight after; False if one fits nowhere."""
-    for u in order:
-        stack = [u]
-        while stack:
-            x = stack.pop()
-            if x in b.crew:
-                continue
-            found = b.best_crew(x)
-            if found is None:
-                return False
-            b.place(x, *found)
-            stack.extend(partner for partner, _, _ in b.links.get(x, ()) if partner not in b.crew)
-    return True
