@@ -16,7 +16,7 @@ from selforg_scheduler.generate import generate_instance
 from selforg_scheduler.io import instance_from_dict, load_solution
 from selforg_scheduler.org import PartOutcome, _curve, is_organisation, solve_organisation, team_parts
 from selforg_scheduler.schemas.solution import Solution
-from tests.factory import client, instance, rules, visit, worker
+from tests.factory import DAY0, client, instance, rules, visit, worker
 
 QUICK = SolveParams(time_limit_s=8, workers=1, seed=0)
 
@@ -233,3 +233,31 @@ def test_parts_start_smallest_first_each_with_its_share_of_the_time_left(two_tea
     share = limits[0].time_limit_s
     assert 21.0 / 2 - org.PART_OVERHEAD_S - 1 <= share <= 21.0 / 2 - org.PART_OVERHEAD_S
     assert limits[0].covered_extra_s == pytest.approx(org.COVERED_EXTRA * share)
+
+
+def test_borrowing_swaps_a_regular_worker_when_the_cap_blocks_the_borrowed_one() -> None:
+    """Client p may see one worker. Team a's a1 (mornings only) does p's morning visits; p's
+    17:00 visit needs team b's b1, whom the cap blocks while a1 is p's worker. Borrowing hands
+    all of p's visits to b1 (ruin and recreate), which no insertion or ejection can."""
+    inst = instance(
+        [
+            worker("a1", (DAY0, "07:00", "12:00"), team="a"),
+            worker("b1", (DAY0, "07:00", "20:00"), team="b"),
+        ],
+        [client("p", "A", team="a"), client("q", "B", team="b")],
+        [
+            visit("pa", "p", "08:00"),
+            visit("pb", "p", "10:00"),
+            visit("pc", "p", "17:00"),
+            visit("qd", "q", "09:00"),
+        ],
+    )
+    capped = rules("continuity.max_distinct_workers=1")
+    result = solve_organisation(inst, capped, QUICK, jobs=1)
+    sol = result.solution
+    assert not sol.unassigned, [u.reason for u in sol.unassigned]
+    assert result.borrowed == 1  # one more visit covered than the teams did alone
+    crews = {a.visit: a.workers for a in sol.visits}
+    assert crews["pa"] == crews["pb"] == crews["pc"] == ["b1"]
+    report = validate(inst, sol, capped)
+    assert report.ok and report.objective == sol.objective

@@ -14,7 +14,8 @@ and 10,000 visits is far too big, and a team's visits are (almost) all its own, 
    leaves goes to the busiest teams, which start last.
 3. The rotas are merged into the whole instance, and every visit a team could not cover is
    offered to every worker of the organisation (cheapest feasible insertion under all the rules,
-   then one round of ejections): a team *borrows* a neighbour's worker who has room.
+   then one round of ejections, then ruin and recreate while time is left): a team *borrows* a
+   neighbour's worker who has room.
 4. The merged rota becomes one contract solution; the validator recomputes its costs and checks
    it on the whole instance, and each visit still uncovered gets its reason.
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import random
 import resource
 import time
 from collections.abc import Callable, Sequence
@@ -39,6 +41,7 @@ from selforg_scheduler.problem import Problem, compile_problem
 from selforg_scheduler.reasons import builder_from_rota
 from selforg_scheduler.rules.config import RuleSet, default_rules
 from selforg_scheduler.rules.roles import held_from
+from selforg_scheduler.ruin import cover_by_ruin
 from selforg_scheduler.schemas.instance import Instance, MatrixTravel, Team
 from selforg_scheduler.schemas.solution import Solution
 from selforg_scheduler.solver import Progress, RawRota, SolveParams, make_solution, solve_detailed
@@ -316,16 +319,23 @@ def borrow(
     eligible, domains = eligibility(problem, rules, missing)
     builder = builder_from_rota(problem, rules, eligible, domains, start, crew, held_from(pairs))
     by_need = sorted(missing, key=lambda v: (len(eligible[v]) / problem.visits[v].required, problem.visits[v].earliest))
-    borrowed = insert_in_order(builder, by_need)
+    insert_in_order(builder, by_need)
     still = [v for v in missing if v not in builder.crew and eligible[v]]
     if still and (deadline is None or time.perf_counter() < deadline):
-        # ejections: the visits in the way need their own eligibility first
+        # Ejections and ruins move the visits in the way and the clients' other visits: those
+        # need their own eligibility first (only they: a few hundred of 10,000).
         movable = {u for v in still for u in blockers_of(builder, v)}
+        movable.update(u for v in still for u in problem.clients[problem.visits[v].client].visits if u in crew)
         more, more_domains = eligibility(problem, rules, movable)
         for u in movable:
             eligible[u] = more[u]
         domains.update(more_domains)
-        borrowed += repair(builder, rounds=1, deadline=deadline)
+        repair(builder, rounds=1, deadline=deadline)
+        if deadline is not None:
+            # ruin and recreate (a regular of the client swapped for a borrowed worker when the
+            # cap on distinct workers blocks, visits around it moved) while time is left
+            cover_by_ruin(builder, random.Random(0), deadline=deadline)
+    borrowed = len(builder.crew) - len(crew)
     log.info("borrowing: %d of %d uncovered visits placed", borrowed, len(missing))
     return builder, borrowed
 
