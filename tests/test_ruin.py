@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from selforg_scheduler.model import eligibility, role_pairs
 from selforg_scheduler.problem import compile_problem
 from selforg_scheduler.rules.config import default_rules, load_rules
 from selforg_scheduler.ruin import cover_by_ruin, exact_proxy, improve_by_ruin, rota_cost, uncovered_minutes
-from selforg_scheduler.solver import RawRota, _busiest_worker_day, make_solution
+from selforg_scheduler import solver as solver_module
+from selforg_scheduler.solver import RawRota, SolveParams, _busiest_worker_day, make_solution, solve_detailed
 
 
 def capped_client_week():
@@ -143,3 +145,17 @@ def test_the_busiest_worker_day_counts_the_visits_one_worker_could_do_that_day()
     )
     problem, b = builder_for(inst, rules())
     assert _busiest_worker_day(problem, b.eligible) == 3  # w2 could do all three
+
+
+@pytest.mark.skipif(not B1.exists(), reason="shared/bench is not beside the repository")
+def test_the_solver_lowers_the_cost_by_ruin_on_big_days_and_returns_a_valid_rota(monkeypatch, caplog):
+    monkeypatch.setattr(solver_module, "AUTO_GRANULAR_ABOVE", 10)  # B1's days count as big
+    data = read_mankowska(B1)
+    inst = instance_from_dict(to_instance(data))
+    rule_set = load_rules(MANKOWSKA_RULES)
+    with caplog.at_level(logging.INFO, logger="selforg_scheduler.solver"):
+        result = solve_detailed(inst, rule_set, SolveParams(time_limit_s=30, workers=1, deterministic_time=2.0))
+    assert any("ruin and recreate on cost" in r.getMessage() for r in caplog.records)
+    assert result.report.ok and not result.solution.unassigned
+    assert result.report.objective == result.solution.objective
+    assert benchmark_violations(data, result.solution) == []

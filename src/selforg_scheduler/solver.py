@@ -19,7 +19,7 @@ from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
 from selforg_scheduler.annotate import annotate
-from selforg_scheduler.greedy import from_reference, greedy_rota
+from selforg_scheduler.greedy import RouteBuilder, from_reference, greedy_rota
 from selforg_scheduler.io import instance_sha256
 from selforg_scheduler.lns import Budget, Incumbent, lns_improve
 from selforg_scheduler.model import (
@@ -181,19 +181,7 @@ def solve_detailed(
     else:
         greedy = greedy_rota(problem, rules, eligible, domains, chosen)
         if params.hint:
-            share = RUIN_SHARE * params.time_limit_s
-            steps = None if params.deterministic_time is None else int(RUIN_STEPS_PER_S * RUIN_SHARE * params.deterministic_time)
-            ruin = cover_by_ruin(greedy, random.Random(params.seed), deadline=time.perf_counter() + share, max_steps=steps)
-            if ruin.steps:
-                log.info(
-                    "ruin and recreate: %d steps (%d kept) in %.1fs, greedy covers %d -> %d",
-                    ruin.steps, ruin.accepted, time.perf_counter() - t0, ruin.covered_before, ruin.covered_after,
-                )
-            if exact_proxy(rules) and _busiest_worker_day(problem, eligible) > AUTO_GRANULAR_ABOVE:
-                share = COST_RUIN_SHARE * params.time_limit_s
-                steps = None if params.deterministic_time is None else int(RUIN_STEPS_PER_S * COST_RUIN_SHARE * params.deterministic_time)
-                ruin = improve_by_ruin(greedy, random.Random(params.seed), deadline=time.perf_counter() + share, max_steps=steps)
-                log.info("ruin and recreate on cost: %d steps (%d kept), done after %.1fs", ruin.steps, ruin.accepted, time.perf_counter() - t0)
+            _ruin_and_recreate(greedy, rules, params, t0)
     arcs = None
     if params.granular != 0:
         keep = frozenset(
@@ -316,6 +304,31 @@ def solve_detailed(
             )
         solution.gap = _gap(solver_objective, bound)
     return SolveResult(solution, report, problem, solver_objective)
+
+
+def _ruin_and_recreate(greedy: RouteBuilder, rules: RuleSet, params: SolveParams, t0: float) -> None:
+    """Cover what the greedy left uncovered, then, where the builder's cost is the objective and
+    days are big, lower its cost (:mod:`~selforg_scheduler.ruin`); each within its share of the
+    time limit, or of steps on a deterministic budget."""
+
+    def budget(share: float) -> tuple[float, int | None]:
+        steps = None if params.deterministic_time is None else int(RUIN_STEPS_PER_S * share * params.deterministic_time)
+        return time.perf_counter() + share * params.time_limit_s, steps
+
+    deadline, steps = budget(RUIN_SHARE)
+    ruin = cover_by_ruin(greedy, random.Random(params.seed), deadline=deadline, max_steps=steps)
+    if ruin.steps:
+        log.info(
+            "ruin and recreate: %d steps (%d kept) in %.1fs, greedy covers %d -> %d",
+            ruin.steps, ruin.accepted, time.perf_counter() - t0, ruin.covered_before, ruin.covered_after,
+        )
+    if exact_proxy(rules) and _busiest_worker_day(greedy.problem, greedy.eligible) > AUTO_GRANULAR_ABOVE:
+        deadline, steps = budget(COST_RUIN_SHARE)
+        ruin = improve_by_ruin(greedy, random.Random(params.seed), deadline=deadline, max_steps=steps)
+        log.info(
+            "ruin and recreate on cost: %d steps (%d kept), done after %.1fs",
+            ruin.steps, ruin.accepted, time.perf_counter() - t0,
+        )
 
 
 def _busiest_worker_day(problem: Problem, eligible: list[list[int]]) -> int:
