@@ -137,7 +137,13 @@ class RouteBuilder:
         blocks = self.blocks[w]
         starts: list[Interval] = []
         best_delta: int | None = None
-        for pos in range(len(route) + 1):
+        # Only gaps that can hold a start in v's domain: the visit before starts no later than
+        # the domain ends, the one after no earlier than it begins (travel and durations only
+        # narrow the gap further).
+        keys = [self.start[u] for u in route]
+        first = bisect.bisect_left(keys, dom[0][0])
+        last = bisect.bisect_right(keys, dom[-1][1])
+        for pos in range(first, last + 1):
             a = route[pos - 1] if pos > 0 else None
             b = route[pos] if pos < len(route) else None
             lead = self.travel(a, v) if a is not None else self.home_travel(w, v)
