@@ -152,3 +152,25 @@ def test_best_crew_shortcut_without_week_rules_is_as_cheap_as_the_search_over_st
             assert cost(v, quick) == cost(v, full)
             compared += 1
     assert compared >= 10
+
+
+def test_ejections_leave_alone_a_visit_whose_workers_are_not_worked_out():
+    """An organisation's merge works out eligibility only for some visits: a blocker without it
+    cannot be put anywhere else, so no chain moves it (and none looks for its blockers)."""
+    inst = instance(
+        [worker("w1", skills=["medication", "hoist"]), worker("w2", skills=["hoist"]), worker("w3")],
+        [client("p1"), client("p2"), client("p3")],
+        [
+            visit("v1", "p1", "08:00", skills=["hoist"]),
+            visit("v2", "p2", "08:00"),
+            visit("vN", "p3", "08:00", skills=["medication"]),
+        ],
+    )
+    rule_set = rules()
+    problem = compile_problem(inst)
+    eligible, domains = eligibility(problem, rule_set, [2])  # only vN's
+    b = RouteBuilder(problem, rule_set, eligible, domains)
+    b.place(0, 480, (0,))
+    b.place(1, 480, (1,))
+    assert repair(b) == 0
+    assert b.crew == {0: (0,), 1: (1,)}

@@ -535,6 +535,8 @@ def blockers_of(b: RouteBuilder, v: int) -> list[int]:
     """Visits of v's eligible workers that overlap v's window (with travel) on its day."""
     p = b.problem
     vd = p.visits[v]
+    if not b.eligible[v]:
+        return []
     lo = min(iv[0] for w in b.eligible[v] for iv in b.domains[(v, w)])
     hi = max(iv[1] for w in b.eligible[v] for iv in b.domains[(v, w)]) + vd.duration
     blockers: list[int] = []
@@ -551,8 +553,10 @@ def _eject_for(b: RouteBuilder, v: int, depth: int, moved: frozenset[int]) -> bo
     """Place v by taking out one of its blockers and placing that one elsewhere, itself by an
     ejection chain when ``depth`` allows; visits already ``moved`` in the chain stay put."""
     for u in blockers_of(b, v):
-        if u in moved or any(partner in b.crew for partner, _, _ in b.links.get(u, ())):
-            continue  # moving a linked visit could break its gap
+        if u in moved or not b.eligible[u] or any(partner in b.crew for partner, _, _ in b.links.get(u, ())):
+            # moving a linked visit could break its gap; one without its workers worked out (an
+            # organisation's merge works out only some) could not be put anywhere
+            continue
         old_start, old_crew = b.remove(u)
         found = b.best_crew(v)
         if found is not None:
