@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from selforg_scheduler.model import eligibility, role_pairs
 from selforg_scheduler.problem import compile_problem
 from selforg_scheduler.rules.config import default_rules, load_rules
 from selforg_scheduler.ruin import cover_by_ruin, exact_proxy, improve_by_ruin, rota_cost, uncovered_minutes
+from selforg_scheduler import ruin as ruin_module
 from selforg_scheduler import solver as solver_module
 from selforg_scheduler.solver import RawRota, SolveParams, _busiest_worker_day, make_solution, solve_detailed
 
@@ -159,3 +161,14 @@ def test_the_solver_lowers_the_cost_by_ruin_on_big_days_and_returns_a_valid_rota
     assert result.report.ok and not result.solution.unassigned
     assert result.report.objective == result.solution.objective
     assert benchmark_violations(data, result.solution) == []
+
+
+def test_cover_ruin_stops_once_it_stalls(monkeypatch):
+    """Two visits at 08:00 and one worker: the second can never be covered, so the search gives
+    up after STALL_STEPS fruitless steps rather than spending its whole time."""
+    monkeypatch.setattr(ruin_module, "STALL_STEPS", 40)
+    inst = instance([worker("w1")], [client("p"), client("q", "B")], [visit("a", "p", "08:00"), visit("b", "q", "08:00")])
+    problem, b = builder_for(inst, rules())
+    b.place(0, 8 * 60, (0,))
+    stats = cover_by_ruin(b, random.Random(0), deadline=time.perf_counter() + 600)
+    assert stats.steps == 40 and len(b.crew) == 1

@@ -39,6 +39,8 @@ RADII = (0, 30, 60, 120)
 """Minutes around the uncovered visit's window whose visits a ruin may take out."""
 CLIENT_RUIN = 1 / 3
 """Share of the ruins that also take out one client worker's visits to the client."""
+STALL_STEPS = 2000
+"""Either search stops when this many steps in a row found no better rota."""
 RECREATE_DEPTH = 2
 """Ejection-chain depth for a visit that no longer fits when put back."""
 
@@ -138,14 +140,16 @@ def cover_by_ruin(
     max_steps: int | None = None,
 ) -> RuinStats:
     """Ruin and recreate around uncovered visits until every coverable visit is covered, the
-    ``deadline`` (``time.perf_counter``) passes or ``max_steps`` steps are done (one of the two
-    must be given). Changes ``b`` in place; returns what it did."""
+    ``deadline`` (``time.perf_counter``) passes, ``max_steps`` steps are done (one of the two
+    must be given) or ``STALL_STEPS`` steps in a row covered nothing more (what is left is
+    likely out of its reach). Changes ``b`` in place; returns what it did."""
     if deadline is None and max_steps is None:
         raise ValueError("cover_by_ruin needs a deadline or a step budget")
     p = b.problem
     stats = RuinStats(covered_before=len(b.crew))
     holes = uncovered_minutes(b)
-    while holes:
+    last_better = 0
+    while holes and stats.steps - last_better < STALL_STEPS:
         if max_steps is not None and stats.steps >= max_steps:
             break
         if deadline is not None and time.perf_counter() > deadline:
@@ -163,6 +167,7 @@ def cover_by_ruin(
         if change < 0 or delta <= 0:
             if change < 0:
                 log.debug("ruin step %d: %d uncovered minutes -> %d", stats.steps, holes, holes + change)
+                last_better = stats.steps
             holes += change
             stats.accepted += 1
         else:
@@ -217,8 +222,6 @@ def _recreate(b: RouteBuilder, v: int, removed: list[int], rng: random.Random) -
 
 COST_RUIN_SIZE = (3, 24)
 """Visits one cost step takes out (uniform in this range, at most a quarter of the visits)."""
-STALL_STEPS = 2000
-"""A cost search stops when this many steps in a row found no better rota."""
 START_TEMPERATURE, END_TEMPERATURE = 0.3, 0.003
 """Annealing temperatures as a share of the mean cost of a covered visit at the start: a step
 that costs delta more is kept with probability exp(-delta / T)."""
