@@ -36,9 +36,9 @@ def test_repair_moves_a_blocking_visit_to_make_room():
     assert b.start[1] == 480
 
 
-def test_repair_follows_an_ejection_chain_as_deep_as_allowed():
+def chain_case():
     """vN needs w1, whose v1 only w2 can also do, whose v2 w3 can take: two moves cover vN."""
-    inst = instance(
+    return instance(
         [worker("w1", skills=["medication", "hoist"]), worker("w2", skills=["hoist"]), worker("w3")],
         [client("p1"), client("p2"), client("p3")],
         [
@@ -47,6 +47,11 @@ def test_repair_follows_an_ejection_chain_as_deep_as_allowed():
             visit("vN", "p3", "08:00", skills=["medication"]),
         ],
     )
+
+
+def test_repair_follows_an_ejection_chain_as_deep_as_allowed():
+    """vN needs w1, whose v1 only w2 can also do, whose v2 w3 can take: two moves cover vN."""
+    inst = chain_case()
     for depth, covered in ((1, 0), (2, 1)):
         problem, b = setup(inst)
         b.place(0, 480, (0,))
@@ -157,15 +162,7 @@ def test_best_crew_shortcut_without_week_rules_is_as_cheap_as_the_search_over_st
 def test_ejections_leave_alone_a_visit_whose_workers_are_not_worked_out():
     """An organisation's merge works out eligibility only for some visits: a blocker without it
     cannot be put anywhere else, so no chain moves it (and none looks for its blockers)."""
-    inst = instance(
-        [worker("w1", skills=["medication", "hoist"]), worker("w2", skills=["hoist"]), worker("w3")],
-        [client("p1"), client("p2"), client("p3")],
-        [
-            visit("v1", "p1", "08:00", skills=["hoist"]),
-            visit("v2", "p2", "08:00"),
-            visit("vN", "p3", "08:00", skills=["medication"]),
-        ],
-    )
+    inst = chain_case()
     rule_set = rules()
     problem = compile_problem(inst)
     eligible, domains = eligibility(problem, rule_set, [2])  # only vN's
