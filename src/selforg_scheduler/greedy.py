@@ -123,6 +123,12 @@ class RouteBuilder:
                     hi = min(hi, self.start[partner] + g1)
         return lo, hi
 
+    def lateness_cost(self, v: int, t: int) -> int:
+        """What starting visit v at minute t adds in lateness costs: its own minutes late, and
+        those beyond the largest lateness so far."""
+        late = max(0, t - self.problem.visits[v].latest)
+        return self.w_late * late + self.w_largest * max(0, late - self.largest_late)
+
     def option(self, v: int, w: int) -> Option | None:
         """When (and at what cost) worker w could add visit v to their day, if at all."""
         p = self.problem
@@ -198,8 +204,7 @@ class RouteBuilder:
             # cheapest, so the cheapest worker there wins (earliest, then lowest index, on ties).
             def total(o: Option) -> tuple[int, int, int]:
                 t = o.starts[0][0]
-                late = max(0, t - vd.latest)
-                return o.cost + self.w_late * late + self.w_largest * max(0, late - self.largest_late), t, o.worker
+                return o.cost + self.lateness_cost(v, t), t, o.worker
 
             cheapest = min(options, key=total)
             return cheapest.starts[0][0], (cheapest.worker,)
@@ -218,9 +223,7 @@ class RouteBuilder:
                 continue
             # Two new workers at once owe the extra-worker cost twice, not once.
             new = sum(1 for _, w in chosen if w not in seen)
-            cost = sum(c for c, _ in chosen) + self.w_extra * max(0, new - 1)
-            late = max(0, t - vd.latest)
-            cost += self.w_late * late + self.w_largest * max(0, late - self.largest_late)
+            cost = sum(c for c, _ in chosen) + self.w_extra * max(0, new - 1) + self.lateness_cost(v, t)
             if best is None or cost < best[0]:
                 best = (cost, t, tuple(w for _, w in chosen))
         if best is None:
@@ -468,8 +471,7 @@ def insert_by_regret(builder: RouteBuilder, todo: list[int]) -> int:
             if option is None:
                 costs[key] = None
             else:
-                late = max(0, option.starts[0][0] - p.visits[v].latest)
-                costs[key] = option.cost + builder.w_late * late + builder.w_largest * max(0, late - builder.largest_late)
+                costs[key] = option.cost + builder.lateness_cost(v, option.starts[0][0])
         return costs[key]
 
     while left:
