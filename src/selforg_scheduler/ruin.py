@@ -193,14 +193,19 @@ def _ruin(b: RouteBuilder, v: int, rng: random.Random) -> list[int]:
         workers = sorted(b.seen.get(vd.client, ()))
         if workers:
             leaving = rng.choice(workers)
-            out.update(u for u in client.visits if leaving in b.crew.get(u, ()) and b.eligible[u])
+            out.update(u for u in client.visits if leaving in b.crew.get(u, ()))
     for u in list(out):  # linked visits leave together
         out.update(partner for partner, _, _ in b.links.get(u, ()) if partner in b.crew)
-    # (a visit without its workers worked out, as in an organisation's merge, is never taken out)
-    out = {u for u in out if b.eligible[u]}
+    return _take_out(b, out)
+
+
+def _take_out(b: RouteBuilder, visits: set[int]) -> list[int]:
+    """Remove the visits from the rota but those without their workers worked out (as in an
+    organisation's merge: they could not be put back); returns those removed."""
+    out = sorted(u for u in visits if b.eligible[u])
     for u in out:
         b.remove(u)
-    return sorted(out)
+    return out
 
 
 def _recreate(b: RouteBuilder, v: int, removed: list[int], rng: random.Random) -> None:
@@ -289,8 +294,6 @@ def improve_by_ruin(
         stats.steps += 1
         before = _Snapshot.of(b)
         removed = _ruin_related(b, rng, rng.randint(COST_RUIN_SIZE[0], most))
-        for u in removed:
-            b.remove(u)
         order = list(removed)
         if rng.random() < 0.5:
             rng.shuffle(order)
@@ -313,8 +316,9 @@ def improve_by_ruin(
 
 
 def _ruin_related(b: RouteBuilder, rng: random.Random, size: int) -> list[int]:
-    """About ``size`` covered visits around a random one: the nearest in place and start time,
-    or strings of consecutive visits from the routes those lie on. Linked visits come along."""
+    """Take out about ``size`` covered visits around a random one: the nearest in place and start
+    time, or strings of consecutive visits from the routes those lie on. Linked visits come
+    along. Returns them."""
     p = b.problem
     seed = rng.choice(sorted(b.crew))
     day = p.visits[seed].day
@@ -341,5 +345,5 @@ def _ruin_related(b: RouteBuilder, rng: random.Random, size: int) -> list[int]:
             out.update(route[lo : lo + length])
     for u in list(out):
         out.update(partner for partner, _, _ in b.links.get(u, ()) if partner in b.crew)
-    return sorted(u for u in out if b.eligible[u])
+    return _take_out(b, out)
 
