@@ -171,3 +171,85 @@ def test_ejections_leave_alone_a_visit_whose_workers_are_not_worked_out():
     b.place(1, 480, (1,))
     assert repair(b) == 0
     assert b.crew == {0: (0,), 1: (1,)}
+
+
+MANKOWSKA_YAML = Path(__file__).resolve().parent.parent / "constraints" / "mankowska.yaml"
+
+
+def push_case(*overrides: str, linked: bool = False, b_latest: str = "10:00"):
+    """One worker already does a (08:00) and b (08:30, may start until ``b_latest``), back to
+    back at the same place; v must start at 08:30 (lateness soft under mankowska.yaml). Only
+    starting b later fits v on time. With ``linked``, b starts together with c (another worker's
+    visit)."""
+    workers = [worker("w1")] + ([worker("w2")] if linked else [])
+    visits = [
+        visit("a", "p", "08:00"),
+        visit("b", "q", "08:30", b_latest),
+        visit("v", "p", "08:30"),
+    ]
+    extra = {}
+    if linked:
+        visits.append(visit("c", "q", "08:30", "10:00"))
+        extra["dependencies"] = [{"first": "b", "second": "c", "min_gap_min": 0, "max_gap_min": 0}]
+    inst = instance(workers, [client("p"), client("q")], visits, **extra)
+    rule_set = load_rules(MANKOWSKA_YAML, overrides)
+    problem = compile_problem(inst, rule_set.resolution)
+    eligible, domains = eligibility(problem, rule_set)
+    b = RouteBuilder(problem, rule_set, eligible, domains)
+    ix = problem.visit_index
+    b.place(ix["a"], problem.visits[ix["a"]].earliest, (0,))
+    b.place(ix["b"], problem.visits[ix["b"]].earliest, (0,))
+    if linked:
+        b.place(ix["c"], problem.visits[ix["c"]].earliest, (1,))
+    return problem, b, ix
+
+
+def test_pushed_insertion_starts_the_later_visits_later_to_fit_a_visit_on_time():
+    problem, b, ix = push_case()
+    v, later = ix["v"], ix["b"]
+    half_hour = 30 * problem.unit
+    assert b.can_push
+    # Without pushing, v only fits after b: half an hour late.
+    assert b.option(v, 0).starts[0][0] == problem.visits[v].latest + half_hour
+    pushed = b.pushed_option(v, 0)
+    assert pushed.start == problem.visits[v].earliest
+    assert pushed.shifts == ((later, problem.visits[later].earliest + half_hour),)
+    assert pushed.cost == 0  # b is still on time; no travel (same place)
+    b.place_pushed(v, pushed)
+    assert b.routes[(0, 0)] == [ix["a"], v, later]
+    assert b.start[later] == problem.visits[later].earliest + half_hour
+
+
+def test_pushed_insertion_never_moves_a_visit_out_of_its_window_or_its_linked_gap():
+    problem, b, ix = push_case("time_windows.hard=true")
+    assert b.pushed_option(ix["v"], 0).shifts  # b may start later within its window
+    problem, b, ix = push_case("time_windows.hard=true", b_latest="08:30")
+    assert b.pushed_option(ix["v"], 0) is None  # b may not, and v may not be late
+    problem, b, ix = push_case(linked=True)
+    v = ix["v"]
+    pushed = b.pushed_option(v, 0)
+    # b starts together with c: it cannot move, so v goes after it, half an hour late
+    assert pushed.shifts == () and pushed.start == problem.visits[v].latest + 30 * problem.unit
+
+
+def test_pull_earlier_gives_the_time_a_removal_frees_back_to_the_later_visits():
+    problem, b, ix = push_case()
+    v, later = ix["v"], ix["b"]
+    b.place_pushed(v, b.pushed_option(v, 0))
+    b.remove(v)
+    b.pull_earlier([(0, 0)])
+    assert b.start[later] == problem.visits[later].earliest
+    assert b.start[ix["a"]] == problem.visits[ix["a"]].earliest
+
+
+def test_insertion_pushes_only_when_the_builder_is_told_to_and_the_rules_allow():
+    problem, b, ix = push_case()
+    insert_in_order(b, [ix["v"]])
+    assert b.start[ix["v"]] > problem.visits[ix["v"]].latest  # default: gaps only, v late
+    problem, b, ix = push_case()
+    b.push = True
+    insert_in_order(b, [ix["v"]])
+    assert b.start[ix["v"]] == problem.visits[ix["v"]].latest
+    problem, b, _ = push_case()
+    b.week_rules = [object()]  # a week rule makes every start matter
+    assert not b.can_push

@@ -151,7 +151,7 @@ def test_the_busiest_worker_day_counts_the_visits_one_worker_could_do_that_day()
 
 @pytest.mark.skipif(not B1.exists(), reason="shared/bench is not beside the repository")
 def test_the_solver_lowers_the_cost_by_ruin_on_big_days_and_returns_a_valid_rota(monkeypatch, caplog):
-    monkeypatch.setattr(solver_module, "AUTO_GRANULAR_ABOVE", 10)  # B1's days count as big
+    monkeypatch.setattr(solver_module, "COST_RUIN_ABOVE", 10)  # B1's days count as big
     data = read_mankowska(B1)
     inst = instance_from_dict(to_instance(data))
     rule_set = load_rules(MANKOWSKA_RULES)

@@ -12,7 +12,7 @@ import bisect
 import itertools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -35,6 +35,17 @@ class Option:
     cost: int
 
 
+@dataclass(frozen=True, slots=True)
+class Pushed:
+    """Worker w can start visit v at ``start`` if their later visits start at ``shifts``
+    ((visit, new start), in route order); ``cost`` is the objective change."""
+
+    worker: int
+    start: int
+    cost: int
+    shifts: tuple[tuple[int, int], ...]
+
+
 @dataclass
 class RouteBuilder:
     problem: Problem
@@ -48,6 +59,8 @@ class RouteBuilder:
     circles: dict[int, frozenset[int]] = field(default_factory=dict)
     held: dict[int, tuple[int, ...]] = field(default_factory=dict)
     """Per worker, the team roles they hold (their minutes count in the weekly rules)."""
+    push: bool = False
+    """Whether insertion may start later visits later (:meth:`pushed_option`; needs :attr:`can_push`)."""
 
     def __post_init__(self) -> None:
         p = self.problem
@@ -136,7 +149,6 @@ class RouteBuilder:
         dom = self.domains.get((v, w))
         if dom is None or w in self.crew.get(v, ()):
             return None
-        client = p.clients[vd.client]
         seen = self.seen.get(vd.client, set())
         new_to_client = w not in seen
         if new_to_client and self.cap is not None and len(seen) >= self.cap:
@@ -181,15 +193,178 @@ class RouteBuilder:
             best_delta = delta if best_delta is None else min(best_delta, delta)
         if not starts or best_delta is None:
             return None
-        cost = self.w_travel * best_delta
-        if new_to_client and seen:
-            cost += self.w_extra
+        return Option(w, tuple(sorted(starts)), self.w_travel * best_delta + self.client_cost(v, w))
+
+    def client_cost(self, v: int, w: int) -> int:
+        """What worker w doing visit v adds in continuity costs (and the circle's guard)."""
+        vd = self.problem.visits[v]
+        seen = self.seen.get(vd.client, set())
+        cost = self.w_extra if w not in seen and seen else 0
         circle = self.circles.get(vd.client)
         if circle is not None and w not in circle:
             cost += OUTSIDE_CIRCLE  # a heuristic guard, not a model cost
-        if w in client.link_workers:
+        if w in self.problem.clients[vd.client].link_workers:
             cost -= self.w_link
-        return Option(w, tuple(sorted(starts)), cost)
+        return cost
+
+    # --- insertion that pushes later visits ------------------------------------------------
+    @property
+    def can_push(self) -> bool:
+        """Whether a visit may be put in by starting the worker's later visits later: only when
+        nothing but lateness depends on a start (no week or crew rules)."""
+        return not self.week_rules and not self.crew_rules
+
+    def pushed_option(self, v: int, w: int, bound: float = float("inf")) -> Pushed | None:
+        """The cheapest way for worker w to do one-worker visit v at its earliest start in a gap
+        of their day, starting their later visits later where v's travel and duration need it
+        (each pushed visit stays in its domain, its worker's hours and its linked gaps; a visit
+        of several workers is not pushed), if it costs less than ``bound``. Its cost counts
+        travel, continuity and every lateness it changes. Without pushes it is :meth:`option`'s
+        earliest start. Gaps are those after the visits starting before v's domain (putting v
+        before one of those would swap their order: a ruin that takes both out can do that)."""
+        p = self.problem
+        vd = p.visits[v]
+        dom = self.domains.get((v, w))
+        if dom is None or w in self.crew.get(v, ()):
+            return None
+        seen = self.seen.get(vd.client, set())
+        if w not in seen and self.cap is not None and len(seen) >= self.cap:
+            return None
+        bound -= self.client_cost(v, w)
+        dlo, dhi = self.dependency_range(v)
+        route = self.routes.get((w, vd.day), [])
+        blocks = self.blocks[w]
+        visits, start, domains = p.visits, self.start, self.domains
+        # the hot loop below reads travel straight from the matrix (see travel())
+        minutes, loc = self._minutes, self._location
+        travel_on = self.travel_on
+        w_late, w_largest, largest_late = self.w_late, self.w_largest, self.largest_late
+        keys = [start[u] for u in route]
+        first = bisect.bisect_left(keys, dom[0][0])
+        last = bisect.bisect_right(keys, dom[-1][1])
+        n = len(route)
+        best: Pushed | None = None
+        for pos in range(first, last + 1):
+            a = route[pos - 1] if pos > 0 else None
+            b = route[pos] if pos < n else None
+            lead = (minutes[loc[a]][loc[v]] if travel_on else 0) if a is not None else self.home_travel(w, v)
+            lo = dom[0][0] if a is None else start[a] + visits[a].duration + lead
+            lo, hi = max(lo, _ceil(dlo)), min(dom[-1][1], _floor(dhi))
+            if lo > hi:
+                break  # later gaps start later still
+            late = max(0, lo - vd.latest)
+            if w_late * late + w_largest * max(0, late - largest_late) >= bound:
+                break  # v alone would cost too much here, and more in any later gap
+            tail = self.home_travel(w, v) if b is None else 0
+            if len(blocks) == 1 and len(dom) == 1:
+                t = max(lo, blocks[0][0] + lead, dom[0][0])
+                if t > min(hi, blocks[0][1] - vd.duration - tail):
+                    continue
+            else:
+                found = intersect(fitting_starts(blocks, vd.duration, lo, hi, lead, tail), dom)
+                if not found:
+                    continue
+                t = found[0][0]
+            if a is not None and b is not None:
+                delta = lead + self.travel(v, b) - self.travel(a, b)
+            elif a is not None:
+                delta = lead + self.home_travel(w, v) - self.home_travel(w, a)
+            elif b is not None:
+                delta = lead + self.travel(v, b) - self.home_travel(w, b)
+            else:
+                delta = 2 * self.home_travel(w, v)
+            late = max(0, t - vd.latest)
+            fixed = self.w_travel * delta - w_largest * largest_late
+            cost = w_late * late
+            largest = max(late, largest_late)
+            shifts: list[tuple[int, int]] = []
+            prev, prev_end = v, t + vd.duration
+            for i in range(pos, n):
+                if cost + fixed + w_largest * largest >= bound:
+                    break  # every term only grows from here
+                u = route[i]
+                su, ud = start[u], visits[u]
+                leg = minutes[loc[prev]][loc[u]] if travel_on else 0
+                need = prev_end + leg
+                if need <= su:  # the rest of the day keeps its starts
+                    if not inside_one(blocks, su - leg, su + ud.duration):
+                        cost = bound
+                    break
+                end = need + ud.duration + (self.home_travel(w, u) if i == n - 1 else 0)
+                if (
+                    len(self.crew[u]) > 1
+                    or not any(x <= need <= y for x, y in domains[(u, w)])
+                    or not inside_one(blocks, need - leg, end)
+                ):
+                    cost = bound
+                    break
+                new_late = need - ud.latest
+                if new_late > 0:
+                    cost += w_late * (new_late - max(0, su - ud.latest))
+                    if new_late > largest:
+                        largest = new_late
+                shifts.append((u, need))
+                prev, prev_end = u, need + ud.duration
+            cost += fixed + w_largest * largest
+            if cost >= bound or (shifts and not self._links_hold(v, t, shifts)):
+                continue
+            best, bound = Pushed(w, t, cost, tuple(shifts)), cost
+        if best is None:
+            return None
+        return Pushed(w, best.start, best.cost + self.client_cost(v, w), best.shifts)
+
+    def _links_hold(self, v: int, t: int, shifts: list[tuple[int, int]]) -> bool:
+        """Whether every linked gap of v (at t) and the pushed visits holds after the pushes."""
+        if not self.deps_on:
+            return True
+        moved = dict(shifts)
+        moved[v] = t
+        for u, s in moved.items():
+            for partner, lo, hi in self.links.get(u, ()):
+                other = moved.get(partner, self.start.get(partner))
+                if other is not None and not lo <= s - other <= hi:
+                    return False
+        return True
+
+    def best_pushed(self, v: int) -> Pushed | None:
+        """The cheapest :meth:`pushed_option` over v's workers (earliest, then lowest index, on ties)."""
+        best: Pushed | None = None
+        for w in self.eligible[v]:
+            # ties: the earliest start, then the lowest worker index (the bound lets ties through)
+            option = self.pushed_option(v, w, float("inf") if best is None else best.cost + 1)
+            if option is not None and (best is None or (option.cost, option.start) < (best.cost, best.start)):
+                best = option
+        return best
+
+    def place_pushed(self, v: int, option: Pushed) -> None:
+        """Place v as ``option`` says, starting the pushed visits later."""
+        for u, s in option.shifts:
+            self.start[u] = s
+            self.largest_late = max(self.largest_late, s - self.problem.visits[u].latest)
+        self.place(v, option.start, (option.worker,))
+
+    def pull_earlier(self, keys: Iterable[tuple[int, int]]) -> None:
+        """Start each visit of these worker-days as early as its domain, the worker's hours, the
+        visit before (with travel) and its linked gaps allow: what a removal left idle goes back
+        to the later visits. Only when :attr:`can_push` (then an earlier start never costs more)."""
+        p = self.problem
+        for w, day in keys:
+            route = self.routes.get((w, day))
+            if not route:
+                continue
+            blocks = self.blocks[w]
+            prev: int | None = None
+            for i, u in enumerate(route):
+                ud = p.visits[u]
+                if len(self.crew[u]) == 1:
+                    lead = self.travel(prev, u) if prev is not None else self.home_travel(w, u)
+                    lo = self.domains[(u, w)][0][0] if prev is None else self.end(prev) + lead
+                    dlo, _ = self.dependency_range(u)
+                    tail = self.home_travel(w, u) if i == len(route) - 1 else 0
+                    found = intersect(fitting_starts(blocks, ud.duration, max(lo, _ceil(dlo)), self.start[u], lead, tail), self.domains[(u, w)])
+                    if found and found[0][0] < self.start[u]:
+                        self.start[u] = found[0][0]
+                prev = u
 
     def best_crew(self, v: int) -> tuple[int, tuple[int, ...]] | None:
         """The cheapest set of ``required`` workers with a common start (earliest on ties) that
@@ -439,11 +614,18 @@ def insert_with_partners(builder: RouteBuilder, v: int, tried: set[int] | None =
             continue
         if tried is not None:
             tried.add(u)
-        found = builder.best_crew(u)
-        if found is None:
-            ok = False
-            continue
-        builder.place(u, *found)
+        if builder.push and builder.problem.visits[u].required == 1:
+            pushed = builder.best_pushed(u)
+            if pushed is None:
+                ok = False
+                continue
+            builder.place_pushed(u, pushed)
+        else:
+            found = builder.best_crew(u)
+            if found is None:
+                ok = False
+                continue
+            builder.place(u, *found)
         stack.extend(partner for partner, _, _ in builder.links.get(u, ()) if partner not in builder.crew)
     return ok
 

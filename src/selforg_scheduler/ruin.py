@@ -40,7 +40,11 @@ RADII = (0, 30, 60, 120)
 CLIENT_RUIN = 1 / 3
 """Share of the ruins that also take out one client worker's visits to the client."""
 STALL_STEPS = 2000
-"""Either search stops when this many steps in a row found no better rota."""
+"""The coverage search stops when this many steps in a row covered nothing more."""
+COST_STALL_STEPS = 20_000
+"""The cost search stops when this many steps in a row found no cheaper rota (its annealing
+needs the whole schedule: on Mankowska D1 a stop after 2,000 left 1,163 where the full minute
+reached 1,144)."""
 RECREATE_DEPTH = 2
 """Ejection-chain depth for a visit that no longer fits when put back."""
 
@@ -122,7 +126,11 @@ def _step_change(b: RouteBuilder, before: _Snapshot, touched: list[int]) -> tupl
     worked out on what changed: the worker-days whose route changed (and the ``touched`` visits,
     which may have left every route), their visits and those visits' clients."""
     p = b.problem
-    keys = [k for k in b.routes.keys() | before.routes.keys() if b.routes.get(k) != before.routes.get(k)]
+    keys = [
+        k
+        for k in b.routes.keys() | before.routes.keys()
+        if b.routes.get(k) != before.routes.get(k) or any(b.start[u] != before.start.get(u) for u in b.routes.get(k, ()))
+    ]
     moved = set(touched)
     for k in keys:
         moved.update(before.routes.get(k, ()))
@@ -203,8 +211,11 @@ def _take_out(b: RouteBuilder, visits: set[int]) -> list[int]:
     """Remove the visits from the rota but those without their workers worked out (as in an
     organisation's merge: they could not be put back); returns those removed."""
     out = sorted(u for u in visits if b.eligible[u])
+    keys = {(w, b.problem.visits[u].day) for u in out for w in b.crew[u]}
     for u in out:
         b.remove(u)
+    if b.push:
+        b.pull_earlier(keys)
     return out
 
 
@@ -263,15 +274,26 @@ def improve_by_ruin(
     routes near it), put them back in a random order by cheapest insertion, and keep the result
     by simulated annealing (the temperature falls from ``START_TEMPERATURE`` to
     ``END_TEMPERATURE`` over the budget). Ends on the best rota seen. Stops at the ``deadline``
-    or after ``max_steps`` (one must be given), or after ``STALL_STEPS`` steps without a better
-    rota."""
+    or after ``max_steps`` (one must be given), or after ``COST_STALL_STEPS`` steps without a
+    better rota."""
     if deadline is None and max_steps is None:
         raise ValueError("improve_by_ruin needs a deadline or a step budget")
-    p = b.problem
     stats = RuinStats(covered_before=len(b.crew), covered_after=len(b.crew))
-    covered = sorted(b.crew)
-    if len(covered) < 2:
+    if len(b.crew) < 2:
         return stats
+    pushing = b.push
+    b.push = b.can_push
+    try:
+        if b.push:
+            b.pull_earlier(list(b.routes))
+        return _anneal(b, rng, deadline, max_steps, stats)
+    finally:
+        b.push = pushing
+
+
+def _anneal(b: RouteBuilder, rng: random.Random, deadline: float | None, max_steps: int | None, stats: RuinStats) -> RuinStats:
+    p = b.problem
+    covered = sorted(b.crew)
     cost = rota_cost(b)
     best_cost, best = cost, _Snapshot.of(b)
     t_start = max(1.0, abs(cost) / len(covered)) * START_TEMPERATURE
@@ -279,7 +301,7 @@ def improve_by_ruin(
     began = time.perf_counter()
     most = max(COST_RUIN_SIZE[0], min(COST_RUIN_SIZE[1], len(covered) // 4))
     last_best = 0
-    while stats.steps - last_best < STALL_STEPS:
+    while stats.steps - last_best < COST_STALL_STEPS:
         if max_steps is not None:
             if stats.steps >= max_steps:
                 break
