@@ -3,7 +3,11 @@
 :class:`RouteBuilder` holds a partial rota (each worker-day a list of visits in start order) and
 answers "when could worker w fit visit v, and at what cost?" under the structural rules: the
 visit's allowed starts, one visit at a time, travel before each visit inside free time, linked
-X
+visits' gaps and the continuity cap, and the working-time rules of the worker's week.
+``greedy_rota`` keeps the best of a few insertion orders (and regret insertion), each followed by
+ejection chains. With :attr:`RouteBuilder.push` on (only where nothing but lateness depends on a
+start), a visit may also go in by starting the worker's later visits later
+(:meth:`RouteBuilder.pushed_option`): the ruin-and-recreate cost search inserts that way.
 """
 
 from __future__ import annotations
