@@ -96,6 +96,17 @@ class RouteBuilder:
     def home_travel(self, w: int, v: int) -> int:
         return self.problem.home_travel(w, v) if self.travel_on else 0
 
+    def detour(self, w: int, a: int | None, v: int, b: int | None, lead: int) -> int:
+        """Travel added by worker w going a -> v -> b instead of a -> b (``None``: home, whose
+        legs count only where the instance says so); ``lead`` is the leg into v."""
+        if a is not None and b is not None:
+            return lead + self.travel(v, b) - self.travel(a, b)
+        if a is not None:
+            return lead + self.home_travel(w, v) - self.home_travel(w, a)
+        if b is not None:
+            return lead + self.travel(v, b) - self.home_travel(w, b)
+        return 2 * self.home_travel(w, v)
+
     def end(self, v: int) -> int:
         return self.start[v] + self.problem.visits[v].duration
 
@@ -146,16 +157,23 @@ class RouteBuilder:
         late = max(0, t - self.problem.visits[v].latest)
         return self.w_late * late + self.w_largest * max(0, late - self.largest_late)
 
+    def open_domain(self, v: int, w: int) -> tuple[Interval, ...] | None:
+        """Worker w's allowed starts for visit v, if w may take it on: eligible, not on it
+        already, and not a newcomer to a client already at its cap on distinct workers."""
+        dom = self.domains.get((v, w))
+        if dom is None or w in self.crew.get(v, ()):
+            return None
+        seen = self.seen.get(self.problem.visits[v].client, set())
+        if w not in seen and self.cap is not None and len(seen) >= self.cap:
+            return None
+        return dom
+
     def option(self, v: int, w: int) -> Option | None:
         """When (and at what cost) worker w could add visit v to their day, if at all."""
         p = self.problem
         vd = p.visits[v]
-        dom = self.domains.get((v, w))
-        if dom is None or w in self.crew.get(v, ()):
-            return None
-        seen = self.seen.get(vd.client, set())
-        new_to_client = w not in seen
-        if new_to_client and self.cap is not None and len(seen) >= self.cap:
+        dom = self.open_domain(v, w)
+        if dom is None:
             return None
         dlo, dhi = self.dependency_range(v)
         route = self.routes.get((w, vd.day), [])
@@ -186,14 +204,7 @@ class RouteBuilder:
             if not found:
                 continue
             starts.extend(found)
-            if a is not None and b is not None:
-                delta = lead + self.travel(v, b) - self.travel(a, b)
-            elif a is not None:
-                delta = lead + self.home_travel(w, v) - self.home_travel(w, a)
-            elif b is not None:
-                delta = lead + self.travel(v, b) - self.home_travel(w, b)
-            else:
-                delta = 2 * self.home_travel(w, v)
+            delta = self.detour(w, a, v, b, lead)
             best_delta = delta if best_delta is None else min(best_delta, delta)
         if not starts or best_delta is None:
             return None
@@ -228,11 +239,8 @@ class RouteBuilder:
         before one of those would swap their order: a ruin that takes both out can do that)."""
         p = self.problem
         vd = p.visits[v]
-        dom = self.domains.get((v, w))
-        if dom is None or w in self.crew.get(v, ()):
-            return None
-        seen = self.seen.get(vd.client, set())
-        if w not in seen and self.cap is not None and len(seen) >= self.cap:
+        dom = self.open_domain(v, w)
+        if dom is None:
             return None
         bound -= self.client_cost(v, w)
         dlo, dhi = self.dependency_range(v)
@@ -269,14 +277,7 @@ class RouteBuilder:
                 if not found:
                     continue
                 t = found[0][0]
-            if a is not None and b is not None:
-                delta = lead + self.travel(v, b) - self.travel(a, b)
-            elif a is not None:
-                delta = lead + self.home_travel(w, v) - self.home_travel(w, a)
-            elif b is not None:
-                delta = lead + self.travel(v, b) - self.home_travel(w, b)
-            else:
-                delta = 2 * self.home_travel(w, v)
+            delta = self.detour(w, a, v, b, lead)
             late = max(0, t - vd.latest)
             fixed = self.w_travel * delta - w_largest * largest_late
             cost = w_late * late
