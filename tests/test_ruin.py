@@ -163,6 +163,17 @@ def test_the_solver_lowers_the_cost_by_ruin_on_big_days_and_returns_a_valid_rota
     assert benchmark_violations(data, result.solution) == []
 
 
+@pytest.mark.skipif(not B1.exists(), reason="shared/bench is not beside the repository")
+def test_the_solver_leaves_small_days_to_cp_sat(caplog):
+    """B1's busiest worker-day holds 21 visits, under COST_RUIN_ABOVE: CP-SAT alone does better."""
+    inst = instance_from_dict(to_instance(read_mankowska(B1)))
+    with caplog.at_level(logging.INFO, logger="selforg_scheduler.solver"):
+        result = solve_detailed(inst, load_rules(MANKOWSKA_RULES), SolveParams(time_limit_s=30, workers=1, deterministic_time=1.0))
+    assert not any("ruin and recreate on cost" in r.getMessage() for r in caplog.records)
+    assert any("model:" in r.getMessage() for r in caplog.records)  # the log was captured
+    assert result.report.ok
+
+
 def test_cover_ruin_stops_once_it_stalls(monkeypatch):
     """Two visits at 08:00 and one worker: the second can never be covered, so the search gives
     up after STALL_STEPS fruitless steps rather than spending its whole time."""
