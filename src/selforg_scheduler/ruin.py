@@ -123,8 +123,8 @@ class _Snapshot:
 
 def _step_change(b: RouteBuilder, before: _Snapshot, touched: list[int]) -> tuple[int, int]:
     """(change in uncovered minutes, change in cost) from ``before`` to the builder's rota,
-    worked out on what changed: the worker-days whose route changed (and the ``touched`` visits,
-    which may have left every route), their visits and those visits' clients."""
+    worked out on what changed: the worker-days whose route or starts changed (and the
+    ``touched`` visits, which may have left every route), their visits and those visits' clients."""
     p = b.problem
     keys = [
         k
@@ -272,7 +272,9 @@ def improve_by_ruin(
     """Lower the rota's cost (:func:`rota_cost`) without uncovering a visit: take out a few
     related visits (near a random one in place and time, or strings of consecutive visits of
     routes near it), put them back in a random order by cheapest insertion, and keep the result
-    by simulated annealing (the temperature falls from ``START_TEMPERATURE`` to
+    by simulated annealing. Where only lateness depends on a start (:attr:`RouteBuilder.can_push`)
+    the visits after those taken out start as early as they can, and insertion may start the
+    worker's later visits later (:meth:`RouteBuilder.pushed_option`) (the temperature falls from ``START_TEMPERATURE`` to
     ``END_TEMPERATURE`` over the budget). Ends on the best rota seen. Stops at the ``deadline``
     or after ``max_steps`` (one must be given), or after ``COST_STALL_STEPS`` steps without a
     better rota."""

@@ -72,7 +72,8 @@ visits): the search alone reaches 676 in 60 s, where CP-SAT's LNS from the greed
 709 in 120 s."""
 COST_RUIN_ABOVE = 40
 """Below this many visits on the busiest worker-day CP-SAT alone does better (Mankowska B5, 33
-visits: 374 in 60 s against 379 for the search in 20 s) and sets A and B are proven or nearly."""
+visits, at most 21 a carer-day: 374 in 60 s against 379 for the search in 20 s); sets A and B
+are solved to or near the optimum that way."""
 RUIN_STEPS_PER_S = 50
 """On a deterministic budget, ruin-and-recreate steps per deterministic second of its share (a
 step count, not a clock, keeps the run reproducible; about what a busy team's week does a second)."""
