@@ -11,7 +11,7 @@ from factory import DAY0, DAY1, FAST, LOCATIONS, at, indexed_rota, instance, rul
 from selforg_scheduler import Solution, solve_detailed, validate
 from selforg_scheduler.greedy import greedy_rota
 from selforg_scheduler.model import eligibility
-from selforg_scheduler.problem import compile_problem
+from selforg_scheduler.problem import compile_problem, earliest_fitting_start, fitting_starts, intersect
 
 SKILLS = ["medication", "hoist"]
 DAYS = [DAY0, DAY1]
@@ -243,3 +243,25 @@ def test_the_validator_catches_each_planted_violation(week, kind, data):
     report = validate(inst, Solution.model_validate(raw), rule_set)
     found = {x.rule for x in report.violations}
     assert kind in found, (kind, found)
+
+
+def _ranges(draw_ints: list[int]) -> tuple[tuple[int, int], ...]:
+    """Sorted, disjoint closed ranges from a list of cut points."""
+    cuts = sorted(set(draw_ints))
+    return tuple((a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=False))
+
+
+@given(
+    blocks=st.lists(st.integers(0, 200), min_size=2, max_size=8),
+    domain=st.lists(st.integers(0, 200), min_size=2, max_size=8),
+    duration=st.integers(0, 40),
+    lo=st.integers(0, 200),
+    hi=st.integers(0, 200),
+    lead=st.integers(0, 20),
+    tail=st.integers(0, 20),
+)
+def test_the_earliest_fitting_start_is_the_first_of_the_fitting_starts(blocks, domain, duration, lo, hi, lead, tail):
+    blocks_r, domain_r = _ranges(blocks), _ranges(domain)
+    found = intersect(fitting_starts(blocks_r, duration, lo, hi, lead, tail), domain_r)
+    expected = found[0][0] if found else None
+    assert earliest_fitting_start(blocks_r, duration, lo, hi, domain_r, lead, tail) == expected

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from selforg_scheduler.model import worker_blocks
-from selforg_scheduler.problem import Interval, Problem, fitting_starts, inside_one, intersect
+from selforg_scheduler.problem import Interval, Problem, earliest_fitting_start, fitting_starts, inside_one, intersect
 from selforg_scheduler.rules.base import Rule
 
 if TYPE_CHECKING:
@@ -242,7 +242,8 @@ class RouteBuilder:
         dom = self.open_domain(v, w)
         if dom is None:
             return None
-        bound -= self.client_cost(v, w)
+        client = self.client_cost(v, w)
+        bound -= client
         dlo, dhi = self.dependency_range(v)
         route = self.routes.get((w, vd.day), [])
         blocks = self.blocks[w]
@@ -268,15 +269,9 @@ class RouteBuilder:
             if w_late * late + w_largest * max(0, late - largest_late) >= bound:
                 break  # v alone would cost too much here, and more in any later gap
             tail = self.home_travel(w, v) if b is None else 0
-            if len(blocks) == 1 and len(dom) == 1:
-                t = max(lo, blocks[0][0] + lead, dom[0][0])
-                if t > min(hi, blocks[0][1] - vd.duration - tail):
-                    continue
-            else:
-                found = intersect(fitting_starts(blocks, vd.duration, lo, hi, lead, tail), dom)
-                if not found:
-                    continue
-                t = found[0][0]
+            t = earliest_fitting_start(blocks, vd.duration, lo, hi, dom, lead, tail)
+            if t is None:
+                continue
             delta = self.detour(w, a, v, b, lead)
             late = max(0, t - vd.latest)
             fixed = self.w_travel * delta - w_largest * largest_late
@@ -316,7 +311,7 @@ class RouteBuilder:
             best, bound = Pushed(w, t, cost, tuple(shifts)), cost
         if best is None:
             return None
-        return Pushed(w, best.start, best.cost + self.client_cost(v, w), best.shifts)
+        return Pushed(w, best.start, best.cost + client, best.shifts)
 
     def _links_hold(self, v: int, t: int, shifts: list[tuple[int, int]]) -> bool:
         """Whether every linked gap of v (at t) and the pushed visits holds after the pushes."""
@@ -366,9 +361,9 @@ class RouteBuilder:
                     lo = self.domains[(u, w)][0][0] if prev is None else self.end(prev) + lead
                     dlo, _ = self.dependency_range(u)
                     tail = self.home_travel(w, u) if i == len(route) - 1 else 0
-                    found = intersect(fitting_starts(blocks, ud.duration, max(lo, _ceil(dlo)), self.start[u], lead, tail), self.domains[(u, w)])
-                    if found and found[0][0] < self.start[u]:
-                        self.start[u] = found[0][0]
+                    t = earliest_fitting_start(blocks, ud.duration, max(lo, _ceil(dlo)), self.start[u], self.domains[(u, w)], lead, tail)
+                    if t is not None and t < self.start[u]:
+                        self.start[u] = t
                 prev = u
 
     def best_crew(self, v: int) -> tuple[int, tuple[int, ...]] | None:

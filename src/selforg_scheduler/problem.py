@@ -393,6 +393,29 @@ def fitting_starts(
     return tuple(out)
 
 
+def earliest_fitting_start(
+    blocks: tuple[Interval, ...],
+    duration: int,
+    lo: int,
+    hi: int,
+    domain: tuple[Interval, ...],
+    lead: int = 0,
+    tail: int = 0,
+) -> int | None:
+    """The earliest start of ``intersect(fitting_starts(blocks, ...), domain)``, without building
+    either (the pushing insertion's hot path); None if there is none."""
+    best: int | None = None
+    for a, b in blocks:
+        s0, s1 = max(lo, a + lead), min(hi, b - duration - tail)
+        if s0 > s1:
+            continue
+        for d0, d1 in domain:
+            x = max(s0, d0)
+            if x <= min(s1, d1) and (best is None or x < best):
+                best = x
+    return best
+
+
 def intersect(a: tuple[Interval, ...], b: tuple[Interval, ...]) -> tuple[Interval, ...]:
     """Closed ranges in both ``a`` and ``b``; both sorted and disjoint."""
     out: list[Interval] = []

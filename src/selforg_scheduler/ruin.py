@@ -272,10 +272,11 @@ def improve_by_ruin(
     """Lower the rota's cost (:func:`rota_cost`) without uncovering a visit: take out a few
     related visits (near a random one in place and time, or strings of consecutive visits of
     routes near it), put them back in a random order by cheapest insertion, and keep the result
-    by simulated annealing. Where only lateness depends on a start (:attr:`RouteBuilder.can_push`)
-    the visits after those taken out start as early as they can, and insertion may start the
-    worker's later visits later (:meth:`RouteBuilder.pushed_option`) (the temperature falls from ``START_TEMPERATURE`` to
-    ``END_TEMPERATURE`` over the budget). Ends on the best rota seen. Stops at the ``deadline``
+    by simulated annealing (the temperature falls from ``START_TEMPERATURE`` to
+    ``END_TEMPERATURE`` over the budget). Where only lateness depends on a start
+    (:attr:`RouteBuilder.can_push`) the visits after those taken out start as early as they can,
+    and insertion may start the worker's later visits later (:meth:`RouteBuilder.pushed_option`).
+    Ends on the best rota seen. Stops at the ``deadline``
     or after ``max_steps`` (one must be given), or after ``COST_STALL_STEPS`` steps without a
     better rota."""
     if deadline is None and max_steps is None:
