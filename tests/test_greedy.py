@@ -253,3 +253,19 @@ def test_insertion_pushes_only_when_the_builder_is_told_to_and_the_rules_allow()
     problem, b, _ = push_case()
     b.week_rules = [object()]  # a week rule makes every start matter
     assert not b.can_push
+
+
+def test_largest_lateness_is_worked_out_again_after_the_latest_visit_leaves():
+    problem, b, ix = push_case()
+    v = ix["v"]
+    late = b.option(v, 0).starts[0][0]  # after b: half an hour late
+    b.place(v, late, (0,))
+    half_hour = 30 * problem.unit
+    assert b.largest_late == half_hour
+    # Beyond the largest so far, a minute late costs the largest-lateness weight too; below it not.
+    assert b.lateness_cost(v, late) == b.w_late * half_hour
+    b.remove(v)
+    assert b.largest_late == half_hour  # a removal alone leaves it stale
+    b.refresh_largest_late()
+    assert b.largest_late == 0
+    assert b.lateness_cost(v, late) == (b.w_late + b.w_largest) * half_hour

@@ -431,6 +431,12 @@ class RouteBuilder:
         }
         return start, workers
 
+    def refresh_largest_late(self) -> None:
+        """Work the largest lateness out again (placing only raises it; after visits leave or
+        start earlier it may be lower, and insertion prices lateness beyond it)."""
+        visits = self.problem.visits
+        self.largest_late = max(0, max((s - visits[u].latest for u, s in self.start.items()), default=0))
+
     def place(self, v: int, start: int, workers: tuple[int, ...]) -> None:
         vd = self.problem.visits[v]
         self.start[v] = start
