@@ -16,7 +16,14 @@ from selforg_scheduler.mankowska import benchmark_violations, read_mankowska, to
 from selforg_scheduler.model import eligibility, role_pairs
 from selforg_scheduler.problem import compile_problem
 from selforg_scheduler.rules.config import default_rules, load_rules
-from selforg_scheduler.ruin import cover_by_ruin, exact_proxy, improve_by_ruin, rota_cost, uncovered_minutes
+from selforg_scheduler.ruin import (
+    cover_by_ruin,
+    exact_proxy,
+    improve_by_ruin,
+    improve_in_chains,
+    rota_cost,
+    uncovered_minutes,
+)
 from selforg_scheduler import ruin as ruin_module
 from selforg_scheduler import solver as solver_module
 from selforg_scheduler.solver import RawRota, SolveParams, _busiest_worker_day, make_solution, solve_detailed
@@ -137,6 +144,37 @@ def test_cost_ruin_lowers_a_benchmark_rota_without_uncovering_or_breaking_a_rule
     assert report.violations == [] and benchmark_violations(data, solution) == []
     # The builder's cost is the model's objective at the instance's time resolution.
     assert report.objective == pytest.approx(rota_cost(b) / rule_set.resolution, rel=1e-3)
+
+
+def b1_greedy():
+    data = read_mankowska(B1)
+    inst = instance_from_dict(to_instance(data))
+    rule_set = load_rules(MANKOWSKA_RULES)
+    problem = compile_problem(inst, rule_set.resolution)
+    eligible, domains = eligibility(problem, rule_set)
+    return greedy_rota(problem, rule_set, eligible, domains)
+
+
+@pytest.mark.skipif(not B1.exists(), reason="shared/bench is not beside the repository")
+def test_chains_in_parallel_end_on_the_cheapest_chain_with_every_visit_covered():
+    """Each seed's chain on its own copy (the first seed's here, the others' in worker processes
+    at the same time): on a step budget the result is exactly the cheapest of the chains run one
+    by one. Seed 2 runs here and is the dearest on B1, so a worker's rota must be brought back."""
+    seeds = [2, 0, 1]
+    alone = []
+    for seed in seeds:
+        b = b1_greedy()
+        improve_by_ruin(b, random.Random(seed), max_steps=300)
+        alone.append((rota_cost(b), dict(b.start), dict(b.crew)))
+    b = b1_greedy()
+    stats = improve_in_chains(b, seeds, max_steps=300)
+    assert stats.steps == 900
+    cheapest = min(alone, key=lambda chain: chain[0])  # min keeps the earliest seed on ties
+    assert cheapest != alone[0]
+    assert (rota_cost(b), b.start, b.crew) == cheapest
+    # The builder's routes agree with its rota (a restored chain brings its routes along).
+    assert sorted(v for route in b.routes.values() for v in route) == sorted(b.crew)
+    assert all(b.start[x] < b.start[y] for route in b.routes.values() for x, y in zip(route, route[1:]))
 
 
 def test_the_busiest_worker_day_counts_the_visits_one_worker_could_do_that_day():

@@ -25,9 +25,12 @@ from __future__ import annotations
 
 import logging
 import math
+import pickle
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from selforg_scheduler.greedy import RouteBuilder, _eject_for, insert_with_partners
@@ -295,6 +298,46 @@ def improve_by_ruin(
         return _anneal(b, rng, deadline, max_steps, stats)
     finally:
         b.push = pushing
+
+
+def improve_in_chains(
+    b: RouteBuilder,
+    seeds: Sequence[int],
+    deadline: float | None = None,
+    max_steps: int | None = None,
+) -> RuinStats:
+    """:func:`improve_by_ruin` once per seed, each chain on its own copy of the rota: the first
+    in this process, the others in worker processes at the same time (one core each); ``b`` ends
+    on the cheapest rota (the earliest seed's on ties, so a step budget keeps the run
+    reproducible). The stats add up the chains' steps. A chain whose process fails is logged
+    and left out."""
+    if len(seeds) <= 1:
+        return improve_by_ruin(b, random.Random(seeds[0] if seeds else 0), deadline, max_steps)
+    # Pickled here, not by the pool's feeder thread, which would read b while this chain changes it.
+    rota = pickle.dumps(b)
+    with ProcessPoolExecutor(max_workers=len(seeds) - 1) as pool:
+        futures = [pool.submit(_chain, rota, seed, deadline, max_steps) for seed in seeds[1:]]
+        stats = improve_by_ruin(b, random.Random(seeds[0]), deadline, max_steps)
+        best = rota_cost(b)
+        for seed, future in zip(seeds[1:], futures, strict=True):
+            try:
+                cost, rota, chain = future.result()
+            except BrokenProcessPool as exc:
+                log.warning("cost search with seed %d failed in its process: %s", seed, exc)
+                continue
+            stats.steps += chain.steps
+            stats.accepted += chain.accepted
+            if cost < best:
+                best = cost
+                rota.restore(b)
+    return stats
+
+
+def _chain(rota: bytes, seed: int, deadline: float | None, max_steps: int | None) -> tuple[int, _Snapshot, RuinStats]:
+    """One chain of :func:`improve_in_chains`, in a worker process, on the pickled builder."""
+    b: RouteBuilder = pickle.loads(rota)
+    stats = improve_by_ruin(b, random.Random(seed), deadline, max_steps)
+    return rota_cost(b), _Snapshot.of(b), stats
 
 
 def _anneal(b: RouteBuilder, rng: random.Random, deadline: float | None, max_steps: int | None, stats: RuinStats) -> RuinStats:

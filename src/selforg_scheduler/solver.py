@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import random
 import threading
 import time
@@ -34,7 +35,7 @@ from selforg_scheduler.problem import Interval, Problem, Reference, compile_prob
 from selforg_scheduler.reasons import builder_from_rota, unassigned_reasons
 from selforg_scheduler.rules.config import RuleSet, default_rules
 from selforg_scheduler.rules.roles import held_from
-from selforg_scheduler.ruin import cover_by_ruin, exact_proxy, improve_by_ruin
+from selforg_scheduler.ruin import cover_by_ruin, exact_proxy, improve_in_chains
 from selforg_scheduler.schemas.instance import Instance
 from selforg_scheduler.schemas.solution import (
     AssignedVisit,
@@ -74,6 +75,9 @@ COST_RUIN_ABOVE = 40
 """Below this many visits on the busiest worker-day CP-SAT alone does better (Mankowska B5, 33
 visits, at most 21 a carer-day: 374 in 60 s against 379 for the search in 20 s); sets A and B
 are solved to or near the optimum that way."""
+MAX_CHAINS = 8
+"""At most this many cost searches run side by side (one per CP-SAT search worker, i.e. per core
+by default): the best of independent annealing chains, each as long as one alone."""
 RUIN_STEPS_PER_S = 50
 """On a deterministic budget, ruin-and-recreate steps per deterministic second of its share (a
 step count, not a clock, keeps the run reproducible; about what a busy team's week does a second)."""
@@ -327,10 +331,12 @@ def _ruin_and_recreate(greedy: RouteBuilder, rules: RuleSet, params: SolveParams
         )
     if exact_proxy(rules) and _busiest_worker_day(greedy.problem, greedy.eligible) > COST_RUIN_ABOVE:
         deadline, steps = budget(COST_RUIN_SHARE)
-        ruin = improve_by_ruin(greedy, random.Random(params.seed), deadline=deadline, max_steps=steps)
+        chains = min(MAX_CHAINS, params.workers or os.cpu_count() or 1)
+        seeds = [params.seed + k for k in range(chains)]
+        ruin = improve_in_chains(greedy, seeds, deadline=deadline, max_steps=steps)
         log.info(
-            "ruin and recreate on cost: %d steps (%d kept), done after %.1fs",
-            ruin.steps, ruin.accepted, time.perf_counter() - t0,
+            "ruin and recreate on cost, %d chains: %d steps (%d kept), done after %.1fs",
+            chains, ruin.steps, ruin.accepted, time.perf_counter() - t0,
         )
 
 
