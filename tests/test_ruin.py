@@ -125,14 +125,20 @@ def test_the_cost_proxy_is_exact_only_when_travel_lateness_and_continuity_are_th
     assert not exact_proxy(default_rules())  # fairness, contract hours, ... weigh in on a team's week
 
 
-@pytest.mark.skipif(not B1.exists(), reason="shared/bench is not beside the repository")
-def test_cost_ruin_lowers_a_benchmark_rota_without_uncovering_or_breaking_a_rule():
+def b1_greedy():
+    """Mankowska B1: its data, its instance and the greedy rota's builder."""
     data = read_mankowska(B1)
     inst = instance_from_dict(to_instance(data))
     rule_set = load_rules(MANKOWSKA_RULES)
     problem = compile_problem(inst, rule_set.resolution)
     eligible, domains = eligibility(problem, rule_set)
-    b = greedy_rota(problem, rule_set, eligible, domains)
+    return data, inst, greedy_rota(problem, rule_set, eligible, domains)
+
+
+@pytest.mark.skipif(not B1.exists(), reason="shared/bench is not beside the repository")
+def test_cost_ruin_lowers_a_benchmark_rota_without_uncovering_or_breaking_a_rule():
+    data, inst, b = b1_greedy()
+    problem, rule_set, eligible, domains = b.problem, b.rules, b.eligible, b.domains
     start_cost, covered = rota_cost(b), set(b.crew)
     stats = improve_by_ruin(b, random.Random(0), max_steps=400)
     assert stats.steps == 400 and stats.accepted > 0
@@ -146,15 +152,6 @@ def test_cost_ruin_lowers_a_benchmark_rota_without_uncovering_or_breaking_a_rule
     assert report.objective == pytest.approx(rota_cost(b) / rule_set.resolution, rel=1e-3)
 
 
-def b1_greedy():
-    data = read_mankowska(B1)
-    inst = instance_from_dict(to_instance(data))
-    rule_set = load_rules(MANKOWSKA_RULES)
-    problem = compile_problem(inst, rule_set.resolution)
-    eligible, domains = eligibility(problem, rule_set)
-    return greedy_rota(problem, rule_set, eligible, domains)
-
-
 @pytest.mark.skipif(not B1.exists(), reason="shared/bench is not beside the repository")
 def test_chains_in_parallel_end_on_the_cheapest_chain_with_every_visit_covered():
     """Each seed's chain on its own copy (the first seed's here, the others' in worker processes
@@ -163,10 +160,10 @@ def test_chains_in_parallel_end_on_the_cheapest_chain_with_every_visit_covered()
     seeds = [2, 0, 1]
     alone = []
     for seed in seeds:
-        b = b1_greedy()
+        _, _, b = b1_greedy()
         improve_by_ruin(b, random.Random(seed), max_steps=300)
         alone.append((rota_cost(b), dict(b.start), dict(b.crew)))
-    b = b1_greedy()
+    _, _, b = b1_greedy()
     stats = improve_in_chains(b, seeds, max_steps=300)
     assert stats.steps == 900
     cheapest = min(alone, key=lambda chain: chain[0])  # min keeps the earliest seed on ties

@@ -314,9 +314,9 @@ def improve_in_chains(
     if len(seeds) <= 1:
         return improve_by_ruin(b, random.Random(seeds[0] if seeds else 0), deadline, max_steps)
     # Pickled here, not by the pool's feeder thread, which would read b while this chain changes it.
-    rota = pickle.dumps(b)
+    payload = pickle.dumps(b)
     with ProcessPoolExecutor(max_workers=len(seeds) - 1) as pool:
-        futures = [pool.submit(_chain, rota, seed, deadline, max_steps) for seed in seeds[1:]]
+        futures = [pool.submit(_chain, payload, seed, deadline, max_steps) for seed in seeds[1:]]
         stats = improve_by_ruin(b, random.Random(seeds[0]), deadline, max_steps)
         best = rota_cost(b)
         for seed, future in zip(seeds[1:], futures, strict=True):
@@ -333,9 +333,9 @@ def improve_in_chains(
     return stats
 
 
-def _chain(rota: bytes, seed: int, deadline: float | None, max_steps: int | None) -> tuple[int, _Snapshot, RuinStats]:
+def _chain(payload: bytes, seed: int, deadline: float | None, max_steps: int | None) -> tuple[int, _Snapshot, RuinStats]:
     """One chain of :func:`improve_in_chains`, in a worker process, on the pickled builder."""
-    b: RouteBuilder = pickle.loads(rota)
+    b: RouteBuilder = pickle.loads(payload)
     stats = improve_by_ruin(b, random.Random(seed), deadline, max_steps)
     return rota_cost(b), _Snapshot.of(b), stats
 
