@@ -184,23 +184,3 @@ def test_once_every_visit_is_covered_the_search_stops_after_the_extra_time():
     assert steps == 0
     _, steps = lns_improve(ctx, incumbent, Budget(time.perf_counter() + 3.0), _step)
     assert steps >= 1
-
-
-def test_a_day_a_whole_day_step_could_not_improve_is_freed_only_in_parts():
-    """A day in ``tried`` is never freed whole, its parts still are; with every day settled
-    (optimal given the others) the search has nothing left."""
-    inst = crowded_week()
-    rule_set = rules()
-    problem, ctx, values = _incumbent(inst, rule_set)
-    incumbent = Incumbent(values, _objective_of(ctx, values))
-    by_day = problem.visits_by_day
-    rng = random.Random(0)
-    hoods = [_choose(ctx, incumbent, rng, by_day, set(), 6) for _ in range(400)]
-    assert {h.kind for h in hoods} >= {"day", "routes"}
-    assert {d for h in hoods if h.kind == "day" for d in h.days} == set(by_day)
-    hoods = [_choose(ctx, incumbent, rng, by_day, set(), 6, tried={0}) for _ in range(400)]
-    assert {d for h in hoods if h.kind == "day" for d in h.days} == set(by_day) - {0}
-    assert any(h.kind != "day" and h.days == frozenset({0}) for h in hoods)
-    hoods = [_choose(ctx, incumbent, rng, by_day, set(), 6, tried=set(by_day)) for _ in range(100)]
-    assert all(h is not None and h.kind != "day" for h in hoods)
-    assert _choose(ctx, incumbent, rng, by_day, set(by_day), 6) is None

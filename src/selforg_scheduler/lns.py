@@ -18,10 +18,8 @@ the neighbourhood's visits and only the arcs they could use (:class:`FixedModel`
   three free about ``Size.value`` visits, which grows while steps are solved to optimality
   and shrinks when they run out of time. Linked visits are freed together.
 
-A step is kept only if it lowers the objective. A day solved to optimality, or that a
-whole-day step could not improve within its time, is not freed whole again until another step
-changes the rota (the same step from the same rota would end the same way; on a one-day
-benchmark it took most of the time). Cross-day terms (continuity, and rules added later) stay in
+A step is kept only if it lowers the objective. A day solved to optimality is not tried again
+until another step changes the rota. Cross-day terms (continuity, and rules added later) stay in
 the model, so every accepted rota is a rota of the full model.
 """
 
@@ -95,8 +93,7 @@ def lns_improve(
     problem = ctx.problem
     with FixedModel(ctx, incumbent.values) as fixed:
         by_day = problem.visits_by_day
-        settled: set[int] = set()  # days solved to optimality given the rest of the rota
-        tried: set[int] = set()  # days a whole-day step could not improve within its time
+        settled: set[int] = set()
         size = Size()
         steps = 0
         coverable = [v for v, workers in enumerate(ctx.eligible) if workers]
@@ -107,7 +104,7 @@ def lns_improve(
             left = budget.left()
             if left < MIN_STEP_S:
                 break
-            hood = _choose(ctx, incumbent, rng, by_day, settled, size.value, tried)
+            hood = _choose(ctx, incumbent, rng, by_day, settled, size.value)
             if hood is None:
                 log.info("lns: every day is optimal given the others")
                 break
@@ -122,21 +119,17 @@ def lns_improve(
                 "lns step %d: %s of %d visits, %s in %.2fs (det %.2f; its model in %.2fs)",
                 steps, hood.kind, len(hood.visits), code, solver.wall_time, solver.deterministic_time, t_open,
             )
-            improved = False
             if code in ("OPTIMAL", "FEASIBLE"):
                 objective = int(round(solver.objective_value))
                 if objective < incumbent.objective:
-                    improved = True
                     incumbent = Incumbent(list(solver.response_proto.solution), objective)
                     fixed.follow(incumbent.values)
                     settled.clear()
-                    tried.clear()
                     log.info("lns: %s %s improved the objective to %d", hood.kind, sorted(hood.days), objective)
                     if on_improve is not None:
                         on_improve(incumbent)
-            if hood.kind == "day" and not improved:
-                # The same step from the same rota (same seed, same time) would end the same way.
-                (settled if code == "OPTIMAL" else tried).update(hood.days)
+                if code == "OPTIMAL" and hood.kind == "day":
+                    settled.update(hood.days)
             if hood.kind in PART_KINDS:
                 size.update(code == "OPTIMAL")
     return incumbent, steps
@@ -294,11 +287,7 @@ def _choose(
     by_day: dict[int, list[int]],
     settled: set[int],
     part_size: int = 15,
-    tried: set[int] = frozenset(),  # type: ignore[assignment]
 ) -> Neighbourhood | None:
-    """The next neighbourhood, or None when every day is solved to optimality given the others
-    (``settled``). A day in ``tried`` (a whole-day step found nothing better in its time since
-    the rota last changed) is not freed whole again; parts of it still are."""
     problem = ctx.problem
     values = incumbent.values
     uncovered = [v for v, workers in enumerate(ctx.eligible) if workers and values[ctx.covered[v].index] == 0]
@@ -324,15 +313,13 @@ def _choose(
         free = frozenset(near).union(own)
         return Neighbourhood("window", frozenset(problem.visits[v].day for v in free), free)
     open_days = [d for d in sorted(by_day) if d not in settled]
-    if not open_days:
-        return None
     kind = rng.choice(PART_KINDS)
-    if kind == "day":
-        fresh = [d for d in open_days if d not in tried]
-        if fresh:
-            day = rng.choice(fresh)
-            if len(by_day[day]) <= WHOLE_DAY_MAX or rng.random() < 0.1:
-                return Neighbourhood("day", frozenset((day,)), frozenset(by_day[day]))
+    if kind == "day" or not open_days:
+        if not open_days:
+            return None
+        day = rng.choice(open_days)
+        if len(by_day[day]) <= WHOLE_DAY_MAX or rng.random() < 0.1:
+            return Neighbourhood("day", frozenset((day,)), frozenset(by_day[day]))
         kind = rng.choice(PART_KINDS[1:])
     # A part of a day: a few routes, visits related in place and time, or a slice of the day.
     days = sorted(by_day)
