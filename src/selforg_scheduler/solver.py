@@ -92,7 +92,12 @@ class SolveParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     time_limit_s: float = Field(default=30.0, gt=0, description="wall-clock limit of the search")
-    workers: int = Field(default=0, ge=0, description="CP-SAT search workers; 0 = one per core")
+    workers: int = Field(
+        default=0,
+        ge=0,
+        description="CP-SAT search workers, and parallel cost-search chains where that search runs; "
+        "0 = one per core",
+    )
     seed: int = Field(default=0, ge=0, description="random seed of the search")
     relative_gap: float = Field(default=0.0, ge=0, description="stop when (obj - bound) / obj is below")
     deterministic_time: float | None = Field(
