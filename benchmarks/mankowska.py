@@ -21,6 +21,7 @@ import csv
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -75,6 +76,7 @@ class Row:
     cores: int
     ran_on: str
     feasible: bool = True  # by the benchmark's own rules (benchmark_violations), apart from the validator
+    code: str = ""  # the commit the instance was run with ("+" if the source differed from it); "" = not recorded
 
     @property
     def gap_pct(self) -> float:
@@ -128,7 +130,18 @@ def run_one(name: str, meta: dict[str, str], workers: int, seed: int, scale: flo
         cores=os.cpu_count() or 1,
         ran_on=date.today().isoformat(),
         feasible=not problems,
+        code=code_version(),
     )
+
+
+def code_version() -> str:
+    """The checked-out commit, with "+" when the solver's source or rule sets differ from it."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    return commit + ("+" if commit and git("status", "--porcelain", "--", "src", "constraints") else "")
 
 
 def load_results() -> dict[str, Row]:
@@ -160,7 +173,8 @@ def write_page(rows: dict[str, Row], catalogue: dict[str, dict[str, str]]) -> No
         "best known value* within 1e-4 relative. *valid*: the validator found no broken hard rule and",
         "the rota keeps the benchmark's own rules checked on the file's float data",
         "(`benchmark_violations`: qualified carers, exact travel, windows, synchronisation, lags).",
-        "The rotas are in `benchmarks/results/mankowska/`.",
+        "The rotas are in `benchmarks/results/mankowska/`. *code*: the commit the instance was last run",
+        "with (- = not recorded: run before the column was added); sets can be rerun separately.",
         "",
         "Method: the best of several greedy insertions (time orders and regret insertion, lateness",
         "priced, each followed by ejection chains); on instances where a carer's day could hold more",
@@ -177,8 +191,8 @@ def write_page(rows: dict[str, Row], catalogue: dict[str, dict[str, str]]) -> No
         "",
         "Regenerate: `python benchmarks/mankowska.py [--sets A,B] [--instances A1,C3]`.",
         "",
-        "| instance | patients | carers | objective | exact | best known | MK2014 | gap % | status | valid | time s | limit s | target | met |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| instance | patients | carers | objective | exact | best known | MK2014 | gap % | status | valid | time s | limit s | target | met | code |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for key in sorted(rows, key=lambda k: (k[0], int(k[1:]))):
         r = rows[key]
@@ -187,7 +201,7 @@ def write_page(rows: dict[str, Row], catalogue: dict[str, dict[str, str]]) -> No
             f"| {key} | {meta['patients']} | {meta['vehicles']} | {r.objective:.4f} | {r.exact:.4f} | "
             f"{r.bks:.4f}{' *' if r.proven else ''} | {r.mk2014:.1f} | {r.gap_pct:.2f} | {r.status} | "
             f"{'yes' if r.valid and r.feasible else 'NO'} | {r.time_s:.1f} | {r.limit_s:g} | {TARGET[key[0]]} | "
-            f"{'yes' if r.met else 'no'} |"
+            f"{'yes' if r.met else 'no'} | {r.code or '-'} |"
         )
     lines += ["", "\\* proven optimal.", "", "### Summary per set", "",
               "| set | instances run | of | mean gap % | worst gap % | target met | time limit s | cores |",
