@@ -49,6 +49,7 @@ out = Console()
 err = Console(stderr=True)
 log = logging.getLogger("selforg_scheduler")
 F = TypeVar("F", bound=Callable[..., Any])
+WORKERS_HELP = "CP-SAT search workers (and cost-search chains); 0 = one per core"
 
 RulesOpt = Annotated[
     Path | None, typer.Option("--rules", "-r", help="constraint YAML file (default: built-in defaults)")
@@ -116,7 +117,7 @@ def solve(
         "out/solution.json"
     ),
     time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="seconds")] = 30.0,
-    workers: Annotated[int, typer.Option(help="CP-SAT search workers (and cost-search chains); 0 = one per core")] = 0,
+    workers: Annotated[int, typer.Option(help=WORKERS_HELP)] = 0,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     gap: Annotated[float, typer.Option(help="stop at this relative gap")] = 0.0,
     hint: Annotated[bool, typer.Option(help="warm-start from the greedy rota")] = True,
@@ -323,7 +324,7 @@ def repair_cmd(
     ),
     diff_path: Annotated[Path | None, typer.Option("--diff", help="where to write the diff as CSV (default: beside --out)")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="seconds")] = 30.0,
-    workers: Annotated[int, typer.Option(help="CP-SAT search workers (and cost-search chains); 0 = one per core")] = 0,
+    workers: Annotated[int, typer.Option(help=WORKERS_HELP)] = 0,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     verbose: VerboseOpt = 0,
 ) -> None:
