@@ -5,9 +5,12 @@ uncovered although a rota covering them exists (the generator plants one). Befor
 built, :func:`cover_by_ruin` runs a fast local search in Python on the :class:`RouteBuilder`:
 
 1. **ruin**: pick an uncovered visit v; take out the visits of v's possible workers on v's day
-   that lie within a random radius of v's window (0-120 minutes; a random share of them), and,
-   one time in three, every visit of one of v's client's workers to that client (the cap on
-   distinct workers per client is often what blocks v). Linked visits leave together.
+   that lie within a random radius of v's window (0-120 minutes; a random share of them); one
+   time in four also those of the workers who could take the visits taken out (room for the
+   visits in v's way); one time in three a **client swap** (the cap on distinct workers per
+   client is often what blocks v): one of the two regular workers who see v's client least
+   leaves it, and their visits to the client are taken out with what the client's other workers
+   and the newcomers who could take v do around them. Linked visits leave together.
 2. **recreate**: put v in first, then the visits taken out, hardest first (fewest possible
    workers, then shortest window) with a little noise, each by cheapest feasible insertion
    (:meth:`RouteBuilder.best_crew`: every structural and week rule is kept), and an ejection
@@ -41,7 +44,11 @@ log = logging.getLogger(__name__)
 RADII = (0, 30, 60, 120)
 """Minutes around the uncovered visit's window whose visits a ruin may take out."""
 CLIENT_RUIN = 1 / 3
-"""Share of the ruins that also take out one client worker's visits to the client."""
+"""Share of the ruins that also move one of the client's regular workers off the client
+(:func:`_client_swap`)."""
+WIDE_RUIN = 1 / 4
+"""Share of the ruins that also take out, around v's window, the visits of the workers who could
+take the visits in v's way."""
 STALL_STEPS = 2000
 """The coverage search stops when this many steps in a row covered nothing more."""
 COST_STALL_STEPS = 20_000
@@ -194,20 +201,52 @@ def _ruin(b: RouteBuilder, v: int, rng: random.Random) -> list[int]:
     radius = rng.choice(RADII) * p.unit
     lo, hi = vd.earliest - radius, vd.latest + vd.duration + radius
     share = rng.uniform(0.5, 1.0)
-    out: set[int] = set()
-    for w in b.eligible[v]:
-        for u in b.routes.get((w, vd.day), ()):
-            if b.eligible[u] and b.start[u] <= hi and b.start[u] + p.visits[u].duration >= lo and rng.random() < share:
-                out.add(u)
+    out = _around(b, vd.day, lo, hi, b.eligible[v], share, rng)
+    if rng.random() < WIDE_RUIN:
+        # what the workers who could take the visits in the way do then, too: a visit in v's
+        # way may only fit where another visit is
+        wider = {w for u in out for w in b.eligible[u]}.difference(b.eligible[v])
+        out |= _around(b, vd.day, lo, hi, sorted(wider), share, rng)
     if rng.random() < CLIENT_RUIN:
-        client = p.clients[vd.client]
-        workers = sorted(b.seen.get(vd.client, ()))
-        if workers:
-            leaving = rng.choice(workers)
-            out.update(u for u in client.visits if leaving in b.crew.get(u, ()))
+        out |= _client_swap(b, v, radius, share, rng)
     for u in list(out):  # linked visits leave together
         out.update(partner for partner, _, _ in b.links.get(u, ()) if partner in b.crew)
     return _take_out(b, out)
+
+
+def _around(
+    b: RouteBuilder, day: int, lo: int, hi: int, workers: Iterable[int], share: float, rng: random.Random
+) -> set[int]:
+    """The visits (each with probability ``share``) the ``workers`` make on ``day`` that overlap
+    ``lo``-``hi``; only visits whose workers are worked out (:func:`_take_out`)."""
+    p = b.problem
+    return {
+        u
+        for w in workers
+        for u in b.routes.get((w, day), ())
+        if b.eligible[u] and b.start[u] <= hi and b.start[u] + p.visits[u].duration >= lo and rng.random() < share
+    }
+
+
+def _client_swap(b: RouteBuilder, v: int, radius: int, share: float, rng: random.Random) -> set[int]:
+    """Room for a newcomer at v's client, when the cap on distinct workers blocks v: one of the
+    two regular workers who see the client least leaves it, and their visits to the client are
+    taken out with what the client's other workers and the newcomers who could take v do around
+    each of them (so those visits have somewhere to go)."""
+    p = b.problem
+    client = p.clients[p.visits[v].client]
+    seen = b.seen.get(client.index, set())
+    if not seen:
+        return set()
+    count = {w: sum(1 for u in client.visits if w in b.crew.get(u, ())) for w in seen}
+    leaving = rng.choice(sorted(seen, key=lambda w: (count[w], w))[:2])
+    moved = [u for u in client.visits if leaving in b.crew.get(u, ())]
+    crew = sorted((seen - {leaving}).union(w for w in b.eligible[v] if w not in seen))
+    out = set(moved)
+    for u in moved:
+        ud = p.visits[u]
+        out |= _around(b, ud.day, ud.earliest - radius, ud.latest + ud.duration + radius, crew, share, rng)
+    return out
 
 
 def _take_out(b: RouteBuilder, visits: set[int]) -> list[int]:
