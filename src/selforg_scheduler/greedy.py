@@ -388,12 +388,13 @@ class RouteBuilder:
         best: tuple[int, int, tuple[int, ...]] | None = None
         seen = self.seen.get(vd.client, set())
         for t in candidates:
-            able = sorted(
-                (o.cost, o.worker)
-                for o in options
-                if any(a <= t <= b for a, b in o.starts) and self.week_problem(v, t, o.worker) is None
-            )
-            chosen = self._choose(v, able, seen)
+            there = sorted((o.cost, o.worker) for o in options if any(a <= t <= b for a, b in o.starts))
+            if len(there) < vd.required:
+                continue
+            if best is not None and sum(c for c, _ in there[: vd.required]) + self.lateness_cost(v, t) >= best[0]:
+                continue  # not even the cheapest workers there could beat the best so far
+            # the week rules (the costly checks) are asked only as far as the choice reads
+            chosen = self._choose(v, (o for o in there if self.week_problem(v, t, o[1]) is None), seen)
             if chosen is None:
                 continue
             # Two new workers at once owe the extra-worker cost twice, not once.
@@ -406,11 +407,16 @@ class RouteBuilder:
         return best[1], best[2]
 
     def _choose(
-        self, v: int, able: list[tuple[int, int]], seen: set[int], tries: int = 200
+        self, v: int, able: Iterable[tuple[int, int]], seen: set[int], tries: int = 200
     ) -> tuple[tuple[int, int], ...] | None:
-        """The first crew, cheapest first, within the client's cap and the crew rules."""
+        """The first crew, cheapest first, within the client's cap and the crew rules (``able``
+        is read only as far as needed when one worker is required)."""
         required = self.problem.visits[v].required
-        for combo in itertools.islice(itertools.combinations(able, required), tries):
+        if required == 1:  # (combinations would read all of ``able`` first)
+            combos: Iterable[tuple[tuple[int, int], ...]] = ((o,) for o in itertools.islice(able, tries))
+        else:
+            combos = itertools.islice(itertools.combinations(able, required), tries)
+        for combo in combos:
             new = sum(1 for _, w in combo if w not in seen)
             if self.cap is not None and len(seen) + new > self.cap:
                 continue

@@ -87,7 +87,8 @@ def last_end(r: RouteState, w: int, day: int) -> float:
 
 
 def working_days(r: RouteState, w: int) -> list[int]:
-    return sorted(day for (ww, day), visits in r.routes.items() if ww == w and visits)
+    # a lookup per day of the horizon, not a pass over every worker-day (the greedy asks often)
+    return [day for day in range(r.problem.days) if r.routes.get((w, day))]
 
 
 def day_start(day: int) -> int:
