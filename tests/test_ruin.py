@@ -75,6 +75,9 @@ class AllIn(random.Random):
     def uniform(self, a: float, b: float) -> float:
         return b
 
+    def choice(self, seq):  # type: ignore[no-untyped-def, override]
+        return seq[0]
+
 
 def test_a_client_swap_frees_a_regular_and_what_the_others_do_around_their_visits():
     """p may see two workers (w1 at 08:00, w2 at 10:00); only newcomer w3 can take c at 17:00,
@@ -124,6 +127,33 @@ def test_a_wide_ruin_also_takes_out_what_could_make_room_for_the_visits_in_the_w
         snapshot.restore(b)
     assert taken[0.0] == {index["u"]}
     assert taken[1.0] == {index["u"], index["x"], index["y"]}
+
+
+def test_a_ruin_makes_a_client_swap_where_a_visit_in_the_way_meets_its_clients_cap(monkeypatch):
+    """v needs skill s (only w1), busy with u at q; q may see two workers (w1, w2: at its cap), so
+    u could only go to w3 if w1 left q, and w3 is busy with y then. The cap ruin takes out y too."""
+    inst = instance(
+        [worker("w1", skills=["s"]), worker("w2"), worker("w3")],
+        [client("p", "A"), client("q", "B"), client("r", "C")],
+        [visit("v", "p", "09:00", skills=["s"]), visit("u", "q", "09:00"), visit("k", "q", "11:00"),
+         visit("y", "r", "09:00")],
+    )
+    problem, b = builder_for(inst, rules("continuity.max_distinct_workers=2"))
+    index = {v.id: v.index for v in problem.visits}
+    w1, w2, w3 = (w.index for w in problem.workers)
+    for vid, t, w in (("u", 9, w1), ("k", 11, w2), ("y", 9, w3)):
+        b.place(index[vid], t * 60, (w,))
+    monkeypatch.setattr(ruin_module, "RADII", (0,))
+    monkeypatch.setattr(ruin_module, "CLIENT_RUIN", 0.0)
+    monkeypatch.setattr(ruin_module, "WIDE_RUIN", 0.0)
+    taken = {}
+    for share in (0.0, 1.0):
+        monkeypatch.setattr(ruin_module, "CAP_RUIN", share)
+        snapshot = ruin_module._Snapshot.of(b)
+        taken[share] = set(ruin_module._ruin(b, index["v"], AllIn()))
+        snapshot.restore(b)
+    assert taken[0.0] == {index["u"]}
+    assert taken[1.0] == {index["u"], index["y"]}  # w1 leaves q; not k, w2's visit at 11:00
 
 
 def test_ruin_needs_a_deadline_or_a_step_budget():

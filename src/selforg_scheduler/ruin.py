@@ -10,7 +10,9 @@ built, :func:`cover_by_ruin` runs a fast local search in Python on the :class:`R
    visits in v's way); one time in three a **client swap** (the cap on distinct workers per
    client is often what blocks v): one of the two regular workers who see v's client least
    leaves it, and their visits to the client are taken out with what the client's other workers
-   and the newcomers who could take v do around them. Linked visits leave together.
+   and the newcomers who could take v do around them; one time in four a client swap at the
+   client of a visit taken out when that client is at its cap (on dense weeks the visits in v's
+   way often have nowhere to go but a new face). Linked visits leave together.
 2. **recreate**: put v in first, then the visits taken out, hardest first (fewest possible
    workers, then shortest window) with a little noise, each by cheapest feasible insertion
    (:meth:`RouteBuilder.best_crew`: every structural and week rule is kept), and an ejection
@@ -49,6 +51,9 @@ CLIENT_RUIN = 1 / 3
 WIDE_RUIN = 1 / 4
 """Share of the ruins that also take out, around v's window, the visits of the workers who could
 take the visits in v's way."""
+CAP_RUIN = 1 / 4
+"""Share of the ruins that also make a client swap at the client of one of the visits taken out,
+when that client is at its cap on distinct workers."""
 STALL_STEPS = 2000
 """The coverage search stops when this many steps in a row covered nothing more."""
 COST_STALL_STEPS = 20_000
@@ -209,6 +214,11 @@ def _ruin(b: RouteBuilder, v: int, rng: random.Random) -> list[int]:
         out |= _around(b, vd.day, lo, hi, sorted(wider), share, rng)
     if rng.random() < CLIENT_RUIN:
         out |= _client_swap(b, v, radius, share, rng)
+    if b.cap is not None and rng.random() < CAP_RUIN:
+        # a visit in v's way may have nowhere to go but a worker new to its client, at its cap
+        capped = sorted(u for u in out if len(b.seen.get(p.visits[u].client, ())) >= b.cap)
+        if capped:
+            out |= _client_swap(b, rng.choice(capped), radius, share, rng)
     for u in list(out):  # linked visits leave together
         out.update(partner for partner, _, _ in b.links.get(u, ()) if partner in b.crew)
     return _take_out(b, out)
