@@ -334,7 +334,11 @@ def borrow(
         if deadline is not None:
             # ruin and recreate (a regular of the client swapped for a borrowed worker when the
             # cap on distinct workers blocks, visits around it moved) while time is left
-            cover_by_ruin(builder, random.Random(0), deadline=deadline)
+            ruin = cover_by_ruin(builder, random.Random(0), deadline=deadline)
+            log.info(
+                "borrowing: ruin and recreate on %d movable visits, %d steps (%d kept), %d -> %d covered",
+                len(movable), ruin.steps, ruin.accepted, ruin.covered_before, ruin.covered_after,
+            )
     borrowed = len(builder.crew) - len(crew)
     log.info("borrowing: %d of %d uncovered visits placed", borrowed, len(missing))
     return builder, borrowed
