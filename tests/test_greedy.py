@@ -8,8 +8,9 @@ import pytest
 from factory import client, instance, rules, visit, worker
 from selforg_scheduler.io import instance_from_dict
 from selforg_scheduler.mankowska import read_mankowska, to_instance
-from selforg_scheduler.rules.config import load_rules
-from selforg_scheduler.greedy import RouteBuilder, insert_by_regret, insert_in_order, plan_circles, repair
+from selforg_scheduler.generate import generate_instance
+from selforg_scheduler.rules.config import default_rules, load_rules
+from selforg_scheduler.greedy import BREAK_ROOM, RouteBuilder, insert_by_regret, insert_in_order, plan_circles, repair
 from selforg_scheduler.model import eligibility
 from selforg_scheduler.problem import compile_problem
 
@@ -269,3 +270,54 @@ def test_largest_lateness_is_worked_out_again_after_the_latest_visit_leaves():
     b.refresh_largest_late()
     assert b.largest_late == 0
     assert b.lateness_cost(v, late) == (b.w_late + b.w_largest) * half_hour
+
+
+def _best_crew_trying_every_start(b: RouteBuilder, v: int):
+    """best_crew without its shortcuts: every candidate start, every worker there asked the week
+    rules (the search as it was before they were added), as an oracle."""
+    p = b.problem
+    vd = p.visits[v]
+    options = [o for w in b.eligible[v] if (o := b.option(v, w)) is not None]
+    if len(options) < vd.required:
+        return None
+    candidates = sorted({t for o in options for a, c in o.starts for t in (a, min(c, a + BREAK_ROOM * p.unit))})
+    seen = b.seen.get(vd.client, set())
+    best = None
+    for t in candidates:
+        able = sorted(
+            (o.cost, o.worker)
+            for o in options
+            if any(a <= t <= c for a, c in o.starts) and b.week_problem(v, t, o.worker) is None
+        )
+        chosen = b._choose(v, able, seen)
+        if chosen is None:
+            continue
+        new = sum(1 for _, w in chosen if w not in seen)
+        cost = sum(c for c, _ in chosen) + b.w_extra * max(0, new - 1) + b.lateness_cost(v, t)
+        if best is None or cost < best[0]:
+            best = (cost, t, tuple(w for _, w in chosen))
+    return None if best is None else (best[1], best[2])
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_best_crew_picks_what_trying_every_start_and_worker_picks(seed):
+    """The skipped starts and the week rules asked one worker at a time change nothing: on a
+    generated week under every default rule (double-ups, breaks, rest, caps), half placed, each
+    other visit gets exactly the crew and start of the exhaustive search."""
+    made = generate_instance(workers=10, visits=260, days=2, seed=seed)
+    inst = instance_from_dict(made.instance)
+    rule_set = default_rules()
+    problem = compile_problem(inst, rule_set.resolution)
+    eligible, domains = eligibility(problem, rule_set)
+    b = RouteBuilder(problem, rule_set, eligible, domains)
+    assert b.week_rules
+    order = sorted(range(len(problem.visits)), key=lambda v: (problem.visits[v].day, problem.visits[v].earliest))
+    insert_in_order(b, order[::2])
+    compared = doubles = 0
+    for v in order[1::2]:
+        if v in b.crew or not eligible[v]:
+            continue
+        assert b.best_crew(v) == _best_crew_trying_every_start(b, v)
+        compared += 1
+        doubles += problem.visits[v].required > 1
+    assert compared >= 40 and doubles >= 1
