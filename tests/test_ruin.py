@@ -79,6 +79,31 @@ class AllIn(random.Random):
         return seq[0]
 
 
+def placed(inst, rule_set, plan):
+    """A builder with the visits placed as planned, (visit id, hour, worker number) each; and
+    the visits' indices by id."""
+    problem, b = builder_for(inst, rule_set)
+    index = {v.id: v.index for v in problem.visits}
+    for vid, hour, w in plan:
+        b.place(index[vid], hour * 60, (w,))
+    return b, index
+
+
+def ruin_off_and_on(monkeypatch, b, v, knob):
+    """What a ruin around v takes out (radius 0, every choice "take it", every extra kind of ruin
+    off) with the ``knob`` kind off, then on; the rota is put back after each."""
+    monkeypatch.setattr(ruin_module, "RADII", (0,))
+    for name in ("CLIENT_RUIN", "WIDE_RUIN", "CAP_RUIN"):
+        monkeypatch.setattr(ruin_module, name, 0.0)
+    taken = []
+    for share in (0.0, 1.0):
+        monkeypatch.setattr(ruin_module, knob, share)
+        snapshot = ruin_module._Snapshot.of(b)
+        taken.append(set(ruin_module._ruin(b, v, AllIn())))
+        snapshot.restore(b)
+    return taken
+
+
 def test_a_client_swap_frees_a_regular_and_what_the_others_do_around_their_visits():
     """p may see two workers (w1 at 08:00, w2 at 10:00); only newcomer w3 can take c at 17:00,
     and w3 is busy at 08:00 (d) and 10:00 (e). Whoever leaves p, their visit needs a worker who
@@ -93,11 +118,7 @@ def test_a_client_swap_frees_a_regular_and_what_the_others_do_around_their_visit
         [visit("a", "p", "08:00"), visit("b", "p", "10:00"), visit("c", "p", "17:00"),
          visit("d", "q", "08:00"), visit("e", "r", "10:00")],
     )
-    problem, b = builder_for(inst, rules("continuity.max_distinct_workers=2"))
-    index = {v.id: v.index for v in problem.visits}
-    w1, w2, w3 = (w.index for w in problem.workers)
-    for vid, t, w in (("a", 8, w1), ("b", 10, w2), ("d", 8, w3), ("e", 10, w3)):
-        b.place(index[vid], t * 60, (w,))
+    b, index = placed(inst, rules("continuity.max_distinct_workers=2"), [("a", 8, 0), ("b", 10, 1), ("d", 8, 2), ("e", 10, 2)])
     expected = {frozenset({index["a"], index["d"]}), frozenset({index["b"], index["e"]})}
     swaps = {frozenset(ruin_module._client_swap(b, index["c"], 0, 1.0, random.Random(seed))) for seed in range(12)}
     assert swaps == expected  # both regulars see p once: either may leave
@@ -112,21 +133,10 @@ def test_a_wide_ruin_also_takes_out_what_could_make_room_for_the_visits_in_the_w
         [visit("v", "p", "09:00", skills=["s"]), visit("u", "q", "09:00"), visit("x", "r", "09:00"),
          visit("y", "t", "09:00"), visit("z", "r", "13:00")],
     )
-    problem, b = builder_for(inst, rules())
-    index = {v.id: v.index for v in problem.visits}
-    w1, w2, w3 = (w.index for w in problem.workers)
-    for vid, t, w in (("u", 9, w1), ("x", 9, w2), ("y", 9, w3), ("z", 13, w2)):
-        b.place(index[vid], t * 60, (w,))
-    monkeypatch.setattr(ruin_module, "RADII", (0,))
-    monkeypatch.setattr(ruin_module, "CLIENT_RUIN", 0.0)
-    taken = {}
-    for wide in (0.0, 1.0):
-        monkeypatch.setattr(ruin_module, "WIDE_RUIN", wide)
-        snapshot = ruin_module._Snapshot.of(b)
-        taken[wide] = set(ruin_module._ruin(b, index["v"], AllIn()))
-        snapshot.restore(b)
-    assert taken[0.0] == {index["u"]}
-    assert taken[1.0] == {index["u"], index["x"], index["y"]}
+    b, index = placed(inst, rules(), [("u", 9, 0), ("x", 9, 1), ("y", 9, 2), ("z", 13, 1)])
+    plain, wide = ruin_off_and_on(monkeypatch, b, index["v"], "WIDE_RUIN")
+    assert plain == {index["u"]}
+    assert wide == {index["u"], index["x"], index["y"]}
 
 
 def test_a_ruin_makes_a_client_swap_where_a_visit_in_the_way_meets_its_clients_cap(monkeypatch):
@@ -138,22 +148,10 @@ def test_a_ruin_makes_a_client_swap_where_a_visit_in_the_way_meets_its_clients_c
         [visit("v", "p", "09:00", skills=["s"]), visit("u", "q", "09:00"), visit("k", "q", "11:00"),
          visit("y", "r", "09:00")],
     )
-    problem, b = builder_for(inst, rules("continuity.max_distinct_workers=2"))
-    index = {v.id: v.index for v in problem.visits}
-    w1, w2, w3 = (w.index for w in problem.workers)
-    for vid, t, w in (("u", 9, w1), ("k", 11, w2), ("y", 9, w3)):
-        b.place(index[vid], t * 60, (w,))
-    monkeypatch.setattr(ruin_module, "RADII", (0,))
-    monkeypatch.setattr(ruin_module, "CLIENT_RUIN", 0.0)
-    monkeypatch.setattr(ruin_module, "WIDE_RUIN", 0.0)
-    taken = {}
-    for share in (0.0, 1.0):
-        monkeypatch.setattr(ruin_module, "CAP_RUIN", share)
-        snapshot = ruin_module._Snapshot.of(b)
-        taken[share] = set(ruin_module._ruin(b, index["v"], AllIn()))
-        snapshot.restore(b)
-    assert taken[0.0] == {index["u"]}
-    assert taken[1.0] == {index["u"], index["y"]}  # w1 leaves q; not k, w2's visit at 11:00
+    b, index = placed(inst, rules("continuity.max_distinct_workers=2"), [("u", 9, 0), ("k", 11, 1), ("y", 9, 2)])
+    plain, capped = ruin_off_and_on(monkeypatch, b, index["v"], "CAP_RUIN")
+    assert plain == {index["u"]}
+    assert capped == {index["u"], index["y"]}  # w1 leaves q; not k, w2's visit at 11:00
 
 
 def test_ruin_needs_a_deadline_or_a_step_budget():
