@@ -239,10 +239,11 @@ def _around(
 
 
 def _client_swap(b: RouteBuilder, v: int, radius: int, share: float, rng: random.Random) -> set[int]:
-    """Room for a newcomer at v's client, when the cap on distinct workers blocks v: one of the
-    two regular workers who see the client least leaves it, and their visits to the client are
-    taken out with what the client's other workers and the newcomers who could take v do around
-    each of them (so those visits have somewhere to go)."""
+    """Room for a newcomer at v's client (the cap on distinct workers often blocks v there): one
+    of the two regular workers who see the client least leaves it, and their visits to the client
+    are taken out with what the client's other workers and the newcomers who could take v do
+    around each of them (so those visits have somewhere to go). v may be covered: a visit in
+    another's way (:data:`CAP_RUIN`)."""
     p = b.problem
     client = p.clients[p.visits[v].client]
     seen = b.seen.get(client.index, set())

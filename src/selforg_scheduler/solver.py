@@ -66,7 +66,7 @@ RUIN_SHARE = 0.4
 covering what the greedy left uncovered, before the model is built (it stops sooner once every
 visit is covered or it stalls). Covering is worth more than any cost, and ruin steps cover far
 faster than CP-SAT's: on the 16-team organisation (about 32 s a team, 1 core) a share of 0.4
-left 4 of 9,890 visits uncovered where 0.15 left 8."""
+left 4 of 9,890 visits uncovered where 0.15 left 8 (the same code otherwise)."""
 COST_RUIN_SHARE = 0.6
 """Share of the time limit that ruin and recreate may spend lowering the greedy rota's cost, when
 its cost is the model's objective (:func:`~selforg_scheduler.ruin.exact_proxy`: travel, lateness
