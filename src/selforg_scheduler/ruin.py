@@ -249,9 +249,12 @@ def _client_swap(b: RouteBuilder, v: int, radius: int, share: float, rng: random
     seen = b.seen.get(client.index, set())
     if not seen:
         return set()
-    count = {w: sum(1 for u in client.visits if w in b.crew.get(u, ())) for w in seen}
-    leaving = rng.choice(sorted(seen, key=lambda w: (count[w], w))[:2])
-    moved = [u for u in client.visits if leaving in b.crew.get(u, ())]
+    by_worker: dict[int, list[int]] = {w: [] for w in seen}
+    for u in client.visits:
+        for w in b.crew.get(u, ()):
+            by_worker[w].append(u)
+    leaving = rng.choice(sorted(seen, key=lambda w: (len(by_worker[w]), w))[:2])
+    moved = by_worker[leaving]
     crew = sorted((seen - {leaving}).union(w for w in b.eligible[v] if w not in seen))
     out = set(moved)
     for u in moved:
