@@ -306,3 +306,22 @@ def test_cover_ruin_stops_once_it_stalls(monkeypatch):
     b.place(0, 8 * 60, (0,))
     stats = cover_by_ruin(b, random.Random(0), deadline=time.perf_counter() + 600)
     assert stats.steps == 40 and len(b.crew) == 1
+
+
+def test_a_sideways_step_is_kept_and_the_search_ends_on_the_best_rota_seen(monkeypatch):
+    """w1 can make u (25 min) or v (20 min) at 09:00, not both: u is in, v uncovered. A step
+    around v puts v in and leaves u out: 5 uncovered minutes more, as many visits uncovered, a
+    sideways step: kept within SIDEWAYS_SLACK (30 min), not beyond it; either way the search
+    ends on the rota with u in."""
+    inst = instance(
+        [worker("w1", (DAY0, "07:00", "20:00"))],
+        [client("p", "A")],
+        [visit("u", "p", "09:00", duration=25), visit("v", "p", "09:00", duration=20)],
+    )
+    b, index = placed(inst, rules(), [("u", 9, 0)])
+    kept = cover_by_ruin(b, AllIn(), max_steps=1)
+    assert kept.steps == 1 and kept.accepted == 1
+    assert index["u"] in b.crew and index["v"] not in b.crew and uncovered_minutes(b) == 20
+    monkeypatch.setattr(ruin_module, "SIDEWAYS_SLACK", 4)
+    assert cover_by_ruin(b, AllIn(), max_steps=1).accepted == 0
+    assert index["u"] in b.crew and index["v"] not in b.crew
