@@ -37,3 +37,7 @@ def test_scaling_writes_its_table_and_plot(tmp_path: Path, monkeypatch: pytest.M
     assert scaling._share(9888, 9890) == "99.97" and scaling._share(610, 610) == "100.00"  # never rounded up to all
     assert "within the 300 s limit" in text and "under 4 GB" in text and "190 visits uncovered" in text
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows[-1].covered = rows[-1].visits
+    scaling.write_section(rows)
+    text = doc.read_text(encoding="utf-8")
+    assert "every visit covered" in text and "uncovered" not in text.split("Largest run")[1]

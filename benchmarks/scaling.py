@@ -167,15 +167,11 @@ def write_section(rows: list[Row]) -> None:
         f"Largest run: {big.workers} workers, {big.visits:,} visits: {'within' if big.total_s <= big.limit_s + 1 else 'OVER'} "
         f"the {big.limit_s:.0f} s limit ({big.total_s:.0f} s), peak memory "
         f"{'under' if big.peak_memory_mb < MEMORY_TARGET_MB else 'OVER'} 4 GB ({big.peak_memory_mb:,.0f} MB), "
-        f"{big.visits - big.covered} visits uncovered although the planted rota covers them all"
         + (
-            "."
+            "every visit covered (the planted rota shows every visit can be)."
             if big.visits == big.covered
-            else ": on weeks this dense a team's search (about 32 s on one core) does not always find the "
-            "last ones. Those left are visits with one to four possible workers at a busy hour whose "
-            "cover needs client swaps on other days too, as the clients around them already see their "
-            "cap of 4 distinct workers (borrowing cannot lift the cap: another team's worker is a new "
-            "face too). Every uncovered visit carries its reason in the solution."
+            else f"{big.visits - big.covered} visits uncovered although the planted rota covers them all "
+            "(each with its reason in the solution)."
         ),
         "",
         f"Ran on {big.cores} cores with OR-Tools {ortools.__version__}, Python {platform.python_version()}.",
