@@ -18,9 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import multiprocessing
 import os
 import platform
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -146,7 +148,8 @@ def write_section(rows: list[Row]) -> None:
         "1 % of their final total (CP-SAT's bounds on these routing models are too weak to measure a gap",
         "to the optimum). On 2 cores the teams run two at a time, so the last",
         "teams start late: *first rota* grows with the number of teams, not with a team's size.",
-        "*peak memory*: the main process's peak (here it also generated the instance) plus, when teams",
+        "*peak memory*: the main process's peak (here it also generated the instance; each size runs in a",
+        "fresh process) plus, when teams",
         "run in parallel, jobs x the largest worker process's peak: an upper bound.",
         "",
         "| teams | workers | visits | covered | by borrowing | limit s | first rota s | within 1 % s | total s | merge s | peak memory MB | valid |",
@@ -194,7 +197,10 @@ def main(argv: list[str] | None = None) -> int:
         kept = {r["teams"]: Row(**r) for r in json.loads(RESULTS.read_text(encoding="utf-8"))} if RESULTS.exists() else {}
         for n in (int(x) for x in args.teams.split(",")):
             t0 = time.perf_counter()
-            kept[n] = run(n, args.limit, args.seed)
+            # Each size in a fresh process: a process's peak memory never falls, and team
+            # processes forked from a parent grown by the sizes before would count its pages too.
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as fresh:
+                kept[n] = fresh.submit(run, n, args.limit, args.seed).result()
             print(json.dumps(asdict(kept[n])), f"({time.perf_counter() - t0:.0f}s with generation)", flush=True)
         rows = [kept[n] for n in sorted(kept)]
         RESULTS.write_text(json.dumps([asdict(r) for r in rows], indent=1) + "\n", encoding="utf-8")
