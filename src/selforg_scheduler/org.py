@@ -22,6 +22,7 @@ and 10,000 visits is far too big, and a team's visits are (almost) all its own, 
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import os
@@ -194,6 +195,9 @@ def _solve_part(job: PartJob) -> PartOutcome:
         params = params.model_copy(update={"time_limit_s": share, "covered_extra_s": COVERED_EXTRA * share})
     result = solve_detailed(job.part.instance, job.rules, params, on_progress=seen)
     finished = time.time()
+    # The part's model is garbage now, but OR-Tools' CpModel holds a reference cycle, so only the
+    # collector frees it: collect before the next part in this process builds its own.
+    gc.collect()
     if result.solution.objective is not None:  # the final, validator-checked value closes the trace
         trace.append((finished, float(result.solution.objective)))
     return PartOutcome(
