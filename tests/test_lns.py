@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import random
 import time
 
@@ -212,3 +213,36 @@ def test_the_step_models_do_not_pile_up_until_the_garbage_collector_runs():
         assert max(counted) == alive + 1  # the model and one scratch copy, however many steps
     finally:
         gc.enable()
+
+
+def test_a_whole_model_step_that_runs_out_of_time_gives_the_next_twice_as_long(caplog):
+    """A one-day week of 24 visits: its day neighbourhood is the whole model. Each step here stops
+    at its first rota (the incumbent, from the hint: never better), so every whole-model step
+    runs out of time and the next gets twice its time; the part steps (fewer visits) keep theirs."""
+    n = 24
+    inst = instance(
+        [worker(f"w{k}") for k in range(4)],
+        [client(f"p{i}", "ABCD"[i % 4]) for i in range(n)],
+        [visit(f"v{i}", f"p{i}", f"{8 + i % 10:02d}:00", f"{9 + i % 10:02d}:00", duration=20) for i in range(n)],
+    )
+    _, ctx, values = _incumbent(inst, rules())
+    limits: list[float] = []
+
+    def first_rota(model: cp_model.CpModel, limit: float) -> cp_model.CpSolver:
+        limits.append(limit)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.stop_after_first_solution = True
+        solver.parameters.cp_model_presolve = False
+        solver.solve(model)
+        return solver
+
+    incumbent = Incumbent(values, _objective_of(ctx, values))
+    with caplog.at_level(logging.DEBUG, logger="selforg_scheduler.lns"):
+        lns_improve(ctx, incumbent, Budget(time.perf_counter() + 4.0), first_rota, seed=1, step_s=0.001)
+    steps = [r.getMessage() for r in caplog.records if r.getMessage().startswith("lns step")]
+    assert len(steps) == len(limits)
+    whole = [limit for msg, limit in zip(steps, limits, strict=True) if f"of {n} visits, FEASIBLE" in msg]
+    parts = {limit for msg, limit in zip(steps, limits, strict=True) if f"of {n} visits" not in msg}
+    assert len(whole) >= 3 and parts == {0.001}
+    assert whole[:3] == [0.001, 0.002, 0.004]
