@@ -41,3 +41,14 @@ def test_scaling_writes_its_table_and_plot(tmp_path: Path, monkeypatch: pytest.M
     scaling.write_section(rows)
     text = doc.read_text(encoding="utf-8")
     assert "every visit covered" in text and "uncovered" not in text.split("Largest run")[1]
+
+
+def test_mankowska_no_save_writes_neither_results_nor_rotas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mankowska
+
+    monkeypatch.setattr(mankowska, "RESULTS", tmp_path / "results.json")
+    monkeypatch.setattr(mankowska, "SOLUTIONS", tmp_path / "rotas")
+    monkeypatch.setattr(mankowska, "PAGE", tmp_path / "benchmarks.md")
+    monkeypatch.setattr(mankowska, "replace_section", lambda title, body: pytest.fail("page written"))
+    assert mankowska.main(["--instances", "A1", "--no-save", "--time-scale", "0.2"]) == 0
+    assert not list(tmp_path.iterdir())

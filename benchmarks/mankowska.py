@@ -100,7 +100,9 @@ def known() -> dict[str, dict[str, str]]:
         return {row["instance"]: row for row in csv.DictReader(fh)}
 
 
-def run_one(name: str, meta: dict[str, str], workers: int, seed: int, scale: float) -> Row:
+def run_one(name: str, meta: dict[str, str], workers: int, seed: int, scale: float, save: bool = True) -> Row:
+    """Solve one instance; with ``save``, its rota goes to ``SOLUTIONS`` (a --no-save run must
+    not replace the rota the saved results describe)."""
     data = read_mankowska(BENCH / "instances" / meta["file"])
     inst = instance_from_dict(to_instance(data))
     limit = LIMIT_S[name[0]] * scale
@@ -110,7 +112,8 @@ def run_one(name: str, meta: dict[str, str], workers: int, seed: int, scale: flo
     wall = time.perf_counter() - t0
     sol = result.solution
     score = benchmark_objective(data, inst, sol)
-    write_solution(sol, SOLUTIONS / f"{name}.solution.json")
+    if save:
+        write_solution(sol, SOLUTIONS / f"{name}.solution.json")
     problems = benchmark_violations(data, sol)
     for problem in problems[:5]:
         print(f"{name}: {problem}", file=sys.stderr)
@@ -248,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: unknown instance(s): {', '.join(unknown)}", file=sys.stderr)
             return 2
         for name in wanted:
-            row = run_one(name, catalogue[name], args.workers, args.seed, args.time_scale)
+            row = run_one(name, catalogue[name], args.workers, args.seed, args.time_scale, save=not args.no_save)
             rows[name] = row
             print(
                 f"{name}: {row.exact:.4f} (reported {row.objective:.4f}) best {row.bks:.4f} gap {row.gap_pct:.2f}% "

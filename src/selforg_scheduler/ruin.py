@@ -147,9 +147,10 @@ class _Snapshot:
 
 
 def _step_change(b: RouteBuilder, before: _Snapshot, touched: list[int]) -> tuple[int, int, int]:
-    """(change in uncovered minutes, in uncovered visits, in cost) from ``before`` to the builder's rota,
-    worked out on what changed: the worker-days whose route or starts changed (and the
-    ``touched`` visits, which may have left every route), their visits and those visits' clients."""
+    """(change in uncovered minutes, in uncovered visits, in cost) from ``before`` to the
+    builder's rota, worked out on what changed: the worker-days whose route or starts changed
+    (and the ``touched`` visits, which may have left every route), their visits and those
+    visits' clients."""
     p = b.problem
     keys = [
         k
