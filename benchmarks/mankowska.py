@@ -181,7 +181,7 @@ def write_page(rows: dict[str, Row], catalogue: dict[str, dict[str, str]]) -> No
         "",
         "Method: the best of several greedy insertions (time orders and regret insertion, lateness",
         "priced, each followed by ejection chains); on instances where a carer's day could hold more",
-        "than 40 visits (C1, sets D to G), ruin and recreate with simulated annealing on that rota (up to",
+        "than 30 visits (sets C to G), ruin and recreate with simulated annealing on that rota (up to",
         "60 % of the time, less once it stalls: related visits or strings of routes taken out, the",
         "visits after them started as early as they can, and put back by cheapest insertion at the",
         "earliest start in any gap, the carer's later visits started later where needed; in Python,",
