@@ -1,6 +1,6 @@
 """Shared inputs of the benchmark suites: the realistic week and generated teams.
 
-Generated instances come from :func:`selforg_scheduler.generate.generate_instance` with fixed
+Generated instances come from :func:`selforg_scheduler.datasets.generate.generate_instance` with fixed
 arguments, so every run (and every machine) benchmarks the same weeks.
 """
 
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from selforg_scheduler.generate import generate_instance
-from selforg_scheduler.io import instance_from_dict, load_instance
-from selforg_scheduler.schemas.instance import Instance
-from selforg_scheduler.schemas.solution import Solution
+from selforg_scheduler.datasets.generate import generate_instance
+from selforg_scheduler.contract.io import instance_from_dict, load_instance
+from selforg_scheduler.contract.instance import Instance
+from selforg_scheduler.contract.solution import Solution
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK = ROOT / "instances" / "week.json"

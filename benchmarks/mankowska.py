@@ -7,7 +7,7 @@ Usage::
     python benchmarks/mankowska.py --instances A1,C3     # some instances
     python benchmarks/mankowska.py --report-only         # rewrite the page from saved results
 
-Each instance is converted (``selforg_scheduler.mankowska``), solved with
+Each instance is converted (``selforg_scheduler.datasets.mankowska``), solved with
 ``constraints/mankowska.yaml`` within its set's time limit, checked by the validator, and scored
 twice: the solver's objective / 30000 and the benchmark's formula on the file's float data. Results
 are merged into ``benchmarks/results/mankowska.json`` (one entry per instance, the latest run), so
@@ -30,9 +30,9 @@ from pathlib import Path
 
 import ortools
 
-from selforg_scheduler.io import instance_from_dict
-from selforg_scheduler.io import write_solution
-from selforg_scheduler.mankowska import (
+from selforg_scheduler.contract.io import instance_from_dict
+from selforg_scheduler.contract.io import write_solution
+from selforg_scheduler.datasets.mankowska import (
     OBJECTIVE_SCALE,
     benchmark_objective,
     benchmark_violations,
@@ -40,7 +40,7 @@ from selforg_scheduler.mankowska import (
     to_instance,
 )
 from selforg_scheduler.rules.config import load_rules
-from selforg_scheduler.solver import SolveParams, solve_detailed
+from selforg_scheduler.pipeline.solve import SolveParams, solve_detailed
 
 from page import replace_section  # benchmarks/page.py (the script runs from benchmarks/)
 
@@ -170,7 +170,7 @@ def write_page(rows: dict[str, Row], catalogue: dict[str, dict[str, str]]) -> No
         "(1/3 travel + 1/3 total tardiness + 1/3 largest tardiness, weighted 10000 per unit so the",
         "float distances are priced to 1/10000 per leg). *objective* is the solver's objective / 30000;",
         "*exact* is the benchmark's formula recomputed from the rota with the file's float data",
-        "(`selforg_scheduler.mankowska.benchmark_objective`); *gap* = (exact - best known) / best known.",
+        "(`selforg_scheduler.datasets.mankowska.benchmark_objective`); *gap* = (exact - best known) / best known.",
         "Time is in ticks of 1/1000 minute (`resolution: 1000` in the rule set) and travel is rounded",
         "up to a tick for timing, so a rota can be a few 1e-5 above an optimum; set A counts as *at the",
         "best known value* within 1e-4 relative. *valid*: the validator found no broken hard rule and",

@@ -2,7 +2,7 @@
 
 For each size: ``generate`` an organisation of ``teams`` teams of 12.5 workers and 625 visits a
 team (16 teams = 200 workers and 10,000 visits asked), solve it with
-:func:`selforg_scheduler.org.solve_organisation` (the time limit grows with the size: 300 s for
+:func:`selforg_scheduler.modes.org.solve_organisation` (the time limit grows with the size: 300 s for
 16 teams, at least 30 s), check the merged rota with the validator, and record the times to a
 first rota of every team and to within 1 % of the teams' final total, coverage and peak memory.
 
@@ -28,12 +28,12 @@ from pathlib import Path
 
 import ortools
 
-from selforg_scheduler.generate import generate_instance
-from selforg_scheduler.io import instance_from_dict
-from selforg_scheduler.org import solve_organisation
+from selforg_scheduler.datasets.generate import generate_instance
+from selforg_scheduler.contract.io import instance_from_dict
+from selforg_scheduler.modes.org import solve_organisation
 from selforg_scheduler.rules.config import default_rules
-from selforg_scheduler.solver import SolveParams
-from selforg_scheduler.validator import validate
+from selforg_scheduler.pipeline.solve import SolveParams
+from selforg_scheduler.rules.validator import validate
 
 from page import replace_section  # benchmarks/page.py (the script runs from benchmarks/)
 
@@ -132,7 +132,7 @@ def write_section(rows: list[Row]) -> None:
         "a worker-week the generator uses brisk calls (durations x 0.7), and it plants as many visits",
         "as the workers can carry, so the planted rota has almost no slack.",
         "",
-        "Method (`selforg_scheduler.org`, used by `solve` whenever workers name several teams): the",
+        "Method (`selforg_scheduler.modes.org`, used by `solve` whenever workers name several teams): the",
         "instance is split by team (teams tied by a linked visit or a buddy group stay together); each",
         "team's week is solved by the usual solver (greedy, ruin and recreate on the visits it leaves",
         "uncovered, CP-SAT, LNS) in a process pool (one CP-SAT worker per process, smallest team",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from selforg_scheduler.generate import generate_instance
+from selforg_scheduler.datasets.generate import generate_instance
 
 ROOT = Path(__file__).resolve().parent.parent
 

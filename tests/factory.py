@@ -17,11 +17,11 @@ from selforg_scheduler import (
     solve_detailed,
     validate,
 )
-from selforg_scheduler.annotate import annotate
+from selforg_scheduler.pipeline.annotate import annotate
 from selforg_scheduler.rules.config import RuleSet
-from selforg_scheduler.schemas.solution import RoleAssignment
-from selforg_scheduler.solver import SolveResult
-from selforg_scheduler.validator import ValidationReport
+from selforg_scheduler.contract.solution import RoleAssignment
+from selforg_scheduler.pipeline.solve import SolveResult
+from selforg_scheduler.rules.validator import ValidationReport
 
 DAY0 = "2026-11-30"
 DAY1 = "2026-12-01"

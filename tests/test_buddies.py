@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_cli import assert_one_error_line, invoke
 
-from selforg_scheduler.buddies import BuddyWeights, Compatibility, pair_buddies
-from selforg_scheduler.io import load_instance
-from selforg_scheduler.problem import compile_problem
+from selforg_scheduler.modes.buddies import BuddyWeights, Compatibility, pair_buddies
+from selforg_scheduler.contract.io import load_instance
+from selforg_scheduler.core.problem import compile_problem
 
 
 def team(workers: list[dict[str, Any]], **kw: Any):

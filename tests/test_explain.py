@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from selforg_scheduler.cli import app
-from selforg_scheduler.explain import conflicts, diagnose
+from selforg_scheduler.modes.explain import conflicts, diagnose
 from tests.factory import DAY0, client, instance, rules, visit, worker
 
 ROOT = Path(__file__).resolve().parent.parent

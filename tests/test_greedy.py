@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 from factory import client, instance, rules, visit, worker
-from selforg_scheduler.io import instance_from_dict
-from selforg_scheduler.mankowska import read_mankowska, to_instance
-from selforg_scheduler.generate import generate_instance
+from selforg_scheduler.contract.io import instance_from_dict
+from selforg_scheduler.datasets.mankowska import read_mankowska, to_instance
+from selforg_scheduler.datasets.generate import generate_instance
 from selforg_scheduler.rules.config import default_rules, load_rules
-from selforg_scheduler.greedy import BREAK_ROOM, RouteBuilder, insert_by_regret, insert_in_order, plan_circles, repair
-from selforg_scheduler.model import eligibility
-from selforg_scheduler.problem import compile_problem
+from selforg_scheduler.search.greedy import BREAK_ROOM, RouteBuilder, insert_by_regret, insert_in_order, plan_circles, repair
+from selforg_scheduler.cpsat.model import eligibility
+from selforg_scheduler.core.problem import compile_problem
 
 
 def setup(inst, *overrides):

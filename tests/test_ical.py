@@ -9,8 +9,8 @@ import icalendar
 from typer.testing import CliRunner
 
 from selforg_scheduler.cli import app
-from selforg_scheduler.ical import worker_calendars
-from selforg_scheduler.io import load_instance, load_solution
+from selforg_scheduler.outputs.ical import worker_calendars
+from selforg_scheduler.contract.io import load_instance, load_solution
 from tests.factory import client, hand_rota, instance, visit, worker
 
 ROOT = Path(__file__).resolve().parent.parent

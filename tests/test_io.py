@@ -13,8 +13,8 @@ import pytest
 from helpers import at, tiny_instance, visit_by_id, write_json
 
 from selforg_scheduler import InputError, Solution, instance_from_dict, load_instance, load_solution, solution_json
-from selforg_scheduler.errors import describe_location
-from selforg_scheduler.io import instance_sha256, write_solution
+from selforg_scheduler.contract.errors import describe_location
+from selforg_scheduler.contract.io import instance_sha256, write_solution
 
 Raw = dict[str, Any]
 
@@ -451,7 +451,7 @@ def test_adding_an_unused_field_keeps_the_hash_of_old_solutions():
     # week.plan.json was hashed before workers, clients and roles gained `team`
     from pathlib import Path
 
-    from selforg_scheduler.io import load_instance, load_solution
+    from selforg_scheduler.contract.io import load_instance, load_solution
 
     root = Path(__file__).resolve().parents[1]
     inst = load_instance(root / "instances" / "week.json")

@@ -11,11 +11,11 @@ from ortools.sat.python import cp_model
 
 from factory import DAY0, client, indexed_rota, instance, rules, visit, worker
 from selforg_scheduler import validate
-from selforg_scheduler.greedy import greedy_rota
-from selforg_scheduler.lns import Budget, FixedModel, Incumbent, Neighbourhood, _choose, _client_week, lns_improve
-from selforg_scheduler.model import add_hints, build_model
-from selforg_scheduler.problem import compile_problem
-from selforg_scheduler.solver import _complete_hint, _objective_of, _read_rota
+from selforg_scheduler.search.greedy import greedy_rota
+from selforg_scheduler.cpsat.lns import Budget, FixedModel, Incumbent, Neighbourhood, _choose, _client_week, lns_improve
+from selforg_scheduler.cpsat.model import add_hints, build_model
+from selforg_scheduler.core.problem import compile_problem
+from selforg_scheduler.pipeline.solve import _complete_hint, _objective_of, _read_rota
 
 
 def crowded_week():
@@ -238,7 +238,7 @@ def test_a_whole_model_step_that_runs_out_of_time_gives_the_next_twice_as_long(c
         return solver
 
     incumbent = Incumbent(values, _objective_of(ctx, values))
-    with caplog.at_level(logging.DEBUG, logger="selforg_scheduler.lns"):
+    with caplog.at_level(logging.DEBUG, logger="selforg_scheduler.cpsat.lns"):
         lns_improve(ctx, incumbent, Budget(time.perf_counter() + 4.0), first_rota, seed=1, step_s=0.001)
     steps = [r.getMessage() for r in caplog.records if r.getMessage().startswith("lns step")]
     assert len(steps) == len(limits)

@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from selforg_scheduler.cli import app
-from selforg_scheduler.errors import InputError
-from selforg_scheduler.io import instance_from_dict, load_instance
-from selforg_scheduler.mankowska import (
+from selforg_scheduler.contract.errors import InputError
+from selforg_scheduler.contract.io import instance_from_dict, load_instance
+from selforg_scheduler.datasets.mankowska import (
     OBJECTIVE_SCALE,
     ORIGIN,
     MankowskaData,
@@ -21,9 +21,9 @@ from selforg_scheduler.mankowska import (
     to_instance,
 )
 from selforg_scheduler.rules.config import load_rules
-from selforg_scheduler.schemas.solution import Solution
-from selforg_scheduler.solver import SolveParams, solve_detailed
-from selforg_scheduler.validator import validate
+from selforg_scheduler.contract.solution import Solution
+from selforg_scheduler.pipeline.solve import SolveParams, solve_detailed
+from selforg_scheduler.rules.validator import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT.parent / "shared" / "bench" / "mankowska2014" / "instances"
@@ -186,7 +186,7 @@ def test_a3_needs_fractional_starts_and_reaches_its_proven_optimum():
 
 
 def test_independent_check_passes_the_solver_rota_and_catches_planted_breaks(a1):
-    from selforg_scheduler.mankowska import benchmark_violations
+    from selforg_scheduler.datasets.mankowska import benchmark_violations
 
     inst = instance_from_dict(to_instance(a1))
     sol = solve_detailed(inst, load_rules(RULES), SolveParams(time_limit_s=20, workers=1, seed=0)).solution

@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from selforg_scheduler.cli import app
-from selforg_scheduler.generate import generate_instance
-from selforg_scheduler.io import load_instance, load_solution
-from selforg_scheduler.many import solve_many
-from selforg_scheduler.validator import validate
+from selforg_scheduler.datasets.generate import generate_instance
+from selforg_scheduler.contract.io import load_instance, load_solution
+from selforg_scheduler.modes.many import solve_many
+from selforg_scheduler.rules.validator import validate
 
 TEAMS = 3
 

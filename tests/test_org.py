@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 
 from selforg_scheduler import SolveParams, validate
 from selforg_scheduler.cli import app
-from selforg_scheduler.errors import InputError
-from selforg_scheduler.generate import generate_instance
-from selforg_scheduler.io import instance_from_dict, load_solution
-from selforg_scheduler.org import PartOutcome, _curve, is_organisation, solve_organisation, team_parts
-from selforg_scheduler.schemas.solution import Solution
+from selforg_scheduler.contract.errors import InputError
+from selforg_scheduler.datasets.generate import generate_instance
+from selforg_scheduler.contract.io import instance_from_dict, load_solution
+from selforg_scheduler.modes.org import PartOutcome, _curve, is_organisation, solve_organisation, team_parts
+from selforg_scheduler.contract.solution import Solution
 from tests.factory import DAY0, client, instance, rules, visit, worker
 
 QUICK = SolveParams(time_limit_s=8, workers=1, seed=0)
@@ -154,7 +154,7 @@ def test_role_of_a_team_goes_to_its_members_only() -> None:
 
 
 def _problem(inst):  # type: ignore[no-untyped-def]
-    from selforg_scheduler.problem import compile_problem
+    from selforg_scheduler.core.problem import compile_problem
 
     return compile_problem(inst, 1)
 
@@ -201,7 +201,7 @@ def test_a_reason_names_three_busy_workers_and_counts_the_rest() -> None:
 def test_parts_start_smallest_first_each_with_its_share_of_the_time_left(two_teams: dict, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The smallest team starts first; a part's limit is set as it starts from what is left, so a
     team that stops early leaves its time to those after it; a covered team stops early."""
-    import selforg_scheduler.org as org
+    import selforg_scheduler.modes.org as org
 
     inst = instance_from_dict(two_teams)
     seen: list[org.PartJob] = []

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from factory import DAY0, DAY1, FAST, LOCATIONS, at, indexed_rota, instance, rules
 from selforg_scheduler import Solution, solve_detailed, validate
-from selforg_scheduler.greedy import greedy_rota
-from selforg_scheduler.model import eligibility
-from selforg_scheduler.problem import compile_problem, earliest_fitting_start, fitting_starts, intersect
+from selforg_scheduler.search.greedy import greedy_rota
+from selforg_scheduler.cpsat.model import eligibility
+from selforg_scheduler.core.problem import compile_problem, earliest_fitting_start, fitting_starts, intersect
 
 SKILLS = ["medication", "hoist"]
 DAYS = [DAY0, DAY1]

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from selforg_scheduler.cli import app
-from selforg_scheduler.io import load_instance, load_solution
-from selforg_scheduler.render import render_html
+from selforg_scheduler.contract.io import load_instance, load_solution
+from selforg_scheduler.outputs.render import render_html
 from tests.factory import client, hand_rota, instance, visit, worker
 
 ROOT = Path(__file__).resolve().parent.parent

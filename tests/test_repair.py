@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 
 from selforg_scheduler import SolveParams, validate
 from selforg_scheduler.cli import app
-from selforg_scheduler.errors import InputError
-from selforg_scheduler.problem import Reference
-from selforg_scheduler.repair import Absence, absent_instance, diff_rotas, repair
-from selforg_scheduler.solver import solve_detailed
+from selforg_scheduler.contract.errors import InputError
+from selforg_scheduler.core.problem import Reference
+from selforg_scheduler.modes.repair import Absence, absent_instance, diff_rotas, repair
+from selforg_scheduler.pipeline.solve import solve_detailed
 from tests.factory import DAY0, at, client, hand_rota, instance, rules, visit, worker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,7 +139,7 @@ def test_cli_repairs_the_realistic_week(tmp_path: Path) -> None:
          "--now", "2026-12-01T06:30", "-t", "10", "--workers", "1", "--out", str(out)],
     )  # fmt: skip
     assert res.exit_code == 0, res.output
-    from selforg_scheduler.io import load_instance, load_solution
+    from selforg_scheduler.contract.io import load_instance, load_solution
 
     inst, old, new = load_instance(week), load_solution(plan), load_solution(out)
     report = validate(inst, new, None, Reference.of(old))

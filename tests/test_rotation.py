@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_cli import assert_one_error_line, invoke
 
-from selforg_scheduler.rotation import PlanChecker, RolePlan, RotationParams, plan_problems, plan_roles
+from selforg_scheduler.modes.rotation import PlanChecker, RolePlan, RotationParams, plan_problems, plan_roles
 
 START = "2026-11-30"
 

@@ -1,4 +1,4 @@
-"""Ruin and recreate on the greedy rota (``selforg_scheduler.ruin``)."""
+"""Ruin and recreate on the greedy rota (``selforg_scheduler.search.ruin``)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 from factory import DAY0, client, instance, rules, visit, worker
-from selforg_scheduler.generate import generate_instance
-from selforg_scheduler.greedy import RouteBuilder, greedy_rota, repair
-from selforg_scheduler.io import instance_from_dict
-from selforg_scheduler.mankowska import benchmark_violations, read_mankowska, to_instance
-from selforg_scheduler.model import eligibility, role_pairs
-from selforg_scheduler.problem import compile_problem
+from selforg_scheduler.datasets.generate import generate_instance
+from selforg_scheduler.search.greedy import RouteBuilder, greedy_rota, repair
+from selforg_scheduler.contract.io import instance_from_dict
+from selforg_scheduler.datasets.mankowska import benchmark_violations, read_mankowska, to_instance
+from selforg_scheduler.cpsat.model import eligibility, role_pairs
+from selforg_scheduler.core.problem import compile_problem
 from selforg_scheduler.rules.config import default_rules, load_rules
-from selforg_scheduler.ruin import (
+from selforg_scheduler.search.ruin import (
     cover_by_ruin,
     exact_proxy,
     improve_by_ruin,
@@ -24,9 +24,9 @@ from selforg_scheduler.ruin import (
     rota_cost,
     uncovered_minutes,
 )
-from selforg_scheduler import ruin as ruin_module
-from selforg_scheduler import solver as solver_module
-from selforg_scheduler.solver import RawRota, SolveParams, _busiest_worker_day, make_solution, solve_detailed
+import selforg_scheduler.search.ruin as ruin_module
+import selforg_scheduler.pipeline.solve as solver_module
+from selforg_scheduler.pipeline.solve import RawRota, SolveParams, _busiest_worker_day, make_solution, solve_detailed
 
 
 def capped_client_week():
@@ -278,7 +278,7 @@ def test_the_solver_lowers_the_cost_by_ruin_on_big_days_and_returns_a_valid_rota
     data = read_mankowska(B1)
     inst = instance_from_dict(to_instance(data))
     rule_set = load_rules(MANKOWSKA_RULES)
-    with caplog.at_level(logging.INFO, logger="selforg_scheduler.solver"):
+    with caplog.at_level(logging.INFO, logger="selforg_scheduler.pipeline.solve"):
         result = solve_detailed(inst, rule_set, SolveParams(time_limit_s=30, workers=1, deterministic_time=2.0))
     assert any("ruin and recreate on cost" in r.getMessage() for r in caplog.records)
     assert result.report.ok and not result.solution.unassigned
@@ -290,7 +290,7 @@ def test_the_solver_lowers_the_cost_by_ruin_on_big_days_and_returns_a_valid_rota
 def test_the_solver_leaves_small_days_to_cp_sat(caplog):
     """B1's busiest worker-day holds 21 visits, under COST_RUIN_ABOVE: CP-SAT alone does better."""
     inst = instance_from_dict(to_instance(read_mankowska(B1)))
-    with caplog.at_level(logging.INFO, logger="selforg_scheduler.solver"):
+    with caplog.at_level(logging.INFO, logger="selforg_scheduler.pipeline.solve"):
         result = solve_detailed(inst, load_rules(MANKOWSKA_RULES), SolveParams(time_limit_s=30, workers=1, deterministic_time=1.0))
     assert not any("ruin and recreate on cost" in r.getMessage() for r in caplog.records)
     assert any("model:" in r.getMessage() for r in caplog.records)  # the log was captured

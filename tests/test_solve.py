@@ -9,7 +9,7 @@ from ortools.sat.python import cp_model
 
 from factory import FAST, client, instance, rules, visit, worker
 from selforg_scheduler import Progress, SolveParams, solve, solve_detailed, validate
-import selforg_scheduler.solver as solve_mod
+import selforg_scheduler.pipeline.solve as solve_mod
 
 
 def busy_week():
@@ -116,7 +116,7 @@ def test_complete_rota_fills_in_the_break_a_hand_made_rota_needs():
 def test_lns_starts_from_the_completed_hint_when_the_main_search_finds_nothing(monkeypatch, caplog):
     import logging
 
-    import selforg_scheduler.solver as solver_module
+    import selforg_scheduler.pipeline.solve as solver_module
     from selforg_scheduler import SolveParams
 
     # A main search with no time at all returns UNKNOWN; the completed greedy hint must then seed
@@ -129,7 +129,7 @@ def test_lns_starts_from_the_completed_hint_when_the_main_search_finds_nothing(m
         [visit(f"v{i}", f"p{i % 3 + 1}", f"{8 + i:02d}:00", f"{8 + i:02d}:30") for i in range(6)],
     )
     rule_set = rules()
-    with caplog.at_level(logging.INFO, logger="selforg_scheduler.solver"):
+    with caplog.at_level(logging.INFO, logger="selforg_scheduler.pipeline.solve"):
         result = solver_module.solve_detailed(inst, rule_set, SolveParams(time_limit_s=4, workers=1))
     assert "starts from the completed greedy hint" in caplog.text
     sol = result.solution
@@ -139,11 +139,11 @@ def test_lns_starts_from_the_completed_hint_when_the_main_search_finds_nothing(m
 
 
 def test_granular_circuits_keep_fewer_arcs_and_the_hint_and_still_give_valid_rotas():
-    from selforg_scheduler.generate import generate_instance
-    from selforg_scheduler.greedy import greedy_rota
-    from selforg_scheduler.io import instance_from_dict
-    from selforg_scheduler.model import ArcFilter, build_model, eligibility
-    from selforg_scheduler.problem import compile_problem
+    from selforg_scheduler.datasets.generate import generate_instance
+    from selforg_scheduler.search.greedy import greedy_rota
+    from selforg_scheduler.contract.io import instance_from_dict
+    from selforg_scheduler.cpsat.model import ArcFilter, build_model, eligibility
+    from selforg_scheduler.core.problem import compile_problem
 
     inst = instance_from_dict(generate_instance(workers=4, visits=40, days=1, seed=3).instance)
     rule_set = rules()

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from selforg_scheduler import Solution, default_rules, load_instance, load_rules, solve, validate
-from selforg_scheduler.solver import SolveParams
+from selforg_scheduler.pipeline.solve import SolveParams
 from selforg_scheduler.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]

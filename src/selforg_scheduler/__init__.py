@@ -17,47 +17,47 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from selforg_scheduler.annotate import complete_rota
-    from selforg_scheduler.errors import InputError
-    from selforg_scheduler.io import (
+    from selforg_scheduler.pipeline.annotate import complete_rota
+    from selforg_scheduler.contract.errors import InputError
+    from selforg_scheduler.contract.io import (
         instance_from_dict,
         load_instance,
         load_solution,
         solution_json,
         write_solution,
     )
-    from selforg_scheduler.org import OrgResult, solve_organisation
+    from selforg_scheduler.modes.org import OrgResult, solve_organisation
     from selforg_scheduler.rules.config import RuleSet, default_rules, load_rules, rules_from_dict
-    from selforg_scheduler.schemas.instance import Instance
-    from selforg_scheduler.schemas.solution import Solution
-    from selforg_scheduler.solver import Progress, SolveParams, SolveResult, solve, solve_detailed
-    from selforg_scheduler.validator import ValidationReport, validate
+    from selforg_scheduler.contract.instance import Instance
+    from selforg_scheduler.contract.solution import Solution
+    from selforg_scheduler.pipeline.solve import Progress, SolveParams, SolveResult, solve, solve_detailed
+    from selforg_scheduler.rules.validator import ValidationReport, validate
 
 # Names are imported on first use, so a command that needs no solver (pair-buddies, schema)
 # starts without loading OR-Tools.
 _HOME = {
-    "complete_rota": "annotate",
-    "InputError": "errors",
-    "instance_from_dict": "io",
-    "load_instance": "io",
-    "load_solution": "io",
-    "solution_json": "io",
-    "write_solution": "io",
-    "OrgResult": "org",
-    "solve_organisation": "org",
+    "complete_rota": "pipeline.annotate",
+    "InputError": "contract.errors",
+    "instance_from_dict": "contract.io",
+    "load_instance": "contract.io",
+    "load_solution": "contract.io",
+    "solution_json": "contract.io",
+    "write_solution": "contract.io",
+    "OrgResult": "modes.org",
+    "solve_organisation": "modes.org",
     "RuleSet": "rules.config",
     "default_rules": "rules.config",
     "load_rules": "rules.config",
     "rules_from_dict": "rules.config",
-    "Instance": "schemas.instance",
-    "Solution": "schemas.solution",
-    "Progress": "solver",
-    "SolveParams": "solver",
-    "SolveResult": "solver",
-    "solve": "solver",
-    "solve_detailed": "solver",
-    "ValidationReport": "validator",
-    "validate": "validator",
+    "Instance": "contract.instance",
+    "Solution": "contract.solution",
+    "Progress": "pipeline.solve",
+    "SolveParams": "pipeline.solve",
+    "SolveResult": "pipeline.solve",
+    "solve": "pipeline.solve",
+    "solve_detailed": "pipeline.solve",
+    "ValidationReport": "rules.validator",
+    "validate": "rules.validator",
 }
 
 

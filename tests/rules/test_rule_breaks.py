@@ -1,4 +1,4 @@
-from selforg_scheduler.schemas.solution import Break
+from selforg_scheduler.contract.solution import Break
 
 from factory import at, broken, check, client, hand_rota, instance, run, starts, unassigned, visit, worker
 

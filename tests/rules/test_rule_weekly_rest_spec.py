@@ -4,7 +4,7 @@ no commitment; horizons shorter than 7 days are not checked."""
 from datetime import date, timedelta
 
 
-from selforg_scheduler.errors import InputError
+from selforg_scheduler.contract.errors import InputError
 
 from factory import broken, check, client, crew, hand_rota, instance, run, unassigned, visit, worker
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from selforg_scheduler.model import DEPOT, ModelContext
-from selforg_scheduler.problem import Interval, Problem, fitting_starts, inside_one
-from selforg_scheduler.rota import Rota
+from selforg_scheduler.cpsat.model import DEPOT, ModelContext
+from selforg_scheduler.core.problem import Interval, Problem, fitting_starts, inside_one
+from selforg_scheduler.core.rota import Rota
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
 
 ALWAYS: tuple[Interval, ...] = ((-(10**7), 10**7),)

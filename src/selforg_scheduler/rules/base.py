@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 if TYPE_CHECKING:
     from ortools.sat.python.cp_model import LinearExprT
 
-    from selforg_scheduler.model import ModelContext
-    from selforg_scheduler.problem import Interval, Problem
-    from selforg_scheduler.rota import Rota
-    from selforg_scheduler.workday import RouteState
+    from selforg_scheduler.cpsat.model import ModelContext
+    from selforg_scheduler.core.problem import Interval, Problem
+    from selforg_scheduler.core.rota import Rota
+    from selforg_scheduler.core.workday import RouteState
 
 
 ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, quoted in YAML")]

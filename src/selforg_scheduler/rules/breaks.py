@@ -17,11 +17,11 @@ from typing import Any, Literal
 from ortools.sat.python import cp_model
 from pydantic import Field, model_validator
 
-from selforg_scheduler.model import DEPOT, ModelContext, WorkerDay
-from selforg_scheduler.problem import Interval, Problem, subtract
-from selforg_scheduler.rota import Rota
+from selforg_scheduler.cpsat.model import DEPOT, ModelContext, WorkerDay
+from selforg_scheduler.core.problem import Interval, Problem, subtract
+from selforg_scheduler.core.rota import Rota
 from selforg_scheduler.rules.base import ClockTime, Penalty, Rule, RuleCheck, RuleParams, clock_minutes, register
-from selforg_scheduler.workday import RouteState, day_start, end, first_start, last_end, route, working_minutes
+from selforg_scheduler.core.workday import RouteState, day_start, end, first_start, last_end, route, working_minutes
 
 
 class BreaksParams(RuleParams):

@@ -14,10 +14,10 @@ import pkgutil
 import re
 
 import selforg_scheduler.rules as _rules_pkg
-from selforg_scheduler.errors import InputError
+from selforg_scheduler.contract.errors import InputError
 from selforg_scheduler.rules.base import REGISTRY, Rule, RuleParams
 
-_NOT_RULES = {"base", "config"}
+_NOT_RULES = {"base", "config", "validator"}
 MAX_RESOLUTION = 1000
 """Finest time a rule set may ask for: a thousandth of a minute."""
 

@@ -10,8 +10,8 @@ from collections import defaultdict
 
 from pydantic import Field
 
-from selforg_scheduler.model import ModelContext
-from selforg_scheduler.rota import Rota
+from selforg_scheduler.cpsat.model import ModelContext
+from selforg_scheduler.core.rota import Rota
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
 
 

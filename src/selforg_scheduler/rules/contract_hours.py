@@ -12,11 +12,11 @@ from typing import Any
 
 from pydantic import Field
 
-from selforg_scheduler.model import ModelContext
-from selforg_scheduler.problem import Problem
-from selforg_scheduler.rota import Rota
+from selforg_scheduler.cpsat.model import ModelContext
+from selforg_scheduler.core.problem import Problem
+from selforg_scheduler.core.rota import Rota
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
-from selforg_scheduler.workday import held_minutes, week_minutes
+from selforg_scheduler.core.workday import held_minutes, week_minutes
 
 
 class ContractHoursParams(RuleParams):

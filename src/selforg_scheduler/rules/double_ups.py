@@ -6,7 +6,7 @@ construction; the validator catches a rota that lists one visit twice with diffe
 
 from __future__ import annotations
 
-from selforg_scheduler.rota import Rota
+from selforg_scheduler.core.rota import Rota
 from selforg_scheduler.rules.base import Rule, RuleCheck, RuleParams, register
 
 

@@ -12,11 +12,11 @@ from typing import Any
 
 from pydantic import Field
 
-from selforg_scheduler.model import ModelContext
-from selforg_scheduler.problem import Problem
-from selforg_scheduler.rota import Rota
+from selforg_scheduler.cpsat.model import ModelContext
+from selforg_scheduler.core.problem import Problem
+from selforg_scheduler.core.rota import Rota
 from selforg_scheduler.rules.base import ClockTime, Penalty, Rule, RuleCheck, RuleParams, clock_minutes, register
-from selforg_scheduler.workday import day_start
+from selforg_scheduler.core.workday import day_start
 
 
 class FairnessParams(RuleParams):

@@ -14,12 +14,12 @@ from typing import Any
 
 from pydantic import Field
 
-from selforg_scheduler.model import ModelContext, WorkerDay
-from selforg_scheduler.problem import Interval, Problem, intersect
-from selforg_scheduler.rota import Rota
+from selforg_scheduler.cpsat.model import ModelContext, WorkerDay
+from selforg_scheduler.core.problem import Interval, Problem, intersect
+from selforg_scheduler.core.rota import Rota
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
-from selforg_scheduler.schemas.instance import WEEKDAYS, DayOff, FlexibleWorking
-from selforg_scheduler.workday import RouteState, day_start, first_start, last_end, route, working_minutes
+from selforg_scheduler.contract.instance import WEEKDAYS, DayOff, FlexibleWorking
+from selforg_scheduler.core.workday import RouteState, day_start, first_start, last_end, route, working_minutes
 
 FAR = 10**7
 

@@ -24,10 +24,10 @@ import networkx as nx
 from ortools.sat.python import cp_model
 from pydantic import Field
 
-from selforg_scheduler.model import ModelContext
-from selforg_scheduler.problem import Problem, intersect
-from selforg_scheduler.role_facts import RoleHistory, holder_problem
-from selforg_scheduler.rota import Rota
+from selforg_scheduler.cpsat.model import ModelContext
+from selforg_scheduler.core.problem import Problem, intersect
+from selforg_scheduler.core.role_facts import RoleHistory, holder_problem
+from selforg_scheduler.core.rota import Rota
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
 
 if TYPE_CHECKING:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from selforg_scheduler.problem import Problem
-from selforg_scheduler.rota import Rota
+from selforg_scheduler.core.problem import Problem
+from selforg_scheduler.core.rota import Rota
 from selforg_scheduler.rules.base import Rule, RuleCheck, RuleParams, register
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from selforg_scheduler.model import ModelContext
-from selforg_scheduler.problem import Interval, Problem, intersect
-from selforg_scheduler.rota import Rota
+from selforg_scheduler.cpsat.model import ModelContext
+from selforg_scheduler.core.problem import Interval, Problem, intersect
+from selforg_scheduler.core.rota import Rota
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
 
 

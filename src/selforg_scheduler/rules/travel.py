@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from selforg_scheduler.model import ModelContext
-from selforg_scheduler.rota import Rota
+from selforg_scheduler.cpsat.model import ModelContext
+from selforg_scheduler.core.rota import Rota
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
-from selforg_scheduler.travel import leg_cost
+from selforg_scheduler.core.travel import leg_cost
 
 
 class TravelParams(RuleParams):

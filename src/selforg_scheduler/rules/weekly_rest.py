@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from selforg_scheduler.model import ModelContext
-from selforg_scheduler.problem import Problem
-from selforg_scheduler.rota import Rota
+from selforg_scheduler.cpsat.model import ModelContext
+from selforg_scheduler.core.problem import Problem
+from selforg_scheduler.core.rota import Rota
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
-from selforg_scheduler.workday import WEEK, RouteState, working_days
+from selforg_scheduler.core.workday import WEEK, RouteState, working_days
 
 
 

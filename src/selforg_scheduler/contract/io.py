@@ -1,0 +1,353 @@
+"""Reading and writing instances and solutions, with errors that name file, object and field."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from selforg_scheduler.contract.errors import InputError, describe_location
+from selforg_scheduler.contract.instance import Client, Instance, MatrixTravel
+from selforg_scheduler.contract.solution import Solution
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+
+
+LEGAL_WEEK_MINUTES = 2880
+"""48 hours: the Working Time Regulations 1998 weekly limit; no contract may exceed it."""
+
+
+def read_json(path: str | Path) -> Any:
+    """Read a JSON file, turning every failure into an :class:`InputError` naming the file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read: {exc}", file=str(path)) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", file=str(path)
+        ) from None
+
+
+def validation_error(exc: ValidationError, raw: Any, file: str | None) -> InputError:
+    """The first pydantic error as one line naming object id and field, plus a count of others.
+
+    A misspelt key shows up twice in pydantic (an unknown key and a missing one); the unknown key
+    is what the user typed, so it is reported, with the missing name as the suggestion.
+    """
+    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
+    first = errors[0]
+    loc = [k for k in first["loc"] if not _is_tag(k)]
+    obj, field = describe_location(raw, loc)
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        parent = tuple(loc[:-1])
+        missing = [
+            str(e["loc"][-1])
+            for e in errors
+            if e["type"] == "missing" and tuple(k for k in e["loc"][:-1] if not _is_tag(k)) == parent
+        ]
+        close = difflib.get_close_matches(str(loc[-1]), missing, n=1)
+        message = "unknown field (not in the contract)" + (
+            f"; did you mean {close[0]!r}?" if close else "; check the spelling"
+        )
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return InputError(message, file=file, obj=obj, field=field)
+
+
+def _is_tag(key: int | str) -> bool:
+    # Discriminated unions put the tag ('haversine', 'day_off', ...) into the location.
+    return isinstance(key, str) and key in _UNION_TAGS
+
+
+_UNION_TAGS = {
+    "haversine",
+    "euclidean",
+    "matrix",
+    "earliest_start",
+    "latest_end",
+    "day_off",
+    "max_minutes_per_day",
+}
+
+
+def parse_model(model: type[M], raw: Any, file: str | None) -> M:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(exc, raw, file) from None
+
+
+def instance_from_dict(raw: Any, file: str | None = None) -> Instance:
+    """Validate a parsed JSON document as an instance, including cross-references."""
+    instance = parse_model(Instance, raw, file)
+    problems = list(reference_problems(instance))
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"
+        raise InputError(
+            first.message + (more if len(problems) > 1 else ""),
+            file=file,
+            obj=first.obj,
+            field=first.field,
+        )
+    for warning in reference_warnings(instance):
+        log.warning("%s: %s", file or "instance", warning)
+    return instance
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Load and validate an instance JSON file."""
+    return instance_from_dict(read_json(path), file=str(path))
+
+
+def load_solution(path: str | Path) -> Solution:
+    """Load a solution JSON file (the rota may come from the solver or be made by hand)."""
+    return parse_model(Solution, read_json(path), str(path))
+
+
+def write_solution(solution: Solution, path: str | Path) -> Path:
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(solution_json(solution), encoding="utf-8")
+    return p
+
+
+def solution_json(solution: Solution) -> str:
+    data = solution.model_dump(mode="json", exclude_none=True)
+    for visit in data["visits"]:
+        if not visit.get("pinned"):
+            visit.pop("pinned", None)
+    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+
+
+OMITTED_WHEN_UNSET = (("workers", "team"), ("clients", "team"), ("roles", "team"))
+"""Fields added after solutions were first hashed: left out of the hash while unset (None), so
+an instance that does not use them keeps the hash it always had."""
+
+
+def instance_sha256(instance: Instance) -> str:
+    """sha256 of the instance's canonical JSON: all fields, defaults filled in, keys sorted
+    (fields of OMITTED_WHEN_UNSET left out while None)."""
+    data = instance.model_dump(mode="json")
+    for collection, key in OMITTED_WHEN_UNSET:
+        for item in data[collection]:
+            if item.get(key) is None:
+                item.pop(key, None)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# --- cross-reference checks -------------------------------------------------------------------
+
+
+def _duplicates(kind: str, ids: Iterable[str]) -> Iterator[InputError]:
+    for dup, count in Counter(ids).items():
+        if count > 1:
+            yield InputError(f"duplicate id ({count} objects share it)", obj=f"{kind}[{dup}]", field="id")
+
+
+def reference_problems(inst: Instance) -> Iterator[InputError]:
+    """Every cross-reference problem of an instance, in document order of the objects."""
+    locations = {loc.id: loc for loc in inst.locations}
+    workers = {w.id for w in inst.workers}
+    clients = {c.id for c in inst.clients}
+    visits = {v.id for v in inst.visits}
+    roles = {r.id for r in inst.roles}
+    yield from _duplicates("locations", (x.id for x in inst.locations))
+    yield from _duplicates("workers", (x.id for x in inst.workers))
+    yield from _duplicates("clients", (x.id for x in inst.clients))
+    yield from _duplicates("visits", (x.id for x in inst.visits))
+    yield from _duplicates("roles", (x.id for x in inst.roles))
+
+    h0 = datetime.combine(inst.horizon.start, datetime.min.time())
+    h1 = h0 + timedelta(days=inst.horizon.days)
+    late_end = h1 + timedelta(days=1)
+
+    def outside(when: datetime, lo: datetime, hi: datetime) -> bool:
+        return not (lo <= when <= hi)
+
+    horizon_text = f"outside the horizon {h0:%Y-%m-%d}..{(h1 - timedelta(days=1)):%Y-%m-%d}"
+    for w in inst.workers:
+        obj = f"workers[{w.id}]"
+        if w.home is not None and w.home not in locations:
+            yield InputError(f"unknown location {w.home!r}", obj=obj, field="home")
+        for kind, periods in (("availability", w.availability), ("commitments", w.commitments)):
+            for i, p in enumerate(periods):
+                if outside(p.start, h0, h1) or outside(p.end, h0, late_end):
+                    yield InputError(
+                        f"{p.start.isoformat()}..{p.end.isoformat()} is {horizon_text}",
+                        obj=obj,
+                        field=f"{kind}[{i}]",
+                    )
+        for field in ("buddy_preferences", "buddy_avoid"):
+            for wid in getattr(w, field):
+                if wid not in workers:
+                    yield InputError(f"unknown worker {wid!r}", obj=obj, field=field)
+                elif wid == w.id:
+                    what = "avoid" if field == "buddy_avoid" else "prefer"
+                    yield InputError(f"a worker cannot {what} themself as a buddy", obj=obj, field=field)
+        both = set(w.buddy_preferences) & set(w.buddy_avoid)
+        if both:
+            yield InputError(f"worker {sorted(both)[0]!r} is both preferred and avoided", obj=obj, field="buddy_avoid")
+        if w.contract_minutes > LEGAL_WEEK_MINUTES:
+            yield InputError(
+                f"{w.contract_minutes:g} is above the legal weekly limit of {LEGAL_WEEK_MINUTES} (48 h)",
+                obj=obj,
+                field="contract_minutes",
+            )
+    for c in inst.clients:
+        obj = f"clients[{c.id}]"
+        if c.location not in locations:
+            yield InputError(f"unknown location {c.location!r}", obj=obj, field="location")
+        for field in ("link_workers", "excluded_workers"):
+            for wid in getattr(c, field):
+                if wid not in workers:
+                    yield InputError(f"unknown worker {wid!r}", obj=obj, field=field)
+        both = set(c.link_workers) & set(c.excluded_workers)
+        if both:
+            yield InputError(
+                f"worker {sorted(both)[0]!r} is both a link worker and excluded",
+                obj=obj,
+                field="excluded_workers",
+            )
+    for v in inst.visits:
+        obj = f"visits[{v.id}]"
+        if v.client not in clients:
+            yield InputError(f"unknown client {v.client!r}", obj=obj, field="client")
+        if outside(v.earliest_start, h0, h1 - timedelta(minutes=1)):
+            yield InputError(f"{v.earliest_start.isoformat()} is {horizon_text}", obj=obj, field="earliest_start")
+        elif outside(v.latest_start, h0, late_end):
+            yield InputError(f"{v.latest_start.isoformat()} is {horizon_text}", obj=obj, field="latest_start")
+    for i, d in enumerate(inst.dependencies):
+        obj = f"dependencies[{i}]"
+        for field in ("first", "second"):
+            vid = getattr(d, field)
+            if vid not in visits:
+                yield InputError(f"unknown visit {vid!r}", obj=obj, field=field)
+        if d.first == d.second:
+            yield InputError("a visit cannot depend on itself", obj=obj, field="second")
+    seen: dict[str, int] = {}
+    for i, group in enumerate(inst.buddies):
+        obj = f"buddies[{i}]"
+        if not 2 <= len(group) <= 3:
+            yield InputError(f"a buddy group has 2 or 3 workers, not {len(group)}", obj=obj, field=None)
+        if len(set(group)) != len(group):
+            yield InputError("a worker is named twice in one group", obj=obj, field=None)
+        for wid in group:
+            if wid not in workers:
+                yield InputError(f"unknown worker {wid!r}", obj=obj, field=None)
+            elif wid in seen and seen[wid] != i:
+                yield InputError(f"worker {wid!r} is already in buddies[{seen[wid]}]", obj=obj, field=None)
+            seen.setdefault(wid, i)
+    for i, entry in enumerate(inst.role_history):
+        obj = f"role_history[{i}]"
+        if entry.role not in roles:
+            yield InputError(f"unknown role {entry.role!r}", obj=obj, field="role")
+        if entry.worker not in workers:
+            yield InputError(f"unknown worker {entry.worker!r}", obj=obj, field="worker")
+    for i, past in enumerate(inst.buddy_history):
+        obj = f"buddy_history[{i}]"
+        for wid in past.members:
+            if wid not in workers:
+                yield InputError(f"unknown worker {wid!r}", obj=obj, field="members")
+        if len(set(past.members)) != len(past.members):
+            yield InputError("a worker is named twice in one group", obj=obj, field="members")
+    yield from _travel_problems(inst)
+    yield from _team_problems(inst)
+
+
+def client_team(client: Client, worker_team: dict[str, str | None]) -> str | None:
+    """The client's own ``team``, else its first link worker's (organisations of teams)."""
+    if client.team is not None:
+        return client.team
+    return next((t for t in (worker_team.get(w) for w in client.link_workers) if t is not None), None)
+
+
+def _team_problems(inst: Instance) -> Iterator[InputError]:
+    """Teams within an organisation: once any worker names a team, every worker does, and each
+    client and role names a team that has workers (a client may instead rely on its link workers)."""
+    teams = {w.team for w in inst.workers if w.team is not None}
+    if not teams:
+        for kind, items in (("clients", inst.clients), ("roles", inst.roles)):
+            for item in items:
+                if item.team is not None:
+                    yield InputError(
+                        f"team {item.team!r} has no workers (no worker names a team)", obj=f"{kind}[{item.id}]", field="team"
+                    )
+        return
+    for w in inst.workers:
+        if w.team is None:
+            yield InputError("other workers name their team; this one does not", obj=f"workers[{w.id}]", field="team")
+    worker_team = {w.id: w.team for w in inst.workers}
+    for c in inst.clients:
+        if c.team is None:
+            if client_team(c, worker_team) is None:
+                yield InputError(
+                    "workers belong to teams: give the client's team or a link worker", obj=f"clients[{c.id}]", field="team"
+                )
+        elif c.team not in teams:
+            yield InputError(f"team {c.team!r} has no workers", obj=f"clients[{c.id}]", field="team")
+    for r in inst.roles:
+        if r.team is not None and r.team not in teams:
+            yield InputError(f"team {r.team!r} has no workers", obj=f"roles[{r.id}]", field="team")
+
+
+def _travel_problems(inst: Instance) -> Iterator[InputError]:
+    travel = inst.travel
+    if travel.method == "haversine":
+        for loc in inst.locations:
+            if loc.lat is None or loc.lon is None:
+                missing = "lat" if loc.lat is None else "lon"
+                yield InputError("needed by haversine travel", obj=f"locations[{loc.id}]", field=missing)
+    elif travel.method == "euclidean":
+        for loc in inst.locations:
+            if loc.x is None or loc.y is None:
+                missing = "x" if loc.x is None else "y"
+                yield InputError("needed by euclidean travel", obj=f"locations[{loc.id}]", field=missing)
+    else:
+        yield from _matrix_problems(inst, travel)
+
+
+def _matrix_problems(inst: Instance, travel: MatrixTravel) -> Iterator[InputError]:
+    used = [c.location for c in inst.clients]
+    if travel.count_home_legs:
+        used += [w.home for w in inst.workers if w.home is not None]
+    used = list(dict.fromkeys(used))
+    for a in used:
+        for b in used:
+            try:
+                travel.lookup(a, b)
+            except KeyError:
+                yield InputError(f"no travel time from {a!r} to {b!r}", obj="travel", field="minutes")
+                return
+
+
+def reference_warnings(inst: Instance) -> Iterator[str]:
+    """Suspicious but legal content: reported, not refused."""
+    two = {c.id for c in inst.clients if c.two_workers}
+    for v in inst.visits:
+        if v.client in two and v.workers_required < 2:
+            yield f"visits[{v.id}].workers_required: {v.client} is flagged two_workers; planned for 2"
+    skills = {s for w in inst.workers for s in w.skills}
+    for v in inst.visits:
+        for s in v.skills:
+            if s not in skills:
+                yield f"visits[{v.id}].skills: no worker has skill {s!r}; the visit cannot be covered"

@@ -1,0 +1,175 @@
+"""Solve many teams' weeks at once: one instance file per team, one solution each, a summary.
+
+The same task (:func:`solve_file`: load, solve, validate, write) runs either in a local process
+pool or on a Ray cluster (``pip install .[ray]``). A file that is not a valid instance does not
+stop the others: its row says what is wrong, as the single-instance CLI would.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from selforg_scheduler.contract.errors import InputError
+
+EXECUTORS = ("local", "ray")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One instance to solve (everything a worker process needs, picklable)."""
+
+    instance: str
+    out: str
+    rules: str | None
+    time_limit_s: float
+    workers: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One row of the summary."""
+
+    instance: str
+    team: str
+    status: str
+    visits: int
+    covered: int
+    objective: float | None
+    valid: bool
+    wall_s: float
+    solution: str
+    error: str = ""
+
+
+def solve_file(task: Task) -> Outcome:
+    """Load, solve, validate and write one instance; bad input becomes an ``INPUT_ERROR`` row."""
+    from selforg_scheduler.contract.io import load_instance, write_solution
+    from selforg_scheduler.rules.config import load_rules
+    from selforg_scheduler.modes.org import OrgResult, is_organisation, solve_organisation
+    from selforg_scheduler.pipeline.solve import SolveParams, SolveResult, solve_detailed
+
+    t0 = time.perf_counter()
+    name = Path(task.instance).name
+    try:
+        inst = load_instance(task.instance)
+        rules = load_rules(task.rules)
+    except InputError as exc:
+        return Outcome(name, "", "INPUT_ERROR", 0, 0, None, False, round(time.perf_counter() - t0, 3), "", exc.one_line())
+    params = SolveParams(time_limit_s=task.time_limit_s, workers=task.workers, seed=task.seed)
+    if is_organisation(inst):  # as `solve` does: team by team (one after another: tasks already run side by side)
+        result: SolveResult | OrgResult = solve_organisation(inst, rules, params, jobs=1)
+    else:
+        result = solve_detailed(inst, rules, params)
+    write_solution(result.solution, task.out)
+    sol = result.solution
+    return Outcome(
+        instance=name,
+        team=inst.team.id,
+        status=sol.status,
+        visits=len(inst.visits),
+        covered=len(sol.visits),
+        objective=sol.objective,
+        valid=result.report.ok,
+        wall_s=round(time.perf_counter() - t0, 3),
+        solution=str(task.out),
+    )
+
+
+def instance_files(folder: Path) -> list[Path]:
+    """The instance files of a folder: ``*.json`` except planted plans and solutions."""
+    if not folder.is_dir():
+        raise InputError("not a folder", file=str(folder))
+    skip = (".plan.json", ".solution.json")
+    return sorted(p for p in folder.glob("*.json") if not p.name.endswith(skip))
+
+
+def plan_tasks(
+    files: Sequence[Path], out_dir: Path, rules: Path | None, time_limit_s: float, jobs: int, seed: int
+) -> list[Task]:
+    """One task per file; each solve gets an equal share of the cores."""
+    cores = os.cpu_count() or 1
+    per_solve = max(1, cores // max(1, min(jobs, len(files) or 1)))
+    return [
+        Task(
+            instance=str(f),
+            out=str(out_dir / f"{f.name.removesuffix('.json')}.solution.json"),
+            rules=str(rules) if rules is not None else None,
+            time_limit_s=time_limit_s,
+            workers=per_solve,
+            seed=seed,
+        )
+        for f in files
+    ]
+
+
+def run_local(tasks: Sequence[Task], jobs: int) -> list[Outcome]:
+    """A process pool of ``jobs`` processes (1: in this process, in order)."""
+    if jobs <= 1 or len(tasks) <= 1:
+        return [solve_file(t) for t in tasks]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(solve_file, tasks))
+
+
+def run_ray(tasks: Sequence[Task], address: str | None, jobs: int) -> list[Outcome]:
+    """The same tasks as Ray remote functions; a local Ray runtime when no address is given."""
+    try:
+        import ray
+    except ImportError:
+        raise InputError("the ray executor needs Ray: pip install '.[ray]'", field="--executor") from None
+    started = not ray.is_initialized()
+    if started:
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:
+            ray.init(num_cpus=max(1, jobs), include_dashboard=False, log_to_driver=False)
+    try:
+        remote = ray.remote(num_cpus=1)(solve_file)
+        return list(ray.get([remote.remote(t) for t in tasks]))
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def solve_many(
+    folder: Path,
+    out_dir: Path,
+    rules: Path | None = None,
+    time_limit_s: float = 30.0,
+    executor: str = "local",
+    address: str | None = None,
+    jobs: int = 0,
+    seed: int = 0,
+) -> list[Outcome]:
+    """Solve every instance of ``folder``, writing ``out_dir/<name>.solution.json`` each."""
+    if executor not in EXECUTORS:
+        raise InputError(f"unknown executor {executor!r}; valid: {', '.join(EXECUTORS)}", field="--executor")
+    files = instance_files(folder)
+    if not files:
+        raise InputError("no instance files (*.json) in the folder", file=str(folder))
+    jobs = jobs or min(len(files), os.cpu_count() or 1)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tasks = plan_tasks(files, out_dir, rules, time_limit_s, jobs, seed)
+    runners: dict[str, Callable[[], list[Outcome]]] = {
+        "local": lambda: run_local(tasks, jobs),
+        "ray": lambda: run_ray(tasks, address, jobs),
+    }
+    return runners[executor]()
+
+
+def summary_frame(outcomes: Iterable[Outcome]) -> Any:
+    """The summary as a polars DataFrame (one row per instance)."""
+    import polars as pl
+
+    rows = [asdict(o) for o in outcomes]
+    schema = {
+        "instance": pl.Utf8, "team": pl.Utf8, "status": pl.Utf8, "visits": pl.Int64, "covered": pl.Int64,
+        "objective": pl.Float64, "valid": pl.Boolean, "wall_s": pl.Float64, "solution": pl.Utf8, "error": pl.Utf8,
+    }  # fmt: skip
+    return pl.DataFrame(rows, schema=schema)

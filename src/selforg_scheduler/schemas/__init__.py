@@ -1,6 +1,0 @@
-"""Pydantic v2 models of the JSON contract (``shared/spec/formats.md``)."""
-
-from selforg_scheduler.schemas.instance import Instance
-from selforg_scheduler.schemas.solution import Solution
-
-__all__ = ["Instance", "Solution"]
