@@ -52,3 +52,108 @@ def test_mankowska_no_save_writes_neither_results_nor_rotas(tmp_path: Path, monk
     monkeypatch.setattr(mankowska, "replace_section", lambda title, body: pytest.fail("page written"))
     assert mankowska.main(["--instances", "A1", "--no-save", "--time-scale", "0.2"]) == 0
     assert not list(tmp_path.iterdir())
+
+
+SAVED = Path(__file__).resolve().parent / "results"
+
+
+def _saved_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, names: list[str]) -> tuple[Path, Path]:
+    """The saved results and rotas of ``names`` (real runs), copied to ``tmp_path``, with the
+    script pointed at them; solving is made to fail the test."""
+    import json
+
+    import mankowska
+
+    results, rotas = tmp_path / "results.json", tmp_path / "rotas"
+    rotas.mkdir()
+    saved = json.loads((SAVED / "mankowska.json").read_text(encoding="utf-8"))
+    results.write_text(json.dumps([r for r in saved if r["instance"] in names], indent=1), encoding="utf-8")
+    for name in names:
+        (rotas / f"{name}.solution.json").write_bytes((SAVED / "mankowska" / f"{name}.solution.json").read_bytes())
+    monkeypatch.setattr(mankowska, "RESULTS", results)
+    monkeypatch.setattr(mankowska, "SOLUTIONS", rotas)
+    monkeypatch.setattr(mankowska, "PAGE", tmp_path / "benchmarks.md")
+    monkeypatch.setattr(mankowska, "run_one", lambda *a, **k: pytest.fail("solved"))
+    monkeypatch.setattr(mankowska, "solve_detailed", lambda *a, **k: pytest.fail("solved"))
+    return results, rotas
+
+
+def test_mankowska_report_only_rewrites_the_page_from_saved_results_against_the_best_known_today(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """C3's saved 542.7717 is below the older best known 548.79 but above Ceschia et al.'s 541.116:
+    its gap is +0.31 %, never -1.10 %, and nothing is called below the best known value."""
+    import mankowska
+
+    results, rotas = _saved_results(tmp_path, monkeypatch, ["A1", "C3", "E4"])
+    before = results.read_bytes(), sorted((p.name, p.read_bytes()) for p in rotas.iterdir())
+    assert mankowska.main(["--report-only"]) == 0
+    assert (results.read_bytes(), sorted((p.name, p.read_bytes()) for p in rotas.iterdir())) == before
+    text = (tmp_path / "benchmarks.md").read_text(encoding="utf-8")
+    rows = {line.split(" | ")[0][2:]: line.split(" | ") for line in text.splitlines() if line.startswith("| A1 ")
+            or line.startswith("| C3 ") or line.startswith("| E4 ")}  # fmt: skip
+    header = next(line for line in text.splitlines() if line.startswith("| instance |")).split(" | ")
+    col = {name: header.index(name) for name in ("exact", "best known", "source", "gap %", "met")}
+    assert rows["C3"][col["best known"]] == "541.1160" and rows["C3"][col["source"]] == "Ceschia2024"
+    assert rows["C3"][col["exact"]] == "542.7717" and rows["C3"][col["gap %"]] == "0.31"
+    assert rows["E4"][col["best known"]] == "687.2280" and rows["E4"][col["gap %"]] == "0.54"  # was -1.73 vs 703.11
+    assert rows["A1"][col["best known"]] == "218.1986 *" and rows["A1"][col["gap %"]] == "0.00"
+    assert "MK2014" in rows["A1"][col["source"]]
+    assert "none of the 3 instances below its best known value; 1 at it within 1e-4 relative (A1); 2 above it" in text
+    assert "Targets met: 3 of 3; missed: none." in text
+    assert "-1.10" not in text and "548.79" not in text
+
+
+def test_mankowska_report_only_refuses_results_its_rotas_do_not_bear_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    import mankowska
+
+    results, rotas = _saved_results(tmp_path, monkeypatch, ["A2", "C3"])
+    saved = json.loads(results.read_text(encoding="utf-8"))
+    good = results.read_text(encoding="utf-8")
+    saved[1]["exact"] = 541.0  # "below the best known": not what C3's rota scores
+    results.write_text(json.dumps(saved), encoding="utf-8")
+    assert mankowska.main(["--report-only"]) == 1
+    assert "C3: the rota scores 542.7" in capsys.readouterr().err
+    assert not (tmp_path / "benchmarks.md").exists()
+    results.write_text(good, encoding="utf-8")
+    (rotas / "A2.solution.json").unlink()
+    assert mankowska.main(["--report-only"]) == 1
+    assert "A2: no saved rota" in capsys.readouterr().err
+    assert not (tmp_path / "benchmarks.md").exists()
+
+
+def test_mankowska_summary_sentences_follow_the_rows() -> None:
+    import mankowska
+
+    def row(name: str, exact: float, best: float) -> mankowska.Row:
+        return mankowska.Row(name, "f", best, 2 * best, False, exact, exact, "FEASIBLE", True, 0, 1, 1, 1, "-",
+                             best=best, best_source="x")  # fmt: skip
+
+    rows = {"C1": row("C1", 99.0, 100.0), "C2": row("C2", 100.00001, 100.0), "D1": row("D1", 106.0, 100.0)}
+    text = " ".join(mankowska.summary(rows))
+    assert "1 of 3 instances below the best known value (C1 (-1.00 %)); 1 at it within 1e-4 relative (C2); 1 above it" in text
+    assert "(largest gap D1, +6.00 %)" in text and "Targets met: 2 of 3; missed: D1 (+6.00 %)." in text
+
+
+def test_the_mankowska_data_is_in_the_repository_and_missing_data_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mankowska
+
+    assert mankowska.BENCH.is_relative_to(mankowska.ROOT)
+    catalogue = mankowska.known()
+    assert len(catalogue) == 35
+    assert all((mankowska.BENCH / "instances" / meta["file"]).is_file() for meta in catalogue.values())
+    assert (mankowska.BENCH / "LICENSE").read_text(encoding="utf-8").startswith("The MIT License")
+    # best_2026 is never above the older best known value, and is Ceschia et al.'s where lower
+    assert all(float(m["best_2026"]) <= float(m["bks"]) for m in catalogue.values())
+    assert {k for k, m in catalogue.items() if m["best_2026_source"] == "Ceschia2024"} == {
+        f"{s}{i}" for s in "DEFG" for i in range(1, 6)
+    } | {"C2", "C3", "C4", "C5"}
+    monkeypatch.setattr(mankowska, "BENCH", tmp_path)
+    with pytest.raises(FileNotFoundError):
+        mankowska.known()

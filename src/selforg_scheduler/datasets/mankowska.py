@@ -1,6 +1,6 @@
 """The Mankowska, Meisel & Bierwirth (2014) home health care benchmark: read, convert, score.
 
-A benchmark file (format in ``shared/bench/mankowska2014/README.md``) becomes a contract instance:
+A benchmark file (format in ``benchmarks/data/mankowska2014/README.md``) becomes a contract instance:
 
 * one client per patient (node i, location ``L{i}``), one visit ``n{i}s{s}`` per service s it needs,
   needing skill ``s{s}``, window ``[e_i, l_i]`` in minutes from midnight, duration ``p[i][s]``;
