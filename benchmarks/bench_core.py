@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import pytest
 
-from selforg_scheduler.modes.buddies import pair_buddies
-from selforg_scheduler.search.greedy import greedy_rota
-from selforg_scheduler.contract.io import instance_from_dict, read_json
-from selforg_scheduler.cpsat.model import build_model
-from selforg_scheduler.core.problem import compile_problem
-from selforg_scheduler.modes.rotation import RotationParams, plan_roles
-from selforg_scheduler.rules.config import default_rules
-from selforg_scheduler.pipeline.solve import SolveParams, solve_detailed
-from selforg_scheduler.rules.validator import validate
-
 from conftest import WEEK
+from selforg_scheduler.contract.io import instance_from_dict, read_json
+from selforg_scheduler.core.problem import compile_problem
+from selforg_scheduler.cpsat.model import build_model
+from selforg_scheduler.modes.buddies import pair_buddies
+from selforg_scheduler.modes.rotation import RotationParams, plan_roles
+from selforg_scheduler.pipeline.solve import SolveParams, solve_detailed
+from selforg_scheduler.rules.config import default_rules
+from selforg_scheduler.rules.validator import validate
+from selforg_scheduler.search.greedy import greedy_rota
 
 DETERMINISTIC = SolveParams(time_limit_s=120, workers=1, seed=0, deterministic_time=5.0)
 

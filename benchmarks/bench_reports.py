@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import page
 import pytest
+
+import page
 import scaling
 
 

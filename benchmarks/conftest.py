@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from selforg_scheduler.datasets.generate import generate_instance
-from selforg_scheduler.contract.io import instance_from_dict, load_instance
 from selforg_scheduler.contract.instance import Instance
+from selforg_scheduler.contract.io import instance_from_dict, load_instance
 from selforg_scheduler.contract.solution import Solution
+from selforg_scheduler.datasets.generate import generate_instance
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK = ROOT / "instances" / "week.json"

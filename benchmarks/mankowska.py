@@ -37,6 +37,7 @@ from pathlib import Path
 
 import ortools
 
+from page import replace_section  # benchmarks/page.py (the script runs from benchmarks/)
 from selforg_scheduler.contract.io import instance_from_dict, instance_sha256, load_solution, write_solution
 from selforg_scheduler.datasets.mankowska import (
     OBJECTIVE_SCALE,
@@ -45,10 +46,8 @@ from selforg_scheduler.datasets.mankowska import (
     read_mankowska,
     to_instance,
 )
-from selforg_scheduler.rules.config import load_rules
 from selforg_scheduler.pipeline.solve import SolveParams, solve_detailed
-
-from page import replace_section  # benchmarks/page.py (the script runs from benchmarks/)
+from selforg_scheduler.rules.config import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks" / "data" / "mankowska2014"

@@ -28,14 +28,13 @@ from pathlib import Path
 
 import ortools
 
-from selforg_scheduler.datasets.generate import generate_instance
-from selforg_scheduler.contract.io import instance_from_dict
-from selforg_scheduler.modes.org import solve_organisation
-from selforg_scheduler.rules.config import default_rules
-from selforg_scheduler.pipeline.solve import SolveParams
-from selforg_scheduler.rules.validator import validate
-
 from page import replace_section  # benchmarks/page.py (the script runs from benchmarks/)
+from selforg_scheduler.contract.io import instance_from_dict
+from selforg_scheduler.datasets.generate import generate_instance
+from selforg_scheduler.modes.org import solve_organisation
+from selforg_scheduler.pipeline.solve import SolveParams
+from selforg_scheduler.rules.config import default_rules
+from selforg_scheduler.rules.validator import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "scaling.json"

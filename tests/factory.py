@@ -17,10 +17,10 @@ from selforg_scheduler import (
     solve_detailed,
     validate,
 )
-from selforg_scheduler.pipeline.annotate import annotate
-from selforg_scheduler.rules.config import RuleSet
 from selforg_scheduler.contract.solution import RoleAssignment
+from selforg_scheduler.pipeline.annotate import annotate
 from selforg_scheduler.pipeline.solve import SolveResult
+from selforg_scheduler.rules.config import RuleSet
 from selforg_scheduler.rules.validator import ValidationReport
 
 DAY0 = "2026-11-30"

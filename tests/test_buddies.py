@@ -7,14 +7,14 @@ import json
 from typing import Any
 
 import pytest
-from factory import DAY0, DAY1, instance, worker
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_cli import assert_one_error_line, invoke
 
-from selforg_scheduler.modes.buddies import BuddyWeights, Compatibility, pair_buddies
+from factory import DAY0, DAY1, instance, worker
 from selforg_scheduler.contract.io import load_instance
 from selforg_scheduler.core.problem import compile_problem
+from selforg_scheduler.modes.buddies import BuddyWeights, Compatibility, pair_buddies
+from test_cli import assert_one_error_line, invoke
 
 
 def team(workers: list[dict[str, Any]], **kw: Any):

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import at, tiny_instance, visit_by_id, write_json
 from typer.testing import CliRunner
 
+from helpers import at, tiny_instance, visit_by_id, write_json
 from selforg_scheduler.cli import app
 
 Raw = dict[str, Any]
@@ -333,3 +333,74 @@ def test_schema_of_unknown_kind_is_a_usage_error():
     result = invoke("schema", "rota")
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+# --- the workers table of solve reads the reports' workers table ---------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_workers_table_shows_the_figures_it_showed_before_reading_them_from_reports():
+    from selforg_scheduler.cli.tables import worker_rows
+    from selforg_scheduler.contract.io import load_instance, load_solution
+    from selforg_scheduler.outputs.reports import build_reports
+
+    inst = load_instance(ROOT / "instances" / "week.json")
+    sol = load_solution(ROOT / "instances" / "week.plan.json")
+    rows = {row[0]: row for row in worker_rows(build_reports(inst, sol).workers)}
+    assert list(rows) == [w.id for w in inst.workers]
+    # as the command line computed them itself, before the split
+    assert rows["w01"] == ("w01", "Esther Endacott", "Storyteller", "6", "54", "26.4", "37.5", "-5.5", "0", "33")
+    assert rows["w07"] == ("w07", "Ben Hooper (new)", "", "5", "14", "9.2", "37.5", "-27.2", "0", "6")
+    assert rows["w09"] == ("w09", "Esther Ashworth", "", "6", "52", "33.2", "37.5", "+1.3", "5", "14")
+
+
+def test_roles_new_starters_and_workers_without_contract_come_from_the_reports(tmp_path):
+    from selforg_scheduler.cli.tables import worker_rows
+    from selforg_scheduler.contract.io import load_instance, load_solution
+    from selforg_scheduler.outputs.reports import build_reports
+
+    raw = tiny_instance()
+    raw["workers"][0]["contract_minutes"] = 0  # w1: no contract, so no hours balance and no unsociable share
+    raw["workers"][1]["new_starter"] = True
+    raw["roles"] = [{"id": "sched", "name": "Scheduler"}, {"id": "coord"}]
+    inst_path = write_json(tmp_path, "week.json", raw)
+    held = [{"week_start": raw["horizon"]["start"], "role": r, "worker": "w1"} for r in ("sched", "coord")]
+    sol_path = write_json(
+        tmp_path,
+        "sol.json",
+        {
+            "instance": {"team": raw["team"]["id"], "sha256": ""},
+            "status": "FEASIBLE",
+            "visits": [],
+            "unassigned": [{"visit": v["id"], "reason": "by hand"} for v in raw["visits"]],
+            "roles": held,
+        },
+    )
+    workers = build_reports(load_instance(inst_path), load_solution(sol_path)).workers
+    assert workers.select("worker", "new_starter", "roles").rows() == [
+        ("w1", False, "Scheduler, coord"),
+        ("w2", True, ""),
+    ]
+    assert workers["unsociable_visits"].to_list() == [None, 0]
+    w1, w2 = worker_rows(workers)
+    assert w1 == ("w1", "Asha", "Scheduler, coord", "0", "0", "0.0", "0.0", "-", "0", "-")
+    assert w2[:3] == ("w2", "Ben (new)", "") and w2[6:] == ("8.0", "-1.1", "0", "0")  # 480 min a week, a one-day horizon
+
+
+def test_solve_prints_the_workers_table_of_the_reports(tmp_path, monkeypatch):
+    from selforg_scheduler.cli import common
+    from selforg_scheduler.cli.tables import worker_rows
+    from selforg_scheduler.contract.io import load_instance, load_solution
+    from selforg_scheduler.outputs.reports import build_reports
+
+    monkeypatch.setattr(common.out, "width", 200)  # no truncated cells
+    inst = write_json(tmp_path, "week.json", tiny_instance())
+    sol = tmp_path / "out" / "sol.json"
+    result = invoke("solve", inst, "--out", sol, "-t", "5", "--workers", "1", "--no-html")
+    assert result.exit_code == 0, result.output
+    rows = [tuple(cell.strip() for cell in line.strip("│ ").split("│")) for line in result.stdout.splitlines()]
+    printed = [row for row in rows if row[0] in ("w1", "w2")]
+    expected = worker_rows(build_reports(load_instance(inst), load_solution(sol)).workers)
+    assert printed == expected
+    assert sum(int(row[4]) for row in printed) == sum(len(v["workers"]) for v in json.loads(sol.read_text())["visits"])

@@ -1,17 +1,53 @@
-"""explain: planted impossibilities each get the right sentence; the realistic week gets none."""
+"""explain: planted impossibilities each get the right sentence; the realistic week gets none.
+
+The conflict search here does the same work on any machine: its clock stands still (its deadline
+is never reached, so its step bound ends the shrinking) and each of its CP-SAT calls reads its
+time limit as deterministic seconds, one worker (``deterministic_conflict_search``).
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
+from ortools.sat.python import cp_model
+from tests.factory import DAY0, client, instance, rules, visit, worker
 from typer.testing import CliRunner
 
+import selforg_scheduler.modes.explain as explain_module
 from selforg_scheduler.cli import app
 from selforg_scheduler.modes.explain import conflicts, diagnose
-from tests.factory import DAY0, client, instance, rules, visit, worker
 
 ROOT = Path(__file__).resolve().parent.parent
+SAFETY_S = 120.0
+"""A wall-clock bound on a CP-SAT call that only a hung search reaches (never what a test asserts)."""
+
+
+class _DeterministicSolver(cp_model.CpSolver):
+    """A CP-SAT solver that reads the wall-clock limit it was given as deterministic seconds."""
+
+    def solve(self, model, callback=None):  # type: ignore[no-untyped-def]
+        limit = self.parameters.max_time_in_seconds
+        self.parameters.max_deterministic_time = limit
+        self.parameters.max_time_in_seconds = SAFETY_S  # (explain already asks for one worker)
+        return super().solve(model, callback)
+
+
+class _CpModelModule:
+    """``cp_model`` as the explain module sees it: the same, but its solver is deterministic."""
+
+    CpSolver = _DeterministicSolver
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(cp_model, name)
+
+
+@pytest.fixture(autouse=True)
+def deterministic_conflict_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(explain_module, "time", SimpleNamespace(perf_counter=lambda: 0.0))
+    monkeypatch.setattr(explain_module, "cp_model", _CpModelModule())
 
 
 def planted():  # type: ignore[no-untyped-def]
@@ -34,15 +70,18 @@ def test_three_planted_impossibilities_three_sentences() -> None:
     found = diagnose(planted(), rules())
     by_subject = {f.subject: f for f in found}
     assert sorted(by_subject) == ["v1", "v2", "v3"]
-    assert by_subject["v1"].kind == "skill"
-    assert by_subject["v1"].sentence == "Visit v1 (Mrs K, Mon 08:00, peg_feeding) cannot be covered: no worker has peg_feeding"
+    assert by_subject["v1"].kind == "skills"  # the rule that keeps every worker off
+    assert by_subject["v1"].sentence == (
+        "Visit v1 (Mrs K, Mon 08:00, peg_feeding) cannot be covered Mon 30 Nov 08:00-08:30: "
+        "no worker can take it: w1, w2 and w3 lack peg_feeding"
+    )
     assert by_subject["v2"].kind == "double_up"
     assert by_subject["v2"].sentence == (
         "Visit v2 (Mr J, Mon 09:00, 2 workers, medication) cannot be covered: "
-        "it needs 2 workers with medication; only w1 has it"
+        "it needs 2 workers; only w1 is left (w2 and w3 lack medication)"
     )
     assert by_subject["v3"].kind == "availability"
-    assert "no worker is available Mon 30 Nov 21:00-21:30" in by_subject["v3"].sentence
+    assert "Mon 30 Nov 21:00-21:30: no worker can take it: w1, w2 and w3 are not available then" in by_subject["v3"].sentence
 
 
 def test_a_client_who_excluded_everyone_and_an_agreed_start() -> None:
@@ -55,11 +94,11 @@ def test_a_client_who_excluded_everyone_and_an_agreed_start() -> None:
         [visit("v1", "c1", "08:00"), visit("v2", "c1", "12:00"), visit("v3", "c2", "07:30", skills=["medication"])],
     )
     found = {f.subject: f for f in diagnose(inst, rules())}
-    assert found["c1"].kind == "excluded"
-    assert found["c1"].sentence == "Client c1 (Mrs K) has excluded every worker who could do 2 of its visits (v1 and v2): w1 and w2"
-    assert found["v3"].kind == "rule"
+    assert found["c1"].kind == "exclusions"  # one reason for both visits: said once for the person
+    assert found["c1"].sentence == "Client c1 (Mrs K): no worker can do 2 of their visits (v1 and v2): w1 and w2 are excluded by c1"
+    assert found["v3"].kind == "flexible_working"
     assert found["v3"].sentence.endswith(
-        "only w1 has medication and is available then; w1 has an agreed start no earlier than 09:15 on Mon 30 Nov"
+        "no worker can take it: w2 lacks medication; w1 has an agreed start no earlier than 09:15 on Mon 30 Nov"
     )
 
 

@@ -10,10 +10,15 @@ import pytest
 from typer.testing import CliRunner
 
 from selforg_scheduler.cli import app
-from selforg_scheduler.datasets.generate import generate_instance
-from selforg_scheduler.contract.io import instance_from_dict, instance_sha256, load_instance, load_solution
-from selforg_scheduler.rules.config import load_rules
+from selforg_scheduler.contract.io import (
+    instance_from_dict,
+    instance_sha256,
+    load_instance,
+    load_solution,
+)
 from selforg_scheduler.contract.solution import Solution
+from selforg_scheduler.datasets.generate import generate_instance
+from selforg_scheduler.rules.config import load_rules
 from selforg_scheduler.rules.validator import validate
 
 CONSTRAINTS = Path(__file__).resolve().parent.parent / "constraints"

@@ -5,14 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from factory import client, instance, rules, visit, worker
 from selforg_scheduler.contract.io import instance_from_dict
-from selforg_scheduler.datasets.mankowska import read_mankowska, to_instance
-from selforg_scheduler.datasets.generate import generate_instance
-from selforg_scheduler.rules.config import default_rules, load_rules
-from selforg_scheduler.search.greedy import BREAK_ROOM, RouteBuilder, insert_by_regret, insert_in_order, plan_circles, repair
-from selforg_scheduler.cpsat.model import eligibility
 from selforg_scheduler.core.problem import compile_problem
+from selforg_scheduler.datasets.generate import generate_instance
+from selforg_scheduler.datasets.mankowska import read_mankowska, to_instance
+from selforg_scheduler.rules.config import default_rules, load_rules
+from selforg_scheduler.rules.frame import eligibility
+from selforg_scheduler.search.builder import BREAK_ROOM, RouteBuilder
+from selforg_scheduler.search.greedy import (
+    insert_by_regret,
+    insert_in_order,
+    plan_circles,
+    repair,
+)
 
 
 def setup(inst, *overrides):
@@ -124,10 +131,11 @@ class _NoWeekProblem:
         return None
 
 
-MANKOWSKA_B1 = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "mankowska2014" / "instances" / "InstanzCPLEX_HCSRP_25_1.txt"
+MANKOWSKA_B1 = (
+    Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "mankowska2014" / "instances" / "InstanzCPLEX_HCSRP_25_1.txt"
+)
 
 
-@pytest.mark.skipif(not MANKOWSKA_B1.exists(), reason="shared/bench is not beside the repository")
 def test_best_crew_shortcut_without_week_rules_is_as_cheap_as_the_search_over_starts():
     """Without week or crew rules a one-worker visit goes to a worker's earliest start; that is
     as cheap (travel and lateness) as trying every start the general search tries."""

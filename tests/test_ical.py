@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import icalendar
+from tests.factory import client, hand_rota, instance, visit, worker
 from typer.testing import CliRunner
 
 from selforg_scheduler.cli import app
-from selforg_scheduler.outputs.ical import worker_calendars
 from selforg_scheduler.contract.io import load_instance, load_solution
-from tests.factory import client, hand_rota, instance, visit, worker
+from selforg_scheduler.outputs.ical import worker_calendars
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK = ROOT / "instances" / "week.json"

@@ -10,9 +10,16 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
-from helpers import at, tiny_instance, visit_by_id, write_json
 
-from selforg_scheduler import InputError, Solution, instance_from_dict, load_instance, load_solution, solution_json
+from helpers import at, tiny_instance, visit_by_id, write_json
+from selforg_scheduler import (
+    InputError,
+    Solution,
+    instance_from_dict,
+    load_instance,
+    load_solution,
+    solution_json,
+)
 from selforg_scheduler.contract.errors import describe_location
 from selforg_scheduler.contract.io import instance_sha256, write_solution
 

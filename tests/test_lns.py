@@ -1,21 +1,36 @@
-"""The large-neighbourhood search: never worse, always a valid rota of the full model."""
+"""The large-neighbourhood search: never worse, always a valid rota of the full model.
+
+No test here depends on how fast the machine is: the search's clock (``time.perf_counter`` as
+:mod:`~selforg_scheduler.cpsat.lns` sees it) is a fake one that only the steps move, and each
+CP-SAT step is bounded by deterministic seconds (one worker), so the steps taken and the rotas
+found are the same on any machine, however loaded.
+"""
 
 from __future__ import annotations
 
 import gc
 import logging
 import random
-import time
 
+import pytest
 from ortools.sat.python import cp_model
 
+import selforg_scheduler.cpsat.lns as lns_module
 from factory import DAY0, client, indexed_rota, instance, rules, visit, worker
 from selforg_scheduler import validate
-from selforg_scheduler.search.greedy import greedy_rota
-from selforg_scheduler.cpsat.lns import Budget, FixedModel, Incumbent, Neighbourhood, _choose, _client_week, lns_improve
-from selforg_scheduler.cpsat.model import add_hints, build_model
 from selforg_scheduler.core.problem import compile_problem
+from selforg_scheduler.cpsat.lns import (
+    Budget,
+    FixedModel,
+    Incumbent,
+    Neighbourhood,
+    _choose,
+    _client_week,
+    lns_improve,
+)
+from selforg_scheduler.cpsat.model import add_hints, build_model
 from selforg_scheduler.pipeline.solve import _complete_hint, _objective_of, _read_rota
+from selforg_scheduler.search.greedy import greedy_rota
 
 
 def crowded_week():
@@ -37,32 +52,73 @@ def _incumbent(inst, rule_set):
     ctx = build_model(problem, rule_set)
     greedy = greedy_rota(problem, rule_set, ctx.eligible, ctx.domains)
     add_hints(ctx, greedy.start, greedy.crew, greedy.held, greedy.routes)
-    values = _complete_hint(ctx, 5.0)
+    values = _complete_hint(ctx, SAFETY_S)  # every hinted variable fixed: the same on any machine
     assert values is not None
     return problem, ctx, values
 
 
-def _step(model: cp_model.CpModel, limit: float) -> cp_model.CpSolver:
-    """An LNS step: one CP-SAT worker within ``limit`` seconds."""
+SAFETY_S = 120.0
+"""A wall-clock bound on a CP-SAT call that only a hung search reaches (never what a test asserts)."""
+
+
+class FakeClock:
+    """The LNS's ``time`` module: a clock that stands still until a step moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(lns_module, "time", fake)
+    return fake
+
+
+def _solve_within(model: cp_model.CpModel, limit: float) -> cp_model.CpSolver:
+    """One CP-SAT worker within ``limit`` deterministic seconds (the same search on any machine)."""
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = limit
+    solver.parameters.max_deterministic_time = limit
+    solver.parameters.max_time_in_seconds = SAFETY_S
     solver.parameters.num_workers = 1
     solver.solve(model)
     return solver
 
 
-def test_lns_from_the_greedy_rota_never_worsens_and_stays_valid():
+def _stepper(clock: FakeClock, took: float | None = None, limits: list[float] | None = None):  # type: ignore[no-untyped-def]
+    """An LNS step that moves the fake clock by ``took`` seconds (default: the step's whole limit)
+    and records the limits it was given."""
+
+    def step(model: cp_model.CpModel, limit: float) -> cp_model.CpSolver:
+        if limits is not None:
+            limits.append(limit)
+        solver = _solve_within(model, limit)
+        clock.advance(limit if took is None else took)
+        return solver
+
+    return step
+
+
+def test_lns_from_the_greedy_rota_never_worsens_and_stays_valid(clock):
     inst = crowded_week()
     rule_set = rules()
     problem, ctx, values = _incumbent(inst, rule_set)
     start_objective = _objective_of(ctx, values)
     improved: list[int] = []
+    limits: list[float] = []
 
     result, steps = lns_improve(
-        ctx, Incumbent(values, start_objective), Budget(time.perf_counter() + 5.0), _step,
+        ctx, Incumbent(values, start_objective), Budget(clock.now + 5.0), _stepper(clock, limits=limits),
         on_improve=lambda inc: improved.append(inc.objective),
     )
-    assert steps >= 1
+    # 5 s of 2-second steps that each take their whole limit: at most 2 + 2 + 1 s
+    assert 1 <= steps == len(limits) <= 3 and sum(limits) <= 5.0
     assert result.objective <= start_objective
     assert improved == sorted(improved, reverse=True)
     assert result.objective == _objective_of(ctx, result.values)
@@ -81,7 +137,8 @@ def _extreme(model: cp_model.CpModel, index: int, sense: int) -> int:
     copy.minimize(sense * var)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = 20
+    solver.parameters.max_deterministic_time = 20
+    solver.parameters.max_time_in_seconds = SAFETY_S
     assert solver.solve(copy) == cp_model.OPTIMAL
     return int(round(solver.objective_value))
 
@@ -155,7 +212,7 @@ def test_a_client_week_step_swaps_a_regular_worker_to_cover_a_visit_the_cap_bloc
         {},
         {(w1, 0): [a], (w2, 0): [b], (w3, 0): [d]},
     )
-    values = _complete_hint(ctx, 5.0)
+    values = _complete_hint(ctx, SAFETY_S)
     assert values is not None and values[ctx.covered[index["c"]].index] == 0
     incumbent = Incumbent(values, _objective_of(ctx, values))
     for seed in range(4):
@@ -170,7 +227,7 @@ def test_a_client_week_step_swaps_a_regular_worker_to_cover_a_visit_the_cap_bloc
         assert all(solver.value(ctx.covered[v]) for v in (index["a"], index["b"], index["c"]))
 
 
-def test_once_every_visit_is_covered_the_search_stops_after_the_extra_time():
+def test_once_every_visit_is_covered_the_search_stops_after_the_extra_time(clock):
     inst = instance(
         [worker("w1"), worker("w2")],
         [client("p", "A"), client("q", "B")],
@@ -182,13 +239,19 @@ def test_once_every_visit_is_covered_the_search_stops_after_the_extra_time():
     assert all(values[ctx.covered[v].index] for v in coverable)  # the greedy covers this week
 
     incumbent = Incumbent(values, _objective_of(ctx, values))
-    _, steps = lns_improve(ctx, incumbent, Budget(time.perf_counter() + 5.0), _step, covered_extra_s=0.0)
+    _, steps = lns_improve(ctx, incumbent, Budget(clock.now + 5.0), _stepper(clock), covered_extra_s=0.0)
     assert steps == 0
-    _, steps = lns_improve(ctx, incumbent, Budget(time.perf_counter() + 3.0), _step)
+    # 1.5 s more: one 1-second step, then a half-second one (of a 100-second budget)
+    limits: list[float] = []
+    _, steps = lns_improve(
+        ctx, incumbent, Budget(clock.now + 100.0), _stepper(clock, limits=limits), step_s=1.0, covered_extra_s=1.5
+    )
+    assert 1 <= steps and limits == [1.0, 0.5][:steps]
+    _, steps = lns_improve(ctx, incumbent, Budget(clock.now + 3.0), _stepper(clock))
     assert steps >= 1
 
 
-def test_the_step_models_do_not_pile_up_until_the_garbage_collector_runs():
+def test_the_step_models_do_not_pile_up_until_the_garbage_collector_runs(clock):
     """Each step's model is one scratch copy refilled, so no step model outlives its step even
     with the garbage collector off (OR-Tools' CpModel holds a reference cycle: a clone a step
     stayed until a collection, 50 MB a step on a busy team's week)."""
@@ -204,18 +267,20 @@ def test_the_step_models_do_not_pile_up_until_the_garbage_collector_runs():
     try:
         counted: list[int] = []
 
+        timed = _stepper(clock, took=0.25)
+
         def step(model: cp_model.CpModel, limit: float) -> cp_model.CpSolver:
             counted.append(models())
-            return _step(model, limit)
+            return timed(model, limit)
 
-        _, steps = lns_improve(ctx, Incumbent(values, _objective_of(ctx, values)), Budget(time.perf_counter() + 3.0), step)
+        _, steps = lns_improve(ctx, Incumbent(values, _objective_of(ctx, values)), Budget(clock.now + 3.0), step)
         assert steps >= 3 and len(counted) == steps
         assert max(counted) == alive + 1  # the model and one scratch copy, however many steps
     finally:
         gc.enable()
 
 
-def test_a_whole_model_step_that_runs_out_of_time_gives_the_next_twice_as_long(caplog):
+def test_a_whole_model_step_that_runs_out_of_time_gives_the_next_twice_as_long(caplog, clock):
     """A one-day week of 24 visits: its day neighbourhood is the whole model. Each step here stops
     at its first rota (the incumbent, from the hint: never better), so every whole-model step
     runs out of time and the next gets twice its time; the part steps (fewer visits) keep theirs."""
@@ -234,12 +299,14 @@ def test_a_whole_model_step_that_runs_out_of_time_gives_the_next_twice_as_long(c
         solver.parameters.num_workers = 1
         solver.parameters.stop_after_first_solution = True
         solver.parameters.cp_model_presolve = False
+        solver.parameters.max_time_in_seconds = SAFETY_S
         solver.solve(model)
+        clock.advance(0.1)  # each step takes 0.1 s of the fake clock, whatever its limit
         return solver
 
     incumbent = Incumbent(values, _objective_of(ctx, values))
     with caplog.at_level(logging.DEBUG, logger="selforg_scheduler.cpsat.lns"):
-        lns_improve(ctx, incumbent, Budget(time.perf_counter() + 4.0), first_rota, seed=1, step_s=0.001)
+        lns_improve(ctx, incumbent, Budget(clock.now + 4.0), first_rota, seed=1, step_s=0.001)
     steps = [r.getMessage() for r in caplog.records if r.getMessage().startswith("lns step")]
     assert len(steps) == len(limits)
     whole = [limit for msg, limit in zip(steps, limits, strict=True) if f"of {n} visits, FEASIBLE" in msg]

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from selforg_scheduler.cli import app
 from selforg_scheduler.contract.errors import InputError
 from selforg_scheduler.contract.io import instance_from_dict, load_instance
+from selforg_scheduler.contract.solution import Solution
 from selforg_scheduler.datasets.mankowska import (
     OBJECTIVE_SCALE,
     ORIGIN,
@@ -20,9 +21,8 @@ from selforg_scheduler.datasets.mankowska import (
     read_mankowska,
     to_instance,
 )
-from selforg_scheduler.rules.config import load_rules
-from selforg_scheduler.contract.solution import Solution
 from selforg_scheduler.pipeline.solve import SolveParams, solve_detailed
+from selforg_scheduler.rules.config import load_rules
 from selforg_scheduler.rules.validator import validate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +74,7 @@ def formula(data: MankowskaData, rota: Solution) -> float:
     travel = 0.0
     for stops in routes.values():
         path = [0] + [i for _, i in sorted(stops)] + [data.nodes - 1]
-        travel += sum(data.distance[a][b] for a, b in zip(path, path[1:]))
+        travel += sum(data.distance[a][b] for a, b in zip(path, path[1:], strict=False))
     return (travel + sum(tardiness) + max(tardiness)) / 3
 
 

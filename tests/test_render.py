@@ -9,12 +9,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from tests.factory import client, hand_rota, instance, visit, worker
 from typer.testing import CliRunner
 
 from selforg_scheduler.cli import app
 from selforg_scheduler.contract.io import load_instance, load_solution
 from selforg_scheduler.outputs.render import render_html
-from tests.factory import client, hand_rota, instance, visit, worker
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK = ROOT / "instances" / "week.json"

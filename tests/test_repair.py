@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.factory import DAY0, at, client, hand_rota, instance, rules, visit, worker
 from typer.testing import CliRunner
 
 from selforg_scheduler import SolveParams, validate
@@ -18,10 +19,11 @@ from selforg_scheduler.contract.errors import InputError
 from selforg_scheduler.core.problem import Reference
 from selforg_scheduler.modes.repair import Absence, absent_instance, diff_rotas, repair
 from selforg_scheduler.pipeline.solve import solve_detailed
-from tests.factory import DAY0, at, client, hand_rota, instance, rules, visit, worker
 
 ROOT = Path(__file__).resolve().parent.parent
-QUICK = SolveParams(time_limit_s=5, workers=1, seed=0)
+QUICK = SolveParams(time_limit_s=120, workers=1, seed=0, deterministic_time=5.0)
+"""Five of CP-SAT's deterministic seconds, one worker: the same rota on any machine, however loaded
+(the wall-clock limit is only a safety bound)."""
 
 
 def team():  # type: ignore[no-untyped-def]

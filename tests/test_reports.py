@@ -6,12 +6,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from tests.factory import client, hand_rota, instance, rules, visit, worker
 from typer.testing import CliRunner
 
 from selforg_scheduler.cli import app
 from selforg_scheduler.contract.io import load_instance, load_solution
 from selforg_scheduler.outputs.reports import build_reports
-from tests.factory import client, hand_rota, instance, rules, visit, worker
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK = ROOT / "instances" / "week.json"

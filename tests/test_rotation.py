@@ -7,12 +7,18 @@ import json
 from typing import Any
 
 import pytest
-from factory import instance, worker
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_cli import assert_one_error_line, invoke
 
-from selforg_scheduler.modes.rotation import PlanChecker, RolePlan, RotationParams, plan_problems, plan_roles
+from factory import instance, worker
+from selforg_scheduler.modes.rotation import (
+    PlanChecker,
+    RolePlan,
+    RotationParams,
+    plan_problems,
+    plan_roles,
+)
+from test_cli import assert_one_error_line, invoke
 
 START = "2026-11-30"
 

@@ -1,4 +1,9 @@
-"""The solve loop: warm start, progress, watchdog, status fields."""
+"""The solve loop: warm start, progress, watchdog, status fields.
+
+Budgets here are CP-SAT's deterministic seconds with one worker (``DETERMINISTIC``): the same
+search, hence the same status and rota, on any machine however loaded; the wall-clock limit
+beside them is only a safety bound no test reaches.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,13 @@ import threading
 
 from ortools.sat.python import cp_model
 
-from factory import FAST, client, instance, rules, visit, worker
-from selforg_scheduler import Progress, SolveParams, solve, solve_detailed, validate
 import selforg_scheduler.pipeline.solve as solve_mod
+from factory import client, instance, rules, visit, worker
+from selforg_scheduler import Progress, SolveParams, solve, solve_detailed, validate
+
+SAFETY_S = 120.0
+"""A wall-clock bound that only a hung search reaches (never what a test asserts)."""
+DETERMINISTIC = SolveParams(time_limit_s=SAFETY_S, workers=1, seed=0, deterministic_time=10.0)
 
 
 def busy_week():
@@ -25,14 +34,14 @@ def busy_week():
 
 def test_greedy_hint_is_completed_into_a_full_feasible_hint(caplog):
     caplog.set_level(logging.WARNING)
-    result = solve_detailed(busy_week(), rules(), FAST)
+    result = solve_detailed(busy_week(), rules(), DETERMINISTIC)
     assert "could not be completed" not in caplog.text
     assert result.solution.status in ("OPTIMAL", "FEASIBLE")
 
 
 def test_progress_reports_improving_objectives():
     seen: list[Progress] = []
-    solution = solve(busy_week(), rules(), FAST, on_progress=seen.append)
+    solution = solve(busy_week(), rules(), DETERMINISTIC, on_progress=seen.append)
     assert seen, "the callback is called at least once"
     objectives = [p.objective for p in seen]
     assert objectives == sorted(objectives, reverse=True)
@@ -41,15 +50,15 @@ def test_progress_reports_improving_objectives():
 
 
 def test_status_objective_bound_and_gap():
-    solution = solve(busy_week(), rules(), FAST)
+    solution = solve(busy_week(), rules(), DETERMINISTIC)
     assert solution.status == "OPTIMAL"
     assert solution.bound == solution.objective and solution.gap == 0.0
     assert solution.wall_s > 0 and solution.found_by == "cp-sat"
 
 
 def test_without_hint_the_answer_is_as_good():
-    with_hint = solve(busy_week(), rules(), FAST)
-    without = solve(busy_week(), rules(), SolveParams(time_limit_s=10, workers=1, hint=False))
+    with_hint = solve(busy_week(), rules(), DETERMINISTIC)
+    without = solve(busy_week(), rules(), DETERMINISTIC.model_copy(update={"hint": False}))
     assert with_hint.objective == without.objective  # both optimal on this small week
 
 
@@ -72,6 +81,10 @@ def test_watchdog_stops_an_overrunning_search_and_keeps_a_rota(monkeypatch):
             real_stop(self)
 
     monkeypatch.setattr(solve_mod.cp_model, "CpSolver", Stuck)
+    # The hint completion (every hinted variable fixed) gets as long as it needs, not its share of
+    # the 0.5 s: on a loaded machine that share could run out and leave no complete rota to keep.
+    complete_hint = solve_mod._complete_hint
+    monkeypatch.setattr(solve_mod, "_complete_hint", lambda ctx, limit_s: complete_hint(ctx, SAFETY_S))
     week = busy_week()
     result = solve_detailed(week, rules(), SolveParams(time_limit_s=0.5, workers=1))
     assert stopped.is_set(), "the watchdog called stop_search"
@@ -89,7 +102,7 @@ def test_bound_is_at_least_the_rules_floor():
         [client("p1", link_workers=["w1"])],
         [visit("v1", "p1", "08:00"), visit("v2", "p1", "10:00", skills=["peg_feeding"])],
     )
-    solution = solve(inst, rules("contract_hours.enabled=false"), FAST)
+    solution = solve(inst, rules("contract_hours.enabled=false"), DETERMINISTIC)
     assert solution.objective == 30_000 - 10
     assert 30_000 - 10 <= solution.bound <= solution.objective
 
@@ -119,10 +132,15 @@ def test_lns_starts_from_the_completed_hint_when_the_main_search_finds_nothing(m
     import selforg_scheduler.pipeline.solve as solver_module
     from selforg_scheduler import SolveParams
 
-    # A main search with no time at all returns UNKNOWN; the completed greedy hint must then seed
-    # the LNS instead of the week falling back to the bare greedy rota.
+    # A main search with no time at all (a microsecond: UNKNOWN on any machine) returns UNKNOWN;
+    # the completed greedy hint must then seed the LNS instead of the week falling back to the
+    # bare greedy rota. (On a deterministic budget CP-SAT would still take the complete hint.)
     monkeypatch.setattr(solver_module, "MAIN_SHARE", 1e-6)
     monkeypatch.setattr(solver_module, "MAIN_FLOOR_S", 1e-6)
+    # The hint completion (every hinted variable fixed) gets as long as it needs, not its share of
+    # the time limit, which a loaded machine could spend before it completes.
+    complete_hint = solver_module._complete_hint
+    monkeypatch.setattr(solver_module, "_complete_hint", lambda ctx, limit_s: complete_hint(ctx, SAFETY_S))
     inst = instance(
         [worker("w1"), worker("w2")],
         [client("p1"), client("p2", "B"), client("p3", "C")],
@@ -139,18 +157,19 @@ def test_lns_starts_from_the_completed_hint_when_the_main_search_finds_nothing(m
 
 
 def test_granular_circuits_keep_fewer_arcs_and_the_hint_and_still_give_valid_rotas():
-    from selforg_scheduler.datasets.generate import generate_instance
-    from selforg_scheduler.search.greedy import greedy_rota
     from selforg_scheduler.contract.io import instance_from_dict
-    from selforg_scheduler.cpsat.model import ArcFilter, build_model, eligibility
     from selforg_scheduler.core.problem import compile_problem
+    from selforg_scheduler.cpsat.model import ArcFilter, build_model
+    from selforg_scheduler.datasets.generate import generate_instance
+    from selforg_scheduler.rules.frame import eligibility
+    from selforg_scheduler.search.greedy import greedy_rota
 
     inst = instance_from_dict(generate_instance(workers=4, visits=40, days=1, seed=3).instance)
     rule_set = rules()
     problem = compile_problem(inst)
     eligible, domains = eligibility(problem, rule_set)
     greedy = greedy_rota(problem, rule_set, eligible, domains, {})
-    keep = frozenset((w, u, v) for (w, _), route in greedy.routes.items() for u, v in zip(route, route[1:]))
+    keep = frozenset((w, u, v) for (w, _), route in greedy.routes.items() for u, v in zip(route, route[1:], strict=False))
     full = build_model(problem, rule_set, (eligible, domains))
     lean = build_model(problem, rule_set, (eligible, domains), ArcFilter(3, keep))
 
@@ -163,6 +182,6 @@ def test_granular_circuits_keep_fewer_arcs_and_the_hint_and_still_give_valid_rot
     busiest = max(len(wd.visits) for wd in full.worker_days.values())
     assert arcs(build_model(problem, rule_set, (eligible, domains), ArcFilter(3, keep, above=busiest))) == arcs(full)
     assert arcs(build_model(problem, rule_set, (eligible, domains), ArcFilter(3, keep, above=busiest - 1))) < arcs(full)
-    result = solve_detailed(inst, rule_set, SolveParams(time_limit_s=10, workers=1, granular=3))
+    result = solve_detailed(inst, rule_set, DETERMINISTIC.model_copy(update={"granular": 3}))
     assert result.report.ok and result.report.objective == result.solver_objective
     assert len(result.solution.visits) >= len(greedy.crew)  # the greedy's arcs are kept: never worse

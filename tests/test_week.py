@@ -1,7 +1,11 @@
 """The realistic default week: every visit covered with default rules, validator clean.
 
 These are the issues' acceptance checks: the real 30-second default solve once (issue #2), and
-60-second solves with constraints/default.yaml and constraints/strict.yaml (issue #3).
+60-second solves with constraints/default.yaml and constraints/strict.yaml (issue #3). What a
+timed solve covers depends on how fast the machine is, so those runs assert only what holds
+whatever its speed (a valid rota, every working-time rule kept); coverage is asserted on solves
+with a fixed budget of CP-SAT's deterministic seconds and one worker, which do the same work on
+any machine.
 """
 
 from __future__ import annotations
@@ -12,9 +16,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from selforg_scheduler import Solution, default_rules, load_instance, load_rules, solve, validate
-from selforg_scheduler.pipeline.solve import SolveParams
+from selforg_scheduler import (
+    Solution,
+    default_rules,
+    load_instance,
+    load_rules,
+    solve,
+    validate,
+)
 from selforg_scheduler.cli import app
+from selforg_scheduler.pipeline.solve import SolveParams
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEK = ROOT / "instances" / "week.json"
@@ -70,16 +81,16 @@ def default_solve(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_default_solve_is_valid_and_covers_at_least_98_percent(default_solve):
+def test_default_solve_is_valid(default_solve):
     output, sol = default_solve
     for word in ("objective", "bound", "gap"):
         assert word in output
     inst = load_instance(WEEK)
-    assert sol.status in ("OPTIMAL", "FEASIBLE") and sol.found_by == "cp-sat"
     report = validate(inst, sol, load_rules(ROOT / "constraints" / "default.yaml"))
     assert report.ok, [str(v) for v in report.violations][:5]
     assert report.objective == sol.objective
-    assert sol.kpis["coverage_pct"] >= 98.0  # observed 446-449 of 449 in 30 s with every rule on
+    # How many visits 30 s cover depends on the machine (observed 446-449 of 449 on 2 cores): see
+    # the deterministic test below for the coverage.
     assert all(u.reason.startswith("needs ") for u in sol.unassigned)
     # Every team role has its holder, a different worker each, none of them a new starter.
     holders = {r.role: r.worker for r in sol.roles}
@@ -89,13 +100,17 @@ def test_default_solve_is_valid_and_covers_at_least_98_percent(default_solve):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="timed outcome, so it must not fail CI: the default 30 s solve covered all 449 visits "
-    "with seeds 0-4 on 2 cores (earlier versions: 446-449 on other seeds)",
-)
-def test_default_solve_covers_every_visit(default_solve):
-    _, sol = default_solve
+def test_default_week_covers_every_visit_on_a_fixed_deterministic_budget(week):
+    """Issues #2 and #3 with default rules, reproducibly: one CP-SAT worker and 10 of CP-SAT's
+    deterministic seconds (LNS included; about 45 s of wall time here, single-threaded) cover
+    every visit of the week (at least 98 % and 99 % were asked), validator clean."""
+    rules = load_rules(ROOT / "constraints" / "default.yaml")
+    sol = solve(week, rules, SolveParams(time_limit_s=900, workers=1, seed=0, deterministic_time=10))
+    assert sol.status in ("OPTIMAL", "FEASIBLE") and sol.found_by == "cp-sat"
+    report = validate(week, sol, rules)
+    assert report.ok, [str(v) for v in report.violations][:5]
+    assert report.objective == sol.objective
+    assert sol.kpis["coverage_pct"] == 100.0
     assert sol.unassigned == [], [u.reason for u in sol.unassigned][:3]
 
 
@@ -121,9 +136,9 @@ def test_60s_solve_keeps_every_working_time_rule(rules_file, week, tmp_path):
     assert all(set(a.workers) - new for a in sol.visits)
     # Late lone visits each have a buddy to check in with.
     assert sol.kpis["late_lone_visits"] == sol.kpis["late_lone_visits_with_buddy"] == len(sol.check_ins)
-    # A timed outcome, so not asserted in full here (see the deterministic test below); observed
-    # with strict.yaml on 2 cores: 449 of 449 in 10 runs of 10 (seeds 0-9), default.yaml 5 of 5.
-    assert sol.kpis["coverage_pct"] >= 99.0, [u.reason for u in sol.unassigned][:3]
+    # What 60 s cover depends on the machine, so it is not asserted here (observed on 2 cores:
+    # 449 of 449 with strict.yaml in 10 runs of 10, seeds 0-9; default.yaml 5 of 5): the
+    # deterministic tests assert it for both rule sets.
     assert all(u.reason.startswith("needs ") for u in sol.unassigned)
 
 

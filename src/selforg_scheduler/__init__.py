@@ -17,8 +17,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from selforg_scheduler.pipeline.annotate import complete_rota
     from selforg_scheduler.contract.errors import InputError
+    from selforg_scheduler.contract.instance import Instance
     from selforg_scheduler.contract.io import (
         instance_from_dict,
         load_instance,
@@ -26,11 +26,22 @@ if TYPE_CHECKING:
         solution_json,
         write_solution,
     )
-    from selforg_scheduler.modes.org import OrgResult, solve_organisation
-    from selforg_scheduler.rules.config import RuleSet, default_rules, load_rules, rules_from_dict
-    from selforg_scheduler.contract.instance import Instance
     from selforg_scheduler.contract.solution import Solution
-    from selforg_scheduler.pipeline.solve import Progress, SolveParams, SolveResult, solve, solve_detailed
+    from selforg_scheduler.modes.org import OrgResult, solve_organisation
+    from selforg_scheduler.pipeline.annotate import complete_rota
+    from selforg_scheduler.pipeline.solve import (
+        Progress,
+        SolveParams,
+        SolveResult,
+        solve,
+        solve_detailed,
+    )
+    from selforg_scheduler.rules.config import (
+        RuleSet,
+        default_rules,
+        load_rules,
+        rules_from_dict,
+    )
     from selforg_scheduler.rules.validator import ValidationReport, validate
 
 # Names are imported on first use, so a command that needs no solver (pair-buddies, schema)

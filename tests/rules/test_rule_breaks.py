@@ -1,6 +1,17 @@
+from factory import (
+    at,
+    broken,
+    check,
+    client,
+    hand_rota,
+    instance,
+    run,
+    starts,
+    unassigned,
+    visit,
+    worker,
+)
 from selforg_scheduler.contract.solution import Break
-
-from factory import at, broken, check, client, hand_rota, instance, run, starts, unassigned, visit, worker
 
 
 def tight_day():

@@ -2,11 +2,24 @@
 visits inside the window (11:00-15:00) less commitments, clear of visits and travel (travel may sit
 before or after the break, not around it); ``measure`` is working minutes or first-to-last span."""
 
-from selforg_scheduler.pipeline.annotate import annotate, complete_rota
-from selforg_scheduler.core.problem import compile_problem
+from factory import (
+    DAY0,
+    at,
+    broken,
+    check,
+    client,
+    hand_rota,
+    instance,
+    rules,
+    run,
+    starts,
+    unassigned,
+    visit,
+    worker,
+)
 from selforg_scheduler.contract.solution import Break
-
-from factory import DAY0, at, broken, check, client, hand_rota, instance, rules, run, starts, unassigned, visit, worker
+from selforg_scheduler.core.problem import compile_problem
+from selforg_scheduler.pipeline.annotate import annotate, complete_rota
 
 
 def with_breaks(rota, *spans, who="w1"):

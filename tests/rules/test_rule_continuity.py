@@ -1,4 +1,17 @@
-from factory import DAY0, DAY1, broken, check, client, crew, hand_rota, instance, run, unassigned, visit, worker
+from factory import (
+    DAY0,
+    DAY1,
+    broken,
+    check,
+    client,
+    crew,
+    hand_rota,
+    instance,
+    run,
+    unassigned,
+    visit,
+    worker,
+)
 
 
 def two_day_client(cap_workers=3):

@@ -1,7 +1,18 @@
 """contract_hours (soft): per worker with a contract, ``weight_per_minute * |working minutes over the
 horizon - round(contract_minutes * days / 7)|``; workers with contract 0 are not charged."""
 
-from factory import DAY0, DAY1, check, client, crew, hand_rota, instance, run, visit, worker
+from factory import (
+    DAY0,
+    DAY1,
+    check,
+    client,
+    crew,
+    hand_rota,
+    instance,
+    run,
+    visit,
+    worker,
+)
 
 
 def one_visit(contract, days=1, location="A", home_legs=False, duration=30):

@@ -1,6 +1,17 @@
-from factory import broken, check, client, hand_rota, instance, run, unassigned, visit, worker
+from factory import (
+    FAST,
+    broken,
+    check,
+    client,
+    hand_rota,
+    instance,
+    rules,
+    run,
+    unassigned,
+    visit,
+    worker,
+)
 from selforg_scheduler import solve_detailed
-from factory import FAST, rules
 
 
 def week():

@@ -1,9 +1,21 @@
 """daily_limit: working minutes of a worker-day (visits + travel between them, + home legs when the
 instance counts them) may not exceed ``max_minutes`` (600)."""
 
+from factory import (
+    DAY0,
+    broken,
+    check,
+    client,
+    crew,
+    hand_rota,
+    instance,
+    rules,
+    run,
+    unassigned,
+    visit,
+    worker,
+)
 from selforg_scheduler.pipeline.annotate import complete_rota
-
-from factory import DAY0, broken, check, client, crew, hand_rota, instance, rules, run, unassigned, visit, worker
 
 
 def long_day(second_at: str = "C", **kw):

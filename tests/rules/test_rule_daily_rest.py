@@ -1,4 +1,16 @@
-from factory import DAY0, DAY1, broken, check, client, hand_rota, instance, run, unassigned, visit, worker
+from factory import (
+    DAY0,
+    DAY1,
+    broken,
+    check,
+    client,
+    hand_rota,
+    instance,
+    run,
+    unassigned,
+    visit,
+    worker,
+)
 
 
 def late_then_early():

@@ -1,7 +1,21 @@
 """daily_rest: between the last end of one working day and the first start of the next a worker has
 ``min_minutes`` (660) of rest; home legs count when the instance counts them."""
 
-from factory import DAY0, DAY1, broken, check, client, crew, hand_rota, instance, run, starts, unassigned, visit, worker
+from factory import (
+    DAY0,
+    DAY1,
+    broken,
+    check,
+    client,
+    crew,
+    hand_rota,
+    instance,
+    run,
+    starts,
+    unassigned,
+    visit,
+    worker,
+)
 
 DAY2 = "2026-12-02"
 

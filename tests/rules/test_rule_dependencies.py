@@ -1,4 +1,15 @@
-from factory import broken, check, client, hand_rota, instance, run, starts, unassigned, visit, worker
+from factory import (
+    broken,
+    check,
+    client,
+    hand_rota,
+    instance,
+    run,
+    starts,
+    unassigned,
+    visit,
+    worker,
+)
 
 
 def linked(min_gap=0, max_gap=0, workers=1):

@@ -1,4 +1,16 @@
-from factory import broken, check, client, crew, hand_rota, instance, run, starts, unassigned, visit, worker
+from factory import (
+    broken,
+    check,
+    client,
+    crew,
+    hand_rota,
+    instance,
+    run,
+    starts,
+    unassigned,
+    visit,
+    worker,
+)
 from selforg_scheduler import Solution
 
 

@@ -1,4 +1,15 @@
-from factory import broken, check, client, crew, hand_rota, instance, run, unassigned, visit, worker
+from factory import (
+    broken,
+    check,
+    client,
+    crew,
+    hand_rota,
+    instance,
+    run,
+    unassigned,
+    visit,
+    worker,
+)
 
 
 def week(**kw):

@@ -1,4 +1,14 @@
-from factory import broken, check, client, hand_rota, instance, run, unassigned, visit, worker
+from factory import (
+    broken,
+    check,
+    client,
+    hand_rota,
+    instance,
+    run,
+    unassigned,
+    visit,
+    worker,
+)
 
 
 def with_flex(kind: str, strength: str = "agreed", visits=None, **entry):

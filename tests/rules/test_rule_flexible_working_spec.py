@@ -2,7 +2,21 @@
 are hard; each wish costs ``wish_weight`` (30) per day it is broken; ``days`` limits an entry to
 weekdays; ``agreed_hard=false`` makes agreed ones cost like wishes, ``wishes_hard=true`` the reverse."""
 
-from factory import DAY0, DAY1, broken, check, client, crew, hand_rota, instance, run, starts, unassigned, visit, worker
+from factory import (
+    DAY0,
+    DAY1,
+    broken,
+    check,
+    client,
+    crew,
+    hand_rota,
+    instance,
+    run,
+    starts,
+    unassigned,
+    visit,
+    worker,
+)
 
 
 def flex(kind, strength="agreed", **entry):

@@ -1,4 +1,16 @@
-from factory import DAY0, broken, check, client, crew, hand_rota, instance, run, unassigned, visit, worker
+from factory import (
+    DAY0,
+    broken,
+    check,
+    client,
+    crew,
+    hand_rota,
+    instance,
+    run,
+    unassigned,
+    visit,
+    worker,
+)
 
 
 def test_new_starter_never_alone():

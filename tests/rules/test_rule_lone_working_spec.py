@@ -2,9 +2,21 @@
 after ``latest_lone_end`` (22:00); a lone visit ending after ``buddy_check_after`` (20:00) needs a
 buddy whose availability covers its end (written to ``check_ins``); ``two_workers`` clients get two."""
 
+from factory import (
+    DAY0,
+    broken,
+    check,
+    client,
+    crew,
+    hand_rota,
+    instance,
+    run,
+    starts,
+    unassigned,
+    visit,
+    worker,
+)
 from selforg_scheduler.pipeline.annotate import complete_rota
-
-from factory import DAY0, broken, check, client, crew, hand_rota, instance, run, starts, unassigned, visit, worker
 
 
 def test_single_visits_never_go_to_a_new_starter():

@@ -1,8 +1,19 @@
 """roles: filled by eligible workers, one role each, rotated fairly; role minutes use up capacity."""
 
+from factory import (
+    DAY0,
+    DAY1,
+    broken,
+    check,
+    client,
+    hand_rota,
+    instance,
+    run,
+    unassigned,
+    visit,
+    worker,
+)
 from selforg_scheduler import Solution
-
-from factory import DAY0, DAY1, broken, check, client, hand_rota, instance, run, unassigned, visit, worker
 
 DAY2 = "2026-12-02"
 LAST_WEEK = "2026-11-23"

@@ -3,7 +3,18 @@
 
 from datetime import date, timedelta
 
-from factory import broken, check, client, crew, hand_rota, instance, run, unassigned, visit, worker
+from factory import (
+    broken,
+    check,
+    client,
+    crew,
+    hand_rota,
+    instance,
+    run,
+    unassigned,
+    visit,
+    worker,
+)
 
 DAYS = [(date(2026, 11, 30) + timedelta(days=d)).isoformat() for d in range(8)]
 

@@ -1,6 +1,16 @@
 from datetime import date, timedelta
 
-from factory import broken, check, client, hand_rota, instance, run, unassigned, visit, worker
+from factory import (
+    broken,
+    check,
+    client,
+    hand_rota,
+    instance,
+    run,
+    unassigned,
+    visit,
+    worker,
+)
 
 DAYS = [(date(2026, 11, 30) + timedelta(days=d)).isoformat() for d in range(7)]
 

@@ -3,10 +3,19 @@ no commitment; horizons shorter than 7 days are not checked."""
 
 from datetime import date, timedelta
 
-
+from factory import (
+    broken,
+    check,
+    client,
+    crew,
+    hand_rota,
+    instance,
+    run,
+    unassigned,
+    visit,
+    worker,
+)
 from selforg_scheduler.contract.errors import InputError
-
-from factory import broken, check, client, crew, hand_rota, instance, run, unassigned, visit, worker
 
 DAYS = [(date(2026, 11, 30) + timedelta(days=d)).isoformat() for d in range(8)]
 

@@ -7,6 +7,7 @@ this project adds to the contract are marked "added" in their description.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -99,7 +100,7 @@ class Location(Strict):
     address: str | None = Field(default=None, description="added: postal address, for calendars")
 
 
-def _after(later: str, earlier: str, allow_equal: bool) -> classmethod:  # type: ignore[type-arg]
+def _after(later: str, earlier: str, allow_equal: bool) -> Callable[[type, Any, ValidationInfo], Any]:
     """A field validator: ``later`` must not come before ``earlier`` (error on ``later``)."""
 
     def check(cls: type, value: Any, info: ValidationInfo) -> Any:
@@ -111,7 +112,7 @@ def _after(later: str, earlier: str, allow_equal: bool) -> classmethod:  # type:
             raise ValueError(f"{later} {shown} is {relation} {earlier} {base}")
         return value
 
-    return field_validator(later)(check)  # type: ignore[return-value]
+    return field_validator(later)(check)
 
 
 class Period(Strict):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
-
-from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, NaiveDatetime, field_serializer
 

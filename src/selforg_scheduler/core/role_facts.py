@@ -10,7 +10,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 
-from selforg_scheduler.contract.instance import Instance, RoleHistoryEntry, Role, Worker
+from selforg_scheduler.contract.instance import Instance, Role, RoleHistoryEntry, Worker
 
 WEEK = dt.timedelta(days=7)
 
@@ -62,3 +62,11 @@ class RoleHistory:
     def ever_held(self, before: dt.date) -> set[str]:
         """Everyone who has held any role before ``before``."""
         return {w for (week, _r, w) in self.entries if week < before}
+
+
+def held_from(pairs: Iterable[tuple[int, int]]) -> dict[int, tuple[int, ...]]:
+    """Per worker, the roles held, from (role, worker) pairs."""
+    out: dict[int, list[int]] = {}
+    for r, w in sorted(pairs):
+        out.setdefault(w, []).append(r)
+    return {w: tuple(rs) for w, rs in sorted(out.items())}

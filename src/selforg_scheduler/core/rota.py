@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from selforg_scheduler.core.problem import Problem
-from selforg_scheduler.rules.base import Violation
 from selforg_scheduler.contract.solution import Solution
+from selforg_scheduler.core.problem import Problem
+from selforg_scheduler.core.terms import Violation
 
 
 @dataclass
@@ -23,6 +23,8 @@ class Rota:
     travel_on: bool = True
     unassigned_listed: list[str] = field(default_factory=list)
     reading_problems: list[Violation] = field(default_factory=list)
+    """What reading the solution found wrong, each under the part it is in (``rule`` holds
+    "visits", "starts", "breaks" or "roles"): the rule that ``reads`` that part reports it."""
     breaks: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
     """Per worker, the breaks the solution lists (start, end minutes)."""
     role_entries: list[tuple[int, int]] = field(default_factory=list)
@@ -111,15 +113,15 @@ def rota_from_solution(problem: Problem, solution: Solution, travel_on: bool = T
     for entry in solution.visits:
         v = problem.visit_index.get(entry.visit)
         if v is None:
-            issues.append(Violation("coverage", f"{entry.visit} is not a visit of this instance"))
+            issues.append(Violation("visits", f"{entry.visit} is not a visit of this instance"))
             continue
         workers: list[int] = []
         for wid in entry.workers:
             w = problem.worker_index.get(wid)
             if w is None:
-                issues.append(Violation("coverage", f"{entry.visit}: {wid} is not a worker of this team"))
+                issues.append(Violation("visits", f"{entry.visit}: {wid} is not a worker of this team"))
             elif w in workers:
-                issues.append(Violation("coverage", f"{entry.visit}: {wid} is named twice"))
+                issues.append(Violation("visits", f"{entry.visit}: {wid} is named twice"))
             else:
                 workers.append(w)
         minute = problem.minute_of(entry.start)
@@ -127,14 +129,14 @@ def rota_from_solution(problem: Problem, solution: Solution, travel_on: bool = T
             if start[v] != minute:
                 issues.append(
                     Violation(
-                        "double_ups",
+                        "starts",
                         f"{entry.visit} is listed twice with different starts "
                         f"({problem.clock(start[v])} and {problem.clock(minute)}); "
                         "all its workers must start together",
                     )
                 )
             else:
-                issues.append(Violation("coverage", f"{entry.visit} is listed more than once"))
+                issues.append(Violation("visits", f"{entry.visit} is listed more than once"))
             merged = list(crew[v]) + [w for w in workers if w not in crew[v]]
             crew[v] = tuple(merged)
             continue
@@ -152,16 +154,16 @@ def rota_from_solution(problem: Problem, solution: Solution, travel_on: bool = T
         listed.sort()
     role_entries: list[tuple[int, int]] = []
     week_start = problem.origin.date()
-    for entry in solution.roles:
-        role = problem.role_index.get(entry.role)
-        w = problem.worker_index.get(entry.worker)
+    for role_entry in solution.roles:
+        role = problem.role_index.get(role_entry.role)
+        w = problem.worker_index.get(role_entry.worker)
         if role is None:
-            issues.append(Violation("roles", f"{entry.role} is not a role of this team"))
+            issues.append(Violation("roles", f"{role_entry.role} is not a role of this team"))
         if w is None:
-            issues.append(Violation("roles", f"role {entry.role} names {entry.worker}, not a worker of this team"))
-        if entry.week_start != week_start:
+            issues.append(Violation("roles", f"role {role_entry.role} names {role_entry.worker}, not a worker of this team"))
+        if role_entry.week_start != week_start:
             issues.append(
-                Violation("roles", f"role {entry.role} is given for the week of {entry.week_start}, not {week_start}")
+                Violation("roles", f"role {role_entry.role} is given for the week of {role_entry.week_start}, not {week_start}")
             )
         if role is not None and w is not None:
             role_entries.append((role, w))

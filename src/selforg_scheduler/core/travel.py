@@ -89,12 +89,11 @@ def build_matrix(travel: Travel, locations: Sequence[Location], unit: int = 1) -
         # The contract defines haversine travel as rounded up: whole minutes are its exact value.
         return TravelMatrix(ids, (whole * unit).tolist(), whole.tolist())
     exact = [[0.0] * n for _ in range(n)]
-    method = travel.method
     for i, a in enumerate(locations):
         for j, b in enumerate(locations):
             if i == j:
                 continue
-            if method == "euclidean":
+            if travel.method == "euclidean":
                 assert a.x is not None and a.y is not None and b.x is not None and b.y is not None
                 exact[i][j] = euclidean_minutes(a.x, a.y, b.x, b.y, travel.speed)
             else:
@@ -123,5 +122,5 @@ def _haversine_matrix(locations: Sequence[Location], speed_kmh: float, detour_fa
     for i, j in near:
         if i != j:
             a_, b_ = locations[i], locations[j]
-            whole[i, j] = haversine_minutes(a_.lat, a_.lon, b_.lat, b_.lon, speed_kmh, detour_factor)  # type: ignore[arg-type]
+            whole[i, j] = haversine_minutes(a_.lat, a_.lon, b_.lat, b_.lon, speed_kmh, detour_factor)
     return whole

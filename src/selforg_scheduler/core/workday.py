@@ -17,7 +17,6 @@ from typing import Protocol
 
 from selforg_scheduler.core.problem import MINUTES_PER_DAY, Problem
 
-
 WEEK = 7
 """Days in a week: weekly rules apply per 7-day block of the horizon."""
 

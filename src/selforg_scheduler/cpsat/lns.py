@@ -37,8 +37,8 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from selforg_scheduler.cpsat.model import DEPOT as DEPOT_NODE
-from selforg_scheduler.cpsat.model import Arc, ModelContext, WorkerDay
+from selforg_scheduler.core.variables import DEPOT as DEPOT_NODE
+from selforg_scheduler.core.variables import Arc, ModelContext, WorkerDay
 
 log = logging.getLogger(__name__)
 
@@ -324,8 +324,8 @@ def _choose(
             near.append(centre.index)
         # The client's other visits too: the cap on distinct workers is often what blocks it.
         own = problem.clients[centre.client].visits if rng.random() < 0.5 else ()
-        free = frozenset(near).union(own)
-        return Neighbourhood("window", frozenset(problem.visits[v].day for v in free), free)
+        window = frozenset(near).union(own)
+        return Neighbourhood("window", frozenset(problem.visits[v].day for v in window), window)
     open_days = [d for d in sorted(by_day) if d not in settled]
     kind = rng.choice(PART_KINDS)
     if kind == "day" or not open_days:

@@ -115,7 +115,7 @@ def make_spec(
         if rng.random() < 0.04:
             needs.add("peg_feeding")
         if kind == "two":
-            calls = rng.choice((("morning", "lunch"), ("tea", "bed")))
+            calls: tuple[str, ...] = rng.choice((("morning", "lunch"), ("tea", "bed")))
             spec = Spec(team.names.client(), client_point(team), True, [
                 _call(team, c, 2, needs, alldays) for c in calls
             ])  # fmt: skip

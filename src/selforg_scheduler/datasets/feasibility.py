@@ -149,7 +149,7 @@ def break_slot(team: Team, w: Worker, d: int, route: list[Stop]) -> int | None:
     """Start of a 20-minute break between two consecutive visits, in 11:00-15:00, clear of
     travel and commitments; None if there is none."""
     w0, w1 = d * DAY + BREAK_WINDOW[0], d * DAY + BREAK_WINDOW[1]
-    for p, q in zip(route, route[1:]):
+    for p, q in zip(route, route[1:], strict=False):
         lo = max(p.end, w0)
         hi = min(q.start - team.tt[p.loc][q.loc], w1)
         if hi - lo < BREAK_MINUTES:
@@ -181,6 +181,6 @@ def recompute(team: Team, w: Worker, d: int) -> None:
     """Refresh w's working minutes (visits and travel between them) for day d and the week."""
     route = w.routes[d]
     work = sum(s.end - s.start for s in route)
-    work += sum(team.tt[a.loc][b.loc] for a, b in zip(route, route[1:]))
+    work += sum(team.tt[a.loc][b.loc] for a, b in zip(route, route[1:], strict=False))
     w.week_work += work - w.day_work[d]
     w.day_work[d] = work

@@ -90,22 +90,22 @@ def read_mankowska(path: str | Path) -> MankowskaData:
         raise InputError(f"cannot read: {exc.strerror or exc}", file=file) from None
     sections: dict[str, _Section] = {}
     current: _Section | None = None
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for lineno, raw in enumerate(text.splitlines(), start=1):
         tokens = raw.split()
         if not tokens:
             continue
         if re.fullmatch(r"[A-Za-z]\w*", tokens[0]):
             if tokens[0] not in KEYWORDS:
-                raise InputError(f"unknown keyword {tokens[0]!r} (line {number})", file=file, obj=tokens[0])
+                raise InputError(f"unknown keyword {tokens[0]!r} (line {lineno})", file=file, obj=tokens[0])
             if tokens[0] in sections:
-                raise InputError(f"keyword given twice (lines {sections[tokens[0]].line} and {number})", file=file, obj=tokens[0])
-            current = sections[tokens[0]] = _Section(tokens[0], number, [])
+                raise InputError(f"keyword given twice (lines {sections[tokens[0]].line} and {lineno})", file=file, obj=tokens[0])
+            current = sections[tokens[0]] = _Section(tokens[0], lineno, [])
             if len(tokens) > 1:
-                current.rows.append((number, tokens[1:]))
+                current.rows.append((lineno, tokens[1:]))
         elif current is None:
-            raise InputError(f"numbers before the first keyword (line {number})", file=file)
+            raise InputError(f"numbers before the first keyword (line {lineno})", file=file)
         else:
-            current.rows.append((number, tokens))
+            current.rows.append((lineno, tokens))
     for key in KEYWORDS:
         if key not in sections:
             raise InputError(f"missing keyword {key!r}", file=file, obj=key)

@@ -52,23 +52,25 @@ def plant_roles(instance: dict[str, Any], plan: dict[str, Any]) -> list[dict[str
     import networkx as nx
 
     from selforg_scheduler.contract.io import instance_from_dict
+    from selforg_scheduler.contract.solution import Solution
     from selforg_scheduler.core.problem import compile_problem
     from selforg_scheduler.core.rota import rota_from_solution
-    from selforg_scheduler.rules.config import default_rules
-    from selforg_scheduler.contract.solution import Solution
     from selforg_scheduler.core.workday import role_load, week_minutes
+    from selforg_scheduler.rules.config import default_rules
 
     problem = compile_problem(instance_from_dict(instance))
     rules = default_rules()
     rota = rota_from_solution(problem, Solution.model_validate(plan))
-    weekly, roles_rule = rules["weekly_limit"], rules["roles"]
-    room = {w: weekly.cap(problem, w) - week_minutes(rota, w) for w in range(len(problem.workers))}  # type: ignore[attr-defined]
+    room = {
+        w: (cap if (cap := rules.week_cap(problem, w)) is not None else float("inf")) - week_minutes(rota, w)
+        for w in range(len(problem.workers))
+    }
     # Integer node labels: their hashes are fixed, so the matching is the same in every process.
     places = [(r, k) for r, rd in enumerate(problem.roles) for k in range(rd.holders)]
     first_worker = len(places)
     graph = nx.Graph()
     graph.add_nodes_from(range(len(places)))
-    for r, w in sorted(roles_rule.eligible_pairs(problem), key=lambda pair: (-room[pair[1]], pair)):  # type: ignore[attr-defined]
+    for r, w in sorted(rules.role_pairs(problem), key=lambda pair: (-room[pair[1]], pair)):
         if role_load(problem, r, 0) <= room[w]:
             graph.add_edges_from((i, first_worker + w) for i, (rr, _k) in enumerate(places) if rr == r)
     matching = nx.bipartite.hopcroft_karp_matching(graph, top_nodes=range(len(places)))

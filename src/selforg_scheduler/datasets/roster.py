@@ -121,11 +121,11 @@ def make_workers(team: Team) -> None:
         if w.new:
             skills = {"moving_and_handling"} | ({"medication"} if rng.random() < 0.5 else set())
         else:
-            skills = {s for s, p in zip(SKILLS, (0.95, 0.7, 0.55, 0.35, 0.25)) if rng.random() < p}
+            skills = {s for s, p in zip(SKILLS, (0.95, 0.7, 0.55, 0.35, 0.25), strict=False) if rng.random() < p}
         if "dbl" in tags[i]:
             skills.add("moving_and_handling")
         w.skills = frozenset(skills)
-    for skill, least in zip(SKILLS, (max(2, len(exp) - 1), max(2, len(exp) // 2), 4, 3, 2)):
+    for skill, least in zip(SKILLS, (max(2, len(exp) - 1), max(2, len(exp) // 2), 4, 3, 2), strict=False):
         holders = [i for i in exp if skill in ws[i].skills]
         others = [i for i in exp if skill not in ws[i].skills]
         rng.shuffle(others)
@@ -186,7 +186,7 @@ def _roster(n: int, rng: random.Random) -> tuple[list[tuple[str, set[str]]], lis
         rest = n - 6
     pods = rest // 3
     pod_units: list[list[tuple[str, set[str]]]] = []
-    for p in range(0, pods - 1, 2):
+    for _pod in range(0, pods - 1, 2):
         units.append(([(line, set()) for line in POD * 2], [[0, 3], [1, 4], [2, 5]], True))
         pod_units.append(units[-1][0])
     if pods % 2:
@@ -205,7 +205,7 @@ def _roster(n: int, rng: random.Random) -> tuple[list[tuple[str, set[str]]], lis
     for combo in combos[:400]:
         slots: list[tuple[str, set[str]]] = []
         groups: list[list[int]] = []
-        for (lines, inner, _), r in zip(units, combo):
+        for (lines, inner, _), r in zip(units, combo, strict=False):
             base = len(slots)
             slots += [(_rotate(line, r), set(tags)) for line, tags in lines]
             groups += [[base + i for i in g] for g in inner]
@@ -270,7 +270,7 @@ def _roster_score(slots: list[tuple[str, set[str]]], groups: list[list[int]]) ->
 
 def _similar(a: str, b: str) -> int:
     """Days two lines share an evening, then days with the same shift."""
-    return 10 * sum(x in "LS" and y in "LS" for x, y in zip(a, b)) + sum(x == y for x, y in zip(a, b))
+    return 10 * sum(x in "LS" and y in "LS" for x, y in zip(a, b, strict=False)) + sum(x == y for x, y in zip(a, b, strict=False))
 
 
 def _rotate(line: str, k: int) -> str:

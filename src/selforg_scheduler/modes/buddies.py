@@ -22,9 +22,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from selforg_scheduler.contract.errors import InputError
-from selforg_scheduler.core.problem import intersect, merge
 from selforg_scheduler.contract.instance import Instance
-
+from selforg_scheduler.core.problem import intersect, merge
 
 LATE_AFTER = 20 * 60
 """Minute of the day after which a lone visit needs a buddy at work (lone_working's default)."""
@@ -170,7 +169,7 @@ def _perfect_matching(comp: Compatibility, people: Sequence[str]) -> tuple[int, 
     graph.add_weighted_edges_from((a, b, comp.pair(a, b).score + shift) for a, b in pairs)
     matching = nx.max_weight_matching(graph, maxcardinality=True)
     chosen = sorted(tuple(sorted(edge)) for edge in matching)
-    return sum(comp.pair(a, b).score for a, b in chosen), chosen  # type: ignore[misc]
+    return sum(comp.pair(a, b).score for a, b in chosen), chosen
 
 
 def pair_buddies(
@@ -196,10 +195,10 @@ def pair_buddies(
             here = sorted(m for m in group if m in comp.workers)
             gone = sorted(m for m in group if m not in comp.workers)
             if len(here) >= 2:
-                why = "kept: existing group, all still in the team" if not gone else (
+                reason = "kept: existing group, all still in the team" if not gone else (
                     f"kept: existing group ({', '.join(gone)} left the team)"
                 )
-                kept.append((here, [why]))
+                kept.append((here, [reason]))
     # Sizes: pairs, and one triad only when the team is odd.
     triads = sorted((g for g in kept if len(g[0]) == 3), key=lambda g: (-comp.group(g[0]), g[0]))
     keep_triad = triads[0][0] if odd and triads else None
@@ -261,7 +260,7 @@ def pair_buddies(
 
 
 def _pair_reasons(comp: Compatibility, members: Sequence[str]) -> list[str]:
-    out = []
+    out: list[str] = []
     for a, b in itertools.combinations(sorted(members), 2):
         prefix = f"{a}+{b}: " if len(members) > 2 else ""
         out.extend(prefix + r for r in comp.pair(a, b).reasons)

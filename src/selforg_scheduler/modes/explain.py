@@ -22,19 +22,21 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
 
 from ortools.sat.python import cp_model
 
-from selforg_scheduler.cpsat.model import build_model, eligibility, start_bounds, worker_blocks
-from selforg_scheduler.core.problem import Problem, compile_problem, fitting_starts, merge
-from selforg_scheduler.rules.config import RuleSet, default_rules, rules_from_dict
 from selforg_scheduler.contract.instance import Instance
+from selforg_scheduler.core.problem import Problem, compile_problem
+from selforg_scheduler.cpsat.model import build_model
+from selforg_scheduler.pipeline.reasons import plural
 from selforg_scheduler.pipeline.solve import SolveParams, solve_detailed
+from selforg_scheduler.rules.config import RuleSet, default_rules, rules_from_dict
+from selforg_scheduler.rules.frame import eligibility
 
 __all__ = ["Finding", "conflicts", "diagnose", "explain"]
 
-Kind = Literal["skill", "double_up", "availability", "excluded", "rule", "day_demand", "conflict"]
+Kind = str
+"""The rule that makes a visit impossible (its name), or double_up, day_demand, conflict, rule."""
 
 
 @dataclass(frozen=True)
@@ -65,100 +67,78 @@ def diagnose(instance: Instance, rules: RuleSet | None = None) -> list[Finding]:
     p = compile_problem(instance, rules.resolution)
     eligible, _ = eligibility(p, rules)
     findings: list[Finding] = []
-    blocked_by_exclusion: dict[int, list[int]] = {}
+    shared: dict[tuple[int, str, str], list[int]] = {}
+    """(client, rule, why) -> the client's visits every worker is kept off for the same reason."""
     for vd in p.visits:
         v = vd.index
         if len(eligible[v]) >= vd.required:
             continue
-        finding = _visit_finding(p, rules, v, blocked_by_exclusion)
+        finding = _visit_finding(p, rules, v, shared)
         if finding is not None:
             findings.append(finding)
-    # a client who has excluded everyone who could come, said once for the client
-    for ci, visits in blocked_by_exclusion.items():
+    # the same reason for several visits of one person, said once for the person
+    for (ci, rule, why), visits in shared.items():
         c = p.clients[ci]
-        workers = sorted({p.workers[w].id for w in c.excluded_workers})
-        n = len(visits)
+        if len(visits) == 1:
+            findings.append(_no_worker(p, rules, visits[0], rule, why))
+            continue
         findings.append(
             Finding(
-                "excluded",
+                rule,
                 c.id,
-                f"Client {c.id} ({c.name or c.id}) has excluded every worker who could do "
-                f"{'its visit' if n == 1 else f'{n} of its visits'} ({_names([p.visits[v].id for v in visits])}): "
-                f"{_names(workers)}",
+                f"Client {c.id} ({c.name or c.id}): no worker can do {len(visits)} of their visits "
+                f"({_names([p.visits[v].id for v in visits])}): {why}",
             )
         )
     findings += _day_demand(p, rules)
     return findings
 
 
-def _visit_finding(p: Problem, rules: RuleSet, v: int, by_exclusion: dict[int, list[int]]) -> Finding | None:
+def _visit_finding(p: Problem, rules: RuleSet, v: int, shared: dict[tuple[int, str, str], list[int]]) -> Finding | None:
+    """Walk the rules in order, each keeping workers off the visit (:meth:`Rule.keeps_off`),
+    until too few are left: the rule that took the last possible workers is the finding's kind."""
     vd = p.visits[v]
     head = describe_visit(p, v) + " cannot be covered: "
-    skilled = [w.index for w in p.workers if not rules.is_on("skills") or vd.skills <= w.skills]
-    need = ", ".join(sorted(vd.skills))
-    if not skilled:
-        return Finding("skill", vd.id, head + f"no worker has {need}")
-    if len(skilled) < vd.required:
-        names = _names([p.workers[w].id for w in skilled])
-        return Finding(
-            "double_up", vd.id,
-            head + f"it needs {vd.required} workers{' with ' + need if need else ''}; only {names} "
-            f"{'has' if len(skilled) == 1 else 'have'} {'it' if need else 'exist'}",
-        )  # fmt: skip
-    client = p.clients[vd.client]
-    allowed = [w for w in skilled if not (rules.is_on("exclusions") and w in client.excluded_workers)]
-    if len(allowed) < vd.required:
-        if not allowed:
-            by_exclusion.setdefault(client.index, []).append(v)
-            return None
-        return Finding(
-            "double_up", vd.id,
-            head + f"it needs {vd.required} workers; {client.id} has excluded all but {_names([p.workers[w].id for w in allowed])}",
-        )  # fmt: skip
-    lo, hi = start_bounds(p, rules, v)
-    window = f"{p.time_of(lo):%H:%M}-{p.time_of(hi + vd.duration):%H:%M}"
-    free = [
-        w for w in allowed if not rules.is_on("availability") or fitting_starts(merge(p.workers[w].availability), vd.duration, lo, hi)
-    ]  # fmt: skip
-    if not free:
-        who = "no worker" if not need else f"no worker with {need}"
-        return Finding("availability", vd.id, head + f"{who} is available {p.day_name(vd.day)} {window}")
-    if len(free) < vd.required:
-        return Finding(
-            "double_up", vd.id,
-            head + f"it needs {vd.required} workers but only {_names([p.workers[w].id for w in free])} "
-            f"{'is' if len(free) == 1 else 'are'} available {p.day_name(vd.day)} {window}",
-        )  # fmt: skip
-    # each free worker is kept off by something else: say what, worker by worker
-    why = [f"{p.workers[w].id} {_kept_off(p, rules, v, w)}" for w in free]
-    who = _names([p.workers[w].id for w in free])
-    lead = f"only {who} {'has' if len(free) == 1 else 'have'} {need} and {'is' if len(free) == 1 else 'are'} available then"
-    if not need:
-        lead = f"only {who} {'is' if len(free) == 1 else 'are'} available then"
-    return Finding("rule", vd.id, head + lead + "; " + "; ".join(why))
-
-
-def _kept_off(p: Problem, rules: RuleSet, v: int, w: int) -> str:
-    """What keeps an available worker off a visit: a commitment, an agreed arrangement, a rule."""
-    vd = p.visits[v]
-    lo, hi = start_bounds(p, rules, v)
-    free = fitting_starts(worker_blocks(p, rules, w), vd.duration, lo, hi)
-    if not free:
-        return "has a commitment then"
+    window = rules.start_range(p, v)
+    left = [w.index for w in p.workers]
+    clauses: dict[str, list[int]] = {}
+    """Reason -> the workers it keeps off, in rule order."""
     for rule in rules.active():
-        if rule.name in ("availability", "time_windows", "skills", "exclusions"):
+        kept = {w: why for w in left if (why := rule.keeps_off(p, v, w, window)) is not None}
+        for w, why in kept.items():
+            clauses.setdefault(why, []).append(w)
+        left = [w for w in left if w not in kept]
+        if len(left) >= vd.required:
             continue
-        if rule.allows(p, v, w) and rule.starts(p, v, w, free):
-            continue
-        if rule.name == "flexible_working":
-            fw = rule.arrangements(p, w)  # type: ignore[attr-defined]
-            hard = [a for a in fw if a.day == vd.day and a.hard]
-            if hard:
-                return "has " + "; ".join(a.describe(p).split("'s ", 1)[1].replace("agreed", "an agreed", 1) for a in hard)
-        if rule.name == "lone_working":
-            return "is a new starter and cannot visit alone" if p.workers[w].new_starter else "has no buddy at work for a late lone visit (lone_working)"
-        return f"is kept off it by {rule.name}"
-    return "cannot take it (no start fits every rule)"
+        said = _clauses(p, clauses)
+        if left:
+            only = _names([p.workers[w].id for w in left])
+            return Finding(
+                "double_up",
+                vd.id,
+                head + f"it needs {vd.required} workers; only {only} {'is' if len(left) == 1 else 'are'} "
+                f"left ({said})",
+            )
+        if len(clauses) == 1:  # one reason for everyone: said once per person when it repeats
+            shared.setdefault((vd.client, rule.name, said), []).append(v)
+            return None
+        return _no_worker(p, rules, v, rule.name, said)
+    return Finding("rule", vd.id, head + "every worker who could do it is kept off it by the rules of their week")
+
+
+def _no_worker(p: Problem, rules: RuleSet, v: int, rule: str, said: str) -> Finding:
+    vd = p.visits[v]
+    lo, hi = rules.start_range(p, v)
+    window = f"{p.day_name(vd.day)} {p.time_of(lo):%H:%M}-{p.time_of(hi + vd.duration):%H:%M}"
+    return Finding(rule, vd.id, describe_visit(p, v) + f" cannot be covered {window}: no worker can take it: {said}")
+
+
+def _clauses(p: Problem, clauses: dict[str, list[int]]) -> str:
+    """``w1 and w2 lack medication; w3 is excluded by c1``."""
+    out = []
+    for why, ws in clauses.items():
+        out.append(f"{_names([p.workers[w].id for w in ws])} {why if len(ws) == 1 else plural(why)}")
+    return "; ".join(out)
 
 
 def _day_demand(p: Problem, rules: RuleSet) -> list[Finding]:
@@ -170,7 +150,7 @@ def _day_demand(p: Problem, rules: RuleSet) -> list[Finding]:
         lo, hi = day * p.day_length, (day + 1) * p.day_length
         have = 0
         for wd in p.workers:
-            for a, b in worker_blocks(p, rules, wd.index):
+            for a, b in rules.free_time(p, wd.index):
                 have += max(0, min(b, hi) - max(a, lo))
         if need > have:
             out.append(
@@ -201,8 +181,8 @@ def conflicts(
     possible = eligibility(p, rules)
     if _all_coverable(instance, rules, p, possible[0], time_limit_s / 2):
         return []
-    relax = rules.is_on("flexible_working") and rules["flexible_working"].params.agreed_hard  # type: ignore[attr-defined]
-    model_rules = rules_from_dict(rules.to_dict(), overrides=["flexible_working.agreed_hard=false"]) if relax else rules
+    relax = [override for rule in rules.active() for override in rule.relaxed()]
+    model_rules = rules_from_dict(rules.to_dict(), overrides=relax) if relax else rules
     elig = eligibility(p, model_rules) if relax else possible
     ctx = build_model(p, model_rules, elig, guarded=True)
     model = ctx.model
@@ -213,14 +193,15 @@ def conflicts(
             lit = model.new_bool_var(f"cover_{vd.id}")
             model.add(ctx.covered[vd.index] == 1).only_enforce_if(lit)
             lits[("visit", vd.index)] = lit
-    arrangements = []
+    arrangements: list[str] = []
+    """The relaxed promises' labels (an agreed arrangement: "w1's agreed start no earlier than ...")."""
     if relax:
-        for a, broken in model_rules["flexible_working"].breaches:  # type: ignore[attr-defined]
-            if a.entry.strength == "agreed":
-                lit = model.new_bool_var(f"keep_{a.worker}_{a.day}_{a.kind}")
+        for rule in model_rules.active():
+            for label, broken in rule.promises(p):
+                lit = model.new_bool_var(f"keep_{len(arrangements)}")
                 model.add(broken == 0).only_enforce_if(lit)
                 lits[("agreed", len(arrangements))] = lit
-                arrangements.append(a)
+                arrangements.append(label)
     labels = [label for _, label in ctx.guards.values()]
     for k, (lit, _) in enumerate(ctx.guards.values()):
         lits[("guard", k)] = lit
@@ -251,7 +232,7 @@ Item = tuple[str, int]
 ("guard", index into the guarded rule instances, e.g. a worker-day's daily limit or break)."""
 
 
-def _solve_with(model: cp_model.CpModel, lits: list[cp_model.IntVar], limit: float) -> tuple[int, cp_model.CpSolver]:
+def _solve_with(model: cp_model.CpModel, lits: list[cp_model.IntVar], limit: float) -> tuple[cp_model.CpSolverStatus, cp_model.CpSolver]:
     model.clear_assumptions()
     model.add_assumptions(lits)
     solver = cp_model.CpSolver()
@@ -287,10 +268,10 @@ def _shrink(
 
 
 def _conflict_sentence(
-    p: Problem, eligible: list[list[int]], core: list[Item], arrangements: list[Any], labels: list[str]
+    p: Problem, eligible: list[list[int]], core: list[Item], arrangements: list[str], labels: list[str]
 ) -> Finding:
     visits = sorted(v for kind, v in core if kind == "visit")
-    agreed = [arrangements[k].describe(p) for kind, k in core if kind == "agreed"]
+    agreed = [arrangements[k] for kind, k in core if kind == "agreed"]
     agreed += [labels[k] for kind, k in core if kind == "guard"]
     shared = sorted({w for v in visits for w in eligible[v]})
     what = "; ".join(describe_visit(p, v).removeprefix("Visit ") for v in visits)

@@ -51,9 +51,17 @@ class Outcome:
 def solve_file(task: Task) -> Outcome:
     """Load, solve, validate and write one instance; bad input becomes an ``INPUT_ERROR`` row."""
     from selforg_scheduler.contract.io import load_instance, write_solution
+    from selforg_scheduler.modes.org import (
+        OrgResult,
+        is_organisation,
+        solve_organisation,
+    )
+    from selforg_scheduler.pipeline.solve import (
+        SolveParams,
+        SolveResult,
+        solve_detailed,
+    )
     from selforg_scheduler.rules.config import load_rules
-    from selforg_scheduler.modes.org import OrgResult, is_organisation, solve_organisation
-    from selforg_scheduler.pipeline.solve import SolveParams, SolveResult, solve_detailed
 
     t0 = time.perf_counter()
     name = Path(task.instance).name

@@ -35,18 +35,25 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from selforg_scheduler.search.greedy import RouteBuilder, blockers_of, insert_in_order, repair
-from selforg_scheduler.contract.io import client_team
-from selforg_scheduler.cpsat.model import eligibility
-from selforg_scheduler.core.problem import Problem, compile_problem
-from selforg_scheduler.pipeline.reasons import builder_from_rota
-from selforg_scheduler.rules.config import RuleSet, default_rules
-from selforg_scheduler.rules.roles import held_from
-from selforg_scheduler.search.ruin import cover_by_ruin
 from selforg_scheduler.contract.instance import Instance, MatrixTravel, Team
+from selforg_scheduler.contract.io import client_team
 from selforg_scheduler.contract.solution import Solution
-from selforg_scheduler.pipeline.solve import Progress, RawRota, SolveParams, make_solution, solve_detailed
+from selforg_scheduler.core.problem import Problem, compile_problem
+from selforg_scheduler.core.role_facts import held_from
+from selforg_scheduler.pipeline.reasons import builder_from_rota
+from selforg_scheduler.pipeline.solve import (
+    Progress,
+    RawRota,
+    SolveParams,
+    make_solution,
+    solve_detailed,
+)
+from selforg_scheduler.rules.config import RuleSet, default_rules
+from selforg_scheduler.rules.frame import eligibility
 from selforg_scheduler.rules.validator import ValidationReport
+from selforg_scheduler.search.builder import RouteBuilder
+from selforg_scheduler.search.greedy import blockers_of, insert_in_order, repair
+from selforg_scheduler.search.ruin import cover_by_ruin
 
 log = logging.getLogger(__name__)
 

@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from selforg_scheduler.contract.errors import InputError
-from selforg_scheduler.contract.io import instance_sha256
-from selforg_scheduler.core.problem import Reference
-from selforg_scheduler.rules.config import RuleSet, default_rules
 from selforg_scheduler.contract.instance import Instance, Period
+from selforg_scheduler.contract.io import instance_sha256
 from selforg_scheduler.contract.solution import Solution
+from selforg_scheduler.core.problem import Reference
 from selforg_scheduler.pipeline.solve import SolveParams, solve_detailed
+from selforg_scheduler.rules.config import RuleSet, default_rules
 from selforg_scheduler.rules.validator import ValidationReport, validate
 
 __all__ = ["Absence", "RepairResult", "absent_instance", "diff_rotas", "repair"]

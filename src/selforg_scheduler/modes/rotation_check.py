@@ -103,12 +103,12 @@ def problems(f: PlanFacts, params: RotationParams, plan: RolePlan) -> list[str]:
             ws = week.get(r.id, [])
             if len(ws) > r.holders:
                 out.append(f"week {k}: {r.id} has {len(ws)} holders, needs {r.holders}")
-            for w in ws:
-                seen[w] += 1
-                if w not in workers:
-                    out.append(f"week {k}: unknown worker {w} holds {r.id}")
-                elif not f.eligible(w, r.id, k):
-                    out.append(f"week {k}: {w} may not hold {r.id} ({f.why_not[(w, r.id, k)]})")
+            for wid in ws:
+                seen[wid] += 1
+                if wid not in workers:
+                    out.append(f"week {k}: unknown worker {wid} holds {r.id}")
+                elif not f.eligible(wid, r.id, k):
+                    out.append(f"week {k}: {wid} may not hold {r.id} ({f.why_not[(wid, r.id, k)]})")
         out.extend(f"week {k}: {w} holds {c} roles" for w, c in seen.items() if c > 1)
     held = held_set(f, plan)
     first = min((k for (_w, _r, k) in held), default=0)

@@ -10,7 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from selforg_scheduler.contract.instance import Instance
-from selforg_scheduler.core.role_facts import WEEK, RoleHistory, holder_problem, leave_days
+from selforg_scheduler.core.role_facts import (
+    WEEK,
+    RoleHistory,
+    holder_problem,
+    leave_days,
+)
 
 if TYPE_CHECKING:
     from selforg_scheduler.modes.rotation import RotationParams

@@ -8,6 +8,8 @@ constants 0/1 (:meth:`RoleModel.held`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ortools.sat.python import cp_model
 
 from selforg_scheduler.contract.instance import Role, Worker
@@ -187,7 +189,7 @@ class RoleModel:
 
 
 def _spread_var(
-    model: cp_model.CpModel, counts: list[cp_model.LinearExprT], top: int, name: str
+    model: cp_model.CpModel, counts: Sequence[cp_model.LinearExprT], top: int, name: str
 ) -> cp_model.IntVar | int:
     """A variable equal to max(counts) - min(counts) (0 when fewer than two counts)."""
     if len(counts) < 2:

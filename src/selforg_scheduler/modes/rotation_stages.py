@@ -30,7 +30,7 @@ class Stages:
         self.solution: list[int] = []
         self.budget = params.time_limit_s
 
-    def _solve(self, model: cp_model.CpModel) -> int:
+    def _solve(self, model: cp_model.CpModel) -> cp_model.CpSolverStatus:
         solver = cp_model.CpSolver()
         sp = solver.parameters
         sp.num_search_workers = self.params.workers

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import networkx as nx
 
-from selforg_scheduler.core.problem import Problem, compile_problem
-from selforg_scheduler.core.rota import Rota, rota_from_solution
 from selforg_scheduler.contract.instance import Instance
 from selforg_scheduler.contract.solution import Solution
+from selforg_scheduler.core.problem import Problem, compile_problem
+from selforg_scheduler.core.rota import Rota, rota_from_solution
 
 __all__ = ["Block", "day_blocks", "render_html", "render_png", "render_buddies_png"]
 
@@ -71,14 +71,14 @@ def day_blocks(problem: Problem, rota: Rota, solution: Solution) -> dict[int, di
             if after > 0:
                 out[day][w].append(Block("travel", names[w], end, end + after, tip=f"travel home {after:g} min"))
     for b in solution.breaks:
-        w = p.worker_index.get(b.worker)
-        if w is None:
+        bw = p.worker_index.get(b.worker)
+        if bw is None:
             continue
         s = p.minute_of(b.start) / p.unit
         e = p.minute_of(b.end) / p.unit
         day = int(s // 1440)
         if day in out:
-            out[day][w].append(
+            out[day][bw].append(
                 Block("break", b.worker, s - day * 1440, e - day * 1440, "break", f"break {_hhmm(s % 1440)}-{_hhmm(e % 1440)}")
             )
     return out

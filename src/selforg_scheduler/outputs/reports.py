@@ -14,12 +14,12 @@ from typing import Literal
 
 import polars as pl
 
+from selforg_scheduler.contract.instance import Instance
+from selforg_scheduler.contract.solution import Solution
 from selforg_scheduler.core.kpis import route_travel
 from selforg_scheduler.core.problem import Problem, compile_problem
 from selforg_scheduler.core.rota import Rota, rota_from_solution
 from selforg_scheduler.rules.config import RuleSet, default_rules
-from selforg_scheduler.contract.instance import Instance
-from selforg_scheduler.contract.solution import Solution
 from selforg_scheduler.rules.validator import ValidationReport, evaluate
 
 __all__ = ["FileFormat", "Reports", "build_reports", "write_reports"]
@@ -44,7 +44,7 @@ def build_reports(instance: Instance, solution: Solution, rules: RuleSet | None 
     rules = rules or default_rules()
     problem = compile_problem(instance, rules.resolution)
     report = evaluate(problem, rules, solution)
-    rota = rota_from_solution(problem, solution, travel_on=rules.is_on("travel"))
+    rota = rota_from_solution(problem, solution, travel_on=rules.travel_on)
     costs = _costs(problem, report)
     return Reports(_workers(problem, rules, rota, solution, report, costs), _clients(problem, rota, costs), costs, report)
 
@@ -83,7 +83,6 @@ def _workers(
 ) -> pl.DataFrame:
     vs_contract = report.kpis.get("minutes_vs_contract", {})
     unsociable = report.kpis.get("unsociable_visits", {})
-    flexible = rules["flexible_working"] if rules.is_on("flexible_working") else None
     owed = _owed(costs, "worker")
     breaks: dict[str, int] = {}
     for b in solution.breaks:
@@ -94,22 +93,23 @@ def _workers(
         days = sorted(day for (x, day), route in rota.routes.items() if x == w and route)
         visits = [v for day in days for v in rota.routes[(w, day)]]
         travel = sum(route_travel(p, w, rota.routes[(w, day)]) for day in days)
-        wishes = [a for a in flexible.arrangements(p, w) if a.entry.strength == "wish"] if flexible else []  # type: ignore[attr-defined]
-        broken = sum(1 for a in wishes if flexible.broken(rota, a)) if flexible else 0  # type: ignore[attr-defined]
+        figures = {"wishes_kept": 0, "wishes_broken": 0} | rules.worker_figures(rota, w)
         rows.append(
             {
                 "worker": wd.id,
                 "name": wd.name,
+                "new_starter": wd.new_starter,
+                "roles": ", ".join(p.roles[r].name or p.roles[r].id for r in rota.held.get(w, ())),
                 "days_worked": len(days),
                 "visits": len(visits),
                 "visit_minutes": float(sum(p.visits[v].minutes for v in visits)),
                 "travel_minutes": float(_minutes(p, travel)),
                 "contract_minutes": float(_minutes(p, wd.contract)),
                 "minutes_vs_contract": float(vs_contract[wd.id]) if wd.id in vs_contract else None,
-                "unsociable_visits": unsociable.get(wd.id, 0) if unsociable else None,
+                "unsociable_visits": unsociable.get(wd.id),  # None: not counted (no contract, or rule off)
                 "breaks": breaks.get(wd.id, 0),
-                "wishes_kept": len(wishes) - broken,
-                "wishes_broken": broken,
+                "wishes_kept": figures["wishes_kept"],
+                "wishes_broken": figures["wishes_broken"],
                 "cost": float(owed.get(wd.id, 0.0)),
             }
         )

@@ -6,33 +6,16 @@ too (``complete_rota(instance, solution, rules)``) before validating. It never m
 
 from __future__ import annotations
 
+from selforg_scheduler.contract.instance import Instance
+from selforg_scheduler.contract.solution import Solution
 from selforg_scheduler.core.problem import Problem, compile_problem
 from selforg_scheduler.core.rota import rota_from_solution
 from selforg_scheduler.rules.config import RuleSet, default_rules
-from selforg_scheduler.contract.instance import Instance
-from selforg_scheduler.contract.solution import Break, CheckIn, Solution
 
 
 def annotate(problem: Problem, rules: RuleSet, solution: Solution) -> Solution:
-    """Set ``solution.breaks`` and ``solution.check_ins`` from its visits (in place; returned)."""
-    rota = rota_from_solution(problem, solution, travel_on=rules.is_on("travel"))
-    if rules.is_on("breaks"):
-        solution.breaks = [
-            Break(worker=problem.workers[w].id, start=problem.time_of(s), end=problem.time_of(e))
-            for w, s, e in rules["breaks"].place(rota)  # type: ignore[attr-defined]
-        ]
-    if rules.is_on("lone_working"):
-        solution.check_ins = [
-            CheckIn(
-                visit=problem.visits[v].id,
-                worker=problem.workers[w].id,
-                buddy=problem.workers[b].id,
-                at=problem.time_of(rota.end(v)),
-            )
-            for v, w, b in rules["lone_working"].check_ins(rota)  # type: ignore[attr-defined]
-            if b is not None
-        ]
-    return solution
+    """Fill in what each rule adds to the rota (breaks, check-ins; in place; returned)."""
+    return rules.annotate(rota_from_solution(problem, solution, travel_on=rules.travel_on), solution)
 
 
 def complete_rota(instance: Instance, solution: Solution, rules: RuleSet | None = None) -> Solution:

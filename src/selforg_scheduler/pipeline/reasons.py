@@ -1,9 +1,11 @@
 """Plain-English reasons why a visit is not covered in a rota, found without the solver.
 
-For every worker the reason is the first that applies: lacks a skill, excluded by the client,
-not available in the window, on a commitment, the client's cap on distinct workers is reached,
-a linked visit's gap cannot be met, or busy with named visits (including travel). Workers are
-grouped by reason so a sentence stays short.
+For every worker the reason is the first that applies: a rule keeps them off the visit whatever
+the rota (each rule says why in its own words, :meth:`Rule.kept_off`: lacks a skill, excluded by
+the client, not available in the window, on a commitment, ...), a rule of their week would break
+(:meth:`Rule.week_problem`), the client's cap on distinct workers is reached, a linked visit's gap
+cannot be met, or busy with named visits (including travel). Workers are grouped by reason so a
+sentence stays short.
 """
 
 from __future__ import annotations
@@ -11,9 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from selforg_scheduler.search.greedy import RouteBuilder
-from selforg_scheduler.cpsat.model import start_bounds
-from selforg_scheduler.core.problem import Interval, Problem, fitting_starts, merge
+from selforg_scheduler.core.problem import Interval, Problem
+from selforg_scheduler.search.builder import RouteBuilder
 
 if TYPE_CHECKING:
     from selforg_scheduler.rules.config import RuleSet
@@ -39,32 +40,18 @@ def unassigned_reasons(builder: RouteBuilder, visits: list[int]) -> dict[int, st
 def _reason(b: RouteBuilder, v: int) -> str:
     p, rules = b.problem, b.rules
     vd = p.visits[v]
-    client = p.clients[vd.client]
-    lo, hi = start_bounds(p, rules, v)
+    lo, hi = rules.start_range(p, v)
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     could: list[int] = []
-    skilled = 0
     for wd in p.workers:
         w = wd.index
-        missing = vd.skills - wd.skills
-        if missing and rules.is_on("skills"):
-            lacking = ", ".join(sorted(missing))
-            groups[(f"lacks {lacking}", f"lack {lacking}")].append(w)
-            continue
-        skilled += 1
-        if w in client.excluded_workers and rules.is_on("exclusions"):
-            groups[(f"is excluded by {client.id}", f"are excluded by {client.id}")].append(w)
-            continue
         if (v, w) not in b.domains:
-            ruled = _ruled_out(b, v, w)
-            if ruled is not None:
-                groups[(f"is kept off it by {ruled}", f"are kept off it by {ruled}")].append(w)
-            elif not rules.is_on("availability") or fitting_starts(
-                merge(wd.availability), vd.duration, lo, hi
-            ):
-                groups[("has a commitment then", "have a commitment then")].append(w)
-            else:
-                groups[("is not available then", "are not available then")].append(w)
+            kept = rules.kept_off(p, v, w)
+            if kept is None:
+                why = "cannot take it (no start fits every rule)"
+            else:  # the rule is named, so the team knows what to relax
+                why = kept[1] if kept[0] in kept[1] else f"{kept[1]} ({kept[0]})"
+            groups[(why, plural(why))].append(w)
             continue
         opt = b.option(v, w)
         if opt is not None:
@@ -78,8 +65,8 @@ def _reason(b: RouteBuilder, v: int) -> str:
     _fold_busy(p, v, groups)
     window = f"{p.clock(lo)}-{p.time_of(hi):%H:%M}"
     head = f"{vd.required} workers" if vd.required > 1 else "a worker"
-    if skilled == 0 and vd.skills:
-        return f"needs {', '.join(sorted(vd.skills))}; no worker of the team has it"
+    if not p.workers:
+        return f"needs {head} starting {window}: the team has no workers"
     parts = [_clause(p, ws, why) for why, ws in groups.items()]
     if len(could) >= vd.required:
         parts.append(
@@ -119,21 +106,17 @@ def _fold_busy(p: Problem, v: int, groups: dict[tuple[str, str], list[int]]) -> 
     groups[("is busy with other visits then", "are busy with other visits then")] = rest
 
 
-def _ruled_out(b: RouteBuilder, v: int, w: int) -> str | None:
-    """The rule (other than availability and time windows) that removes the pair, if one does."""
-    p = b.problem
-    lo, hi = start_bounds(p, b.rules, v)
-    free = fitting_starts(b.blocks[w], p.visits[v].duration, lo, hi)
-    for rule in b.rules.active():
-        if rule.name in ("availability", "time_windows"):
-            continue
-        if not rule.allows(p, v, w) or (free and not rule.starts(p, v, w, free)):
-            labels = {
-                "flexible_working": "an agreed arrangement (flexible_working)",
-                "lone_working": "lone_working (new starter, or no buddy on late)",
-            }
-            return labels.get(rule.name, rule.name)
-    return None
+PLURAL_VERBS = {"is": "are", "has": "have", "was": "were"}
+
+
+def plural(phrase: str) -> str:
+    """The phrase for several workers: "lacks x" -> "lack x", "is ..." -> "are ..."."""
+    verb, _, rest = phrase.partition(" ")
+    if verb in PLURAL_VERBS:
+        verb = PLURAL_VERBS[verb]
+    elif verb.endswith("s") and not verb.endswith("ss"):
+        verb = verb[:-1]
+    return f"{verb} {rest}" if rest else verb
 
 
 def _rule_block(b: RouteBuilder, v: int, w: int, starts: tuple[Interval, ...]) -> tuple[str, str] | None:

@@ -19,24 +19,8 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
-from selforg_scheduler.pipeline.annotate import annotate
-from selforg_scheduler.search.greedy import RouteBuilder, from_reference, greedy_rota
-from selforg_scheduler.contract.io import instance_sha256
-from selforg_scheduler.cpsat.lns import Budget, Incumbent, lns_improve
-from selforg_scheduler.cpsat.model import (
-    ArcFilter,
-    ModelContext,
-    add_hints,
-    build_model,
-    eligibility,
-    role_pairs,
-)
-from selforg_scheduler.core.problem import Interval, Problem, Reference, compile_problem
-from selforg_scheduler.pipeline.reasons import builder_from_rota, unassigned_reasons
-from selforg_scheduler.rules.config import RuleSet, default_rules
-from selforg_scheduler.rules.roles import held_from
-from selforg_scheduler.search.ruin import cover_by_ruin, exact_proxy, improve_in_chains
 from selforg_scheduler.contract.instance import Instance
+from selforg_scheduler.contract.io import instance_sha256
 from selforg_scheduler.contract.solution import (
     AssignedVisit,
     InstanceRef,
@@ -46,7 +30,19 @@ from selforg_scheduler.contract.solution import (
     UnassignedVisit,
     UnfilledRole,
 )
+from selforg_scheduler.core.problem import Interval, Problem, Reference, compile_problem
+from selforg_scheduler.core.role_facts import held_from
+from selforg_scheduler.core.variables import ModelContext
+from selforg_scheduler.cpsat.lns import Budget, Incumbent, lns_improve
+from selforg_scheduler.cpsat.model import ArcFilter, add_hints, build_model
+from selforg_scheduler.pipeline.annotate import annotate
+from selforg_scheduler.pipeline.reasons import builder_from_rota, unassigned_reasons
+from selforg_scheduler.rules.config import RuleSet, default_rules
+from selforg_scheduler.rules.frame import eligibility
 from selforg_scheduler.rules.validator import ValidationReport, evaluate
+from selforg_scheduler.search.builder import RouteBuilder
+from selforg_scheduler.search.greedy import from_reference, greedy_rota
+from selforg_scheduler.search.ruin import cover_by_ruin, exact_proxy, improve_in_chains
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +188,8 @@ def solve_detailed(
     problem = compile_problem(instance, rules.resolution).attach(reference)
     eligible, domains = eligibility(problem, rules)
     # Roles first, on their own costs, so the greedy knows whose week has role minutes in it.
-    chosen = rules["roles"].choose(problem) if role_pairs(problem, rules) else {}  # type: ignore[attr-defined]
+    assigner = rules.role_assigner()
+    chosen = assigner.choose(problem) if assigner is not None and assigner.eligible_pairs(problem) else {}
     if problem.reference:
         greedy = from_reference(problem, rules, eligible, domains, chosen)
     else:
@@ -339,7 +336,7 @@ def _ruin_and_recreate(greedy: RouteBuilder, rules: RuleSet, params: SolveParams
             "ruin and recreate: %d steps (%d kept) in %.1fs, greedy covers %d -> %d",
             ruin.steps, ruin.accepted, time.perf_counter() - t0, ruin.covered_before, ruin.covered_after,
         )
-    if exact_proxy(rules) and _busiest_worker_day(greedy.problem, greedy.eligible) > COST_RUIN_ABOVE:
+    if exact_proxy(rules, greedy.problem) and _busiest_worker_day(greedy.problem, greedy.eligible) > COST_RUIN_ABOVE:
         deadline, steps = budget(COST_RUIN_SHARE)
         chains = min(MAX_CHAINS, params.workers or os.cpu_count() or 1)
         seeds = [params.seed + k for k in range(chains)]
@@ -427,6 +424,7 @@ def make_solution(
     builder = builder_from_rota(problem, rules, *eligible, start, crew, rota.held)
     reasons = unassigned_reasons(builder, missing)
     week = problem.origin.date()
+    assigner = rules.role_assigner()
     solution = Solution(
         instance=InstanceRef(team=instance.team.id, sha256=instance_sha256(instance)),
         status=status,
@@ -449,7 +447,7 @@ def make_solution(
         unfilled_roles=[
             UnfilledRole(role=role, missing=missing_n, reason=reason)
             for role, missing_n, reason in (
-                rules["roles"].unfilled(problem, rota.held) if rules.is_on("roles") else []  # type: ignore[attr-defined]
+                assigner.unfilled(problem, rota.held) if assigner is not None else []
             )
         ],
         found_by=found_by,  # type: ignore[arg-type]

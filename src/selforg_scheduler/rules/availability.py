@@ -9,12 +9,24 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from selforg_scheduler.cpsat.model import DEPOT, ModelContext
-from selforg_scheduler.core.problem import Interval, Problem, fitting_starts, inside_one
+from selforg_scheduler.core.problem import (
+    Interval,
+    Problem,
+    fitting_starts,
+    inside_one,
+    merge,
+)
 from selforg_scheduler.core.rota import Rota
-from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
-
-ALWAYS: tuple[Interval, ...] = ((-(10**7), 10**7),)
+from selforg_scheduler.core.variables import DEPOT, ModelContext
+from selforg_scheduler.rules.base import (
+    FREE,
+    Penalty,
+    Prices,
+    Rule,
+    RuleCheck,
+    RuleParams,
+    register,
+)
 
 
 @register
@@ -25,7 +37,22 @@ class Availability(Rule[RuleParams]):
     summary = "a visit and the travel to it lie inside one availability period, clear of commitments"
 
     def blocks(self, problem: Problem, w: int) -> tuple[Interval, ...]:
-        return problem.free_blocks[w] if self.params.enabled else ALWAYS
+        return problem.free_blocks[w]
+
+    def free_time(self, problem: Problem, worker: int) -> tuple[Interval, ...] | None:
+        return problem.free_blocks[worker]
+
+    def kept_off(self, problem: Problem, visit: int, worker: int, window: tuple[int, int]) -> str | None:
+        """Not available in the visit's window, or only around a commitment then."""
+        vd, (lo, hi) = problem.visits[visit], window
+        if fitting_starts(problem.free_blocks[worker], vd.duration, lo, hi):
+            return None
+        if fitting_starts(merge(problem.workers[worker].availability), vd.duration, lo, hi):
+            return "has a commitment then"
+        return "is not available then"
+
+    def prices(self, problem: Problem) -> Prices:
+        return FREE  # hard only
 
     def build(self, m: ModelContext) -> list[Penalty]:
         p, model = m.problem, m.model

@@ -17,11 +17,28 @@ from typing import Any, Literal
 from ortools.sat.python import cp_model
 from pydantic import Field, model_validator
 
-from selforg_scheduler.cpsat.model import DEPOT, ModelContext, WorkerDay
+from selforg_scheduler.contract.solution import Break, Solution
 from selforg_scheduler.core.problem import Interval, Problem, subtract
 from selforg_scheduler.core.rota import Rota
-from selforg_scheduler.rules.base import ClockTime, Penalty, Rule, RuleCheck, RuleParams, clock_minutes, register
-from selforg_scheduler.core.workday import RouteState, day_start, end, first_start, last_end, route, working_minutes
+from selforg_scheduler.core.variables import DEPOT, ModelContext, WorkerDay
+from selforg_scheduler.core.workday import (
+    RouteState,
+    day_start,
+    end,
+    first_start,
+    last_end,
+    route,
+    working_minutes,
+)
+from selforg_scheduler.rules.base import (
+    ClockTime,
+    Penalty,
+    Rule,
+    RuleCheck,
+    RuleParams,
+    clock_minutes,
+    register,
+)
 
 
 class BreaksParams(RuleParams):
@@ -44,6 +61,7 @@ class BreaksParams(RuleParams):
 @register
 class Breaks(Rule[BreaksParams]):
     name = "breaks"
+    reads = "breaks"
     order = 150
     summary = "a day longer than 360 minutes has a 20-minute break between visits, 11:00-15:00"
     Params = BreaksParams
@@ -85,6 +103,14 @@ class Breaks(Rule[BreaksParams]):
                 if found is not None:
                     out.append((w, *found))
         return out
+
+    def annotate(self, rota: Rota, solution: Solution) -> Solution:
+        """Each long day's break (``solution.breaks``)."""
+        p = rota.problem
+        solution.breaks = [
+            Break(worker=p.workers[w].id, start=p.time_of(s), end=p.time_of(e)) for w, s, e in self.place(rota)
+        ]
+        return solution
 
     # --- model -------------------------------------------------------------------------------
     def build(self, m: ModelContext) -> list[Penalty]:
@@ -171,7 +197,7 @@ class Breaks(Rule[BreaksParams]):
         return False
 
     def check(self, rota: Rota) -> RuleCheck:
-        out = RuleCheck(violations=[x for x in rota.reading_problems if x.rule == self.name])
+        out = RuleCheck(violations=self.reading_violations(rota))
         p = rota.problem
         for w, listed in rota.breaks.items():
             for s, e in listed:

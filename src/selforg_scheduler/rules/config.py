@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
 
-import importlib
-import pkgutil
-import re
-
 import selforg_scheduler.rules as _rules_pkg
 from selforg_scheduler.contract.errors import InputError
-from selforg_scheduler.rules.base import REGISTRY, Rule, RuleParams
+from selforg_scheduler.core.problem import Interval, Problem, intersect
+from selforg_scheduler.core.terms import FREE, Prices
+from selforg_scheduler.rules.base import REGISTRY, RoleAssigner, Rule, RuleParams
 
-_NOT_RULES = {"base", "config", "validator"}
+if TYPE_CHECKING:
+    from selforg_scheduler.contract.solution import Solution
+    from selforg_scheduler.core.rota import Rota
+
+_NOT_RULES = {"base", "config", "frame", "validator"}
+ALWAYS: tuple[Interval, ...] = ((-(10**7), 10**7),)
+"""Free time of a worker no rule limits."""
 MAX_RESOLUTION = 1000
 """Finest time a rule set may ask for: a thousandth of a minute."""
 
@@ -59,6 +66,86 @@ class RuleSet:
     def is_on(self, name: str) -> bool:
         rule = self.rules[name]
         return rule.params.enabled
+
+    # --- every active rule asked the same question (the hooks of rules/base.py) ---------------
+    @property
+    def travel_on(self) -> bool:
+        """Whether travel takes time: a rota leaves room for it."""
+        return any(rule.keeps_travel_time for rule in self.active())
+
+    @property
+    def linked_starts_on(self) -> bool:
+        """Whether linked visits keep the gaps between their starts."""
+        return any(rule.keeps_linked_starts for rule in self.active())
+
+    def start_range(self, problem: Problem, v: int) -> tuple[int, int]:
+        """The range visit v may start in: anywhere on its day, as narrowed by every rule."""
+        vd = problem.visits[v]
+        day0 = vd.day * problem.day_length
+        lo, hi = day0, max(day0, day0 + problem.day_length - vd.duration)
+        for rule in self.active():
+            lo, hi = rule.start_range(problem, v, (lo, hi))
+        return lo, hi
+
+    def free_time(self, problem: Problem, w: int) -> tuple[Interval, ...]:
+        """Worker w's free time: what every rule that limits it leaves."""
+        free = ALWAYS
+        for rule in self.active():
+            limit = rule.free_time(problem, w)
+            if limit is not None:
+                free = limit if free is ALWAYS else intersect(free, limit)
+        return free
+
+    def prices(self, problem: Problem) -> Prices:
+        """The route searches' prices: every active rule's added up (exact only if all are)."""
+        total = FREE
+        for rule in self.active():
+            total = total + rule.prices(problem)
+        return total
+
+    def kept_off(self, problem: Problem, v: int, w: int) -> tuple[str, str] | None:
+        """(rule, why) for the first rule that keeps worker w off visit v whatever the rota, in
+        words that follow the worker's name. A rule that forbids the pair outright (``allows``)
+        speaks before one that only narrows its time; a rule that prunes the pair without words
+        of its own is named ("is kept off it by <rule>")."""
+        window = self.start_range(problem, v)
+        active = list(self.active())
+        outright = [rule for rule in active if not rule.allows(problem, v, w)]
+        for rule in [*outright, *(r for r in active if r not in outright)]:
+            why = rule.keeps_off(problem, v, w, window)
+            if why is not None:
+                return rule.name, why
+        return None
+
+    def week_cap(self, problem: Problem, w: int) -> float | None:
+        """Most minutes worker w may work in the week under every rule (None: no ceiling)."""
+        caps = [c for c in (rule.week_cap(problem, w) for rule in self.active()) if c is not None]
+        return min(caps) if caps else None
+
+    def role_assigner(self) -> RoleAssigner | None:
+        """The active rule that gives out the team roles, if any."""
+        for rule in self.active():
+            if isinstance(rule, RoleAssigner):
+                return rule
+        return None
+
+    def role_pairs(self, problem: Problem) -> list[tuple[int, int]]:
+        """The (role, worker) pairs that may hold a role this week (none without a role rule)."""
+        assigner = self.role_assigner()
+        return assigner.eligible_pairs(problem) if assigner is not None else []
+
+    def annotate(self, rota: Rota, solution: Solution) -> Solution:
+        """The solution with what each rule adds to a finished rota (breaks, check-ins)."""
+        for rule in self.active():
+            solution = rule.annotate(rota, solution)
+        return solution
+
+    def worker_figures(self, rota: Rota, w: int) -> dict[str, Any]:
+        """Every rule's figures of worker w's week (for the reports)."""
+        out: dict[str, Any] = {}
+        for rule in self.active():
+            out.update(rule.worker_figures(rota, w))
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"rules": {name: p.model_dump(mode="json") for name, p in self.params.items()}}

@@ -10,9 +10,17 @@ from collections import defaultdict
 
 from pydantic import Field
 
-from selforg_scheduler.cpsat.model import ModelContext
+from selforg_scheduler.core.problem import Problem
 from selforg_scheduler.core.rota import Rota
-from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
+from selforg_scheduler.core.variables import ModelContext
+from selforg_scheduler.rules.base import (
+    Penalty,
+    Prices,
+    Rule,
+    RuleCheck,
+    RuleParams,
+    register,
+)
 
 
 class ContinuityParams(RuleParams):
@@ -30,6 +38,15 @@ class Continuity(Rule[ContinuityParams]):
     any_resolution = True
     summary = "at most N distinct workers per client; each beyond the first costs; link-worker visits earn"
     Params = ContinuityParams
+
+    def prices(self, problem: Problem) -> Prices:
+        prm = self.params
+        return Prices(
+            new_face=prm.weight_per_extra_worker,
+            link_reward=prm.link_worker_reward,
+            client_cap=prm.max_distinct_workers,
+            exact=True,
+        )
 
     def build(self, m: ModelContext) -> list[Penalty]:
         p, model, prm = m.problem, m.model, self.params

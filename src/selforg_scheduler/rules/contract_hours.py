@@ -12,11 +12,11 @@ from typing import Any
 
 from pydantic import Field
 
-from selforg_scheduler.cpsat.model import ModelContext
 from selforg_scheduler.core.problem import Problem
 from selforg_scheduler.core.rota import Rota
-from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
+from selforg_scheduler.core.variables import ModelContext
 from selforg_scheduler.core.workday import held_minutes, week_minutes
+from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
 
 
 class ContractHoursParams(RuleParams):

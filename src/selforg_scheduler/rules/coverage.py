@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from selforg_scheduler.cpsat.model import ModelContext
+from selforg_scheduler.core.problem import Problem
 from selforg_scheduler.core.rota import Rota
-from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
+from selforg_scheduler.core.variables import ModelContext
+from selforg_scheduler.rules.base import (
+    FREE,
+    Penalty,
+    Prices,
+    Rule,
+    RuleCheck,
+    RuleParams,
+    register,
+)
 
 
 class CoverageParams(RuleParams):
@@ -17,6 +26,7 @@ class CoverageParams(RuleParams):
 @register
 class Coverage(Rule[CoverageParams]):
     name = "coverage"
+    reads = "visits"
     order = 10
     any_resolution = True
     summary = "every visit gets exactly workers_required workers; an uncovered visit costs its minutes x weight"
@@ -32,6 +42,9 @@ class Coverage(Rule[CoverageParams]):
             for vd in m.problem.visits
         ]
 
+    def prices(self, problem: Problem) -> Prices:
+        return FREE  # the searches cover visits first; their cost moves never uncover one
+
     def floor(self, m: ModelContext) -> int:
         """Visits nobody can ever do are uncovered in every rota."""
         if self.params.hard:
@@ -39,7 +52,7 @@ class Coverage(Rule[CoverageParams]):
         return sum(self.params.weight_per_minute * vd.minutes for vd in m.problem.visits if not m.eligible[vd.index])
 
     def check(self, rota: Rota) -> RuleCheck:
-        out = RuleCheck(violations=[x for x in rota.reading_problems if x.rule == self.name])
+        out = RuleCheck(violations=self.reading_violations(rota))
         problem = rota.problem
         listed = set(rota.unassigned_listed)
         for vd in problem.visits:

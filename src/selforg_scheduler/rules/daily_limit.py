@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from selforg_scheduler.cpsat.model import ModelContext
 from selforg_scheduler.core.rota import Rota
-from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
+from selforg_scheduler.core.variables import ModelContext
 from selforg_scheduler.core.workday import RouteState, working_minutes
+from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
 
 
 class DailyLimitParams(RuleParams):

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from selforg_scheduler.cpsat.model import ModelContext
 from selforg_scheduler.core.rota import Rota
+from selforg_scheduler.core.variables import ModelContext
+from selforg_scheduler.core.workday import (
+    RouteState,
+    first_start,
+    last_end,
+    working_days,
+)
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
-from selforg_scheduler.core.workday import RouteState, first_start, last_end, working_days
 
 
 class DailyRestParams(RuleParams):

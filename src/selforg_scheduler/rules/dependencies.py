@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from selforg_scheduler.cpsat.model import ModelContext
+from selforg_scheduler.core.problem import Problem
 from selforg_scheduler.core.rota import Rota
-from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
+from selforg_scheduler.core.variables import ModelContext
+from selforg_scheduler.rules.base import (
+    FREE,
+    Penalty,
+    Prices,
+    Rule,
+    RuleCheck,
+    RuleParams,
+    register,
+)
 
 
 @register
@@ -13,6 +22,10 @@ class Dependencies(Rule[RuleParams]):
     order = 70
     any_resolution = True
     summary = "linked visits keep min_gap <= second.start - first.start <= max_gap when both are done"
+    keeps_linked_starts = True
+
+    def prices(self, problem: Problem) -> Prices:
+        return FREE  # hard only
 
     def build(self, m: ModelContext) -> list[Penalty]:
         for d in m.problem.dependencies:

@@ -6,16 +6,28 @@ construction; the validator catches a rota that lists one visit twice with diffe
 
 from __future__ import annotations
 
+from selforg_scheduler.core.problem import Problem
 from selforg_scheduler.core.rota import Rota
-from selforg_scheduler.rules.base import Rule, RuleCheck, RuleParams, register
+from selforg_scheduler.rules.base import (
+    FREE,
+    Prices,
+    Rule,
+    RuleCheck,
+    RuleParams,
+    register,
+)
 
 
 @register
 class DoubleUps(Rule[RuleParams]):
     name = "double_ups"
+    reads = "starts"
     order = 80
     any_resolution = True
     summary = "all workers of a multi-worker visit start it together"
 
+    def prices(self, problem: Problem) -> Prices:
+        return FREE  # hard only
+
     def check(self, rota: Rota) -> RuleCheck:
-        return RuleCheck(violations=[x for x in rota.reading_problems if x.rule == self.name])
+        return RuleCheck(violations=self.reading_violations(rota))

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from selforg_scheduler.core.problem import Problem
 from selforg_scheduler.core.rota import Rota
-from selforg_scheduler.rules.base import Rule, RuleCheck, RuleParams, register
+from selforg_scheduler.rules.base import (
+    FREE,
+    Prices,
+    Rule,
+    RuleCheck,
+    RuleParams,
+    register,
+)
 
 
 @register
@@ -16,6 +23,13 @@ class Exclusions(Rule[RuleParams]):
 
     def allows(self, problem: Problem, visit: int, worker: int) -> bool:
         return worker not in problem.clients[problem.visits[visit].client].excluded_workers
+
+    def kept_off(self, problem: Problem, visit: int, worker: int, window: tuple[int, int]) -> str | None:
+        client = problem.clients[problem.visits[visit].client]
+        return f"is excluded by {client.id}" if worker in client.excluded_workers else None
+
+    def prices(self, problem: Problem) -> Prices:
+        return FREE  # hard only
 
     def check(self, rota: Rota) -> RuleCheck:
         out = RuleCheck()

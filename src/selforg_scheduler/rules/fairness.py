@@ -12,11 +12,19 @@ from typing import Any
 
 from pydantic import Field
 
-from selforg_scheduler.cpsat.model import ModelContext
 from selforg_scheduler.core.problem import Problem
 from selforg_scheduler.core.rota import Rota
-from selforg_scheduler.rules.base import ClockTime, Penalty, Rule, RuleCheck, RuleParams, clock_minutes, register
+from selforg_scheduler.core.variables import ModelContext
 from selforg_scheduler.core.workday import day_start
+from selforg_scheduler.rules.base import (
+    ClockTime,
+    Penalty,
+    Rule,
+    RuleCheck,
+    RuleParams,
+    clock_minutes,
+    register,
+)
 
 
 class FairnessParams(RuleParams):

@@ -14,12 +14,19 @@ from typing import Any
 
 from pydantic import Field
 
-from selforg_scheduler.cpsat.model import ModelContext, WorkerDay
+from selforg_scheduler.contract.instance import WEEKDAYS, DayOff, FlexibleWorking
 from selforg_scheduler.core.problem import Interval, Problem, intersect
 from selforg_scheduler.core.rota import Rota
+from selforg_scheduler.core.variables import ModelContext, WorkerDay
+from selforg_scheduler.core.workday import (
+    RouteState,
+    day_start,
+    first_start,
+    last_end,
+    route,
+    working_minutes,
+)
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
-from selforg_scheduler.contract.instance import WEEKDAYS, DayOff, FlexibleWorking
-from selforg_scheduler.core.workday import RouteState, day_start, first_start, last_end, route, working_minutes
 
 FAR = 10**7
 
@@ -95,6 +102,18 @@ class FlexibleWorkingRule(Rule[FlexibleWorkingParams]):
     def allows(self, problem: Problem, visit: int, worker: int) -> bool:
         day = problem.visits[visit].day
         return not any(a.kind == "day_off" for a in self._on(problem, worker, day, hard=True))
+
+    def relaxed(self) -> list[str]:
+        return [f"{self.name}.agreed_hard=false"] if self.params.agreed_hard else []
+
+    def promises(self, problem: Problem) -> list[tuple[str, Any]]:
+        return [(a.describe(problem), broken) for a, broken in self.breaches if a.entry.strength == "agreed"]
+
+    def kept_off(self, problem: Problem, visit: int, worker: int, window: tuple[int, int]) -> str | None:
+        if self.allows(problem, visit, worker) and self.starts(problem, visit, worker, (window,)):
+            return None
+        hard = self._on(problem, worker, problem.visits[visit].day, hard=True)
+        return "has " + "; ".join(a.describe(problem).split("'s ", 1)[1].replace("agreed", "an agreed", 1) for a in hard)
 
     def starts(self, problem: Problem, visit: int, worker: int, allowed: tuple[Interval, ...]) -> tuple[Interval, ...]:
         vd = problem.visits[visit]
@@ -177,6 +196,11 @@ class FlexibleWorkingRule(Rule[FlexibleWorkingParams]):
                 else:
                     out.charge(p.workers[w].id, self.params.wish_weight)
         return out
+
+    def worker_figures(self, rota: Rota, worker: int) -> dict[str, Any]:
+        wishes = [a for a in self.arrangements(rota.problem, worker) if a.entry.strength == "wish"]
+        broken = sum(1 for a in wishes if self.broken(rota, a))
+        return {"wishes_kept": len(wishes) - broken, "wishes_broken": broken}
 
     def kpis(self, rota: Rota) -> dict[str, Any]:
         p = rota.problem

@@ -14,11 +14,20 @@ from typing import Any
 
 from pydantic import Field
 
-from selforg_scheduler.cpsat.model import ModelContext
+from selforg_scheduler.contract.solution import CheckIn, Solution
 from selforg_scheduler.core.problem import Interval, Problem, intersect, merge
 from selforg_scheduler.core.rota import Rota
-from selforg_scheduler.rules.base import ClockTime, Penalty, Rule, RuleCheck, RuleParams, clock_minutes, register
+from selforg_scheduler.core.variables import ModelContext
 from selforg_scheduler.core.workday import day_start
+from selforg_scheduler.rules.base import (
+    ClockTime,
+    Penalty,
+    Rule,
+    RuleCheck,
+    RuleParams,
+    clock_minutes,
+    register,
+)
 
 NEVER = -(10**7)
 
@@ -49,6 +58,13 @@ class LoneWorking(Rule[LoneWorkingParams]):
         if self.params.new_starters_alone or not problem.workers[worker].new_starter:
             return True
         return problem.visits[visit].required > 1
+
+    def kept_off(self, problem: Problem, visit: int, worker: int, window: tuple[int, int]) -> str | None:
+        if not self.allows(problem, visit, worker):
+            return "is a new starter and cannot visit alone"
+        if not self.starts(problem, visit, worker, (window,)):
+            return "has no buddy at work for a late lone visit (lone_working)"
+        return None
 
     def starts(self, problem: Problem, visit: int, worker: int, allowed: tuple[Interval, ...]) -> tuple[Interval, ...]:
         vd = problem.visits[visit]
@@ -101,6 +117,16 @@ class LoneWorking(Rule[LoneWorkingParams]):
             if rota.end(v) > check_after:
                 out.append((v, crew[0], self._buddy_at(rota, crew[0], rota.end(v))))
         return out
+
+    def annotate(self, rota: Rota, solution: Solution) -> Solution:
+        """Each late lone visit's buddy check-in (``solution.check_ins``)."""
+        p = rota.problem
+        solution.check_ins = [
+            CheckIn(visit=p.visits[v].id, worker=p.workers[w].id, buddy=p.workers[b].id, at=p.time_of(rota.end(v)))
+            for v, w, b in self.check_ins(rota)
+            if b is not None
+        ]
+        return solution
 
     def check(self, rota: Rota) -> RuleCheck:
         out = RuleCheck()

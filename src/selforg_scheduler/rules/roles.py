@@ -16,7 +16,7 @@ where ``c_w`` = role-weeks in the last ``history_weeks`` weeks + roles held this
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,10 +24,10 @@ import networkx as nx
 from ortools.sat.python import cp_model
 from pydantic import Field
 
-from selforg_scheduler.cpsat.model import ModelContext
 from selforg_scheduler.core.problem import Problem, intersect
-from selforg_scheduler.core.role_facts import RoleHistory, holder_problem
+from selforg_scheduler.core.role_facts import RoleHistory, held_from, holder_problem
 from selforg_scheduler.core.rota import Rota
+from selforg_scheduler.core.variables import ModelContext
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
 
 if TYPE_CHECKING:
@@ -66,6 +66,7 @@ class RoleTerm:
 @register
 class Roles(Rule[RolesParams]):
     name = "roles"
+    reads = "roles"
     order = 200
     summary = "team roles filled by eligible workers, one each, rotated fairly"
     Params = RolesParams
@@ -196,7 +197,7 @@ class Roles(Rule[RolesParams]):
 
     # --- the validator -------------------------------------------------------------------------
     def check(self, rota: Rota) -> RuleCheck:
-        out = RuleCheck(violations=[x for x in rota.reading_problems if x.rule == self.name])
+        out = RuleCheck(violations=self.reading_violations(rota))
         p = rota.problem
         seen: dict[int, list[int]] = {}
         for r, w in rota.role_entries:
@@ -266,12 +267,4 @@ class Roles(Rule[RolesParams]):
         places = sum(rd.holders for rd in p.roles)
         filled = sum(min(rd.holders, sum(1 for roles in rota.held.values() if r in roles)) for r, rd in enumerate(p.roles))
         return {"role_places_filled": filled, "role_places": places, "role_weeks_spread": self.spread(p, rota.held)}
-
-
-def held_from(pairs: Iterable[tuple[int, int]]) -> dict[int, tuple[int, ...]]:
-    """Per worker, the roles held, from (role, worker) pairs."""
-    out: dict[int, list[int]] = {}
-    for r, w in sorted(pairs):
-        out.setdefault(w, []).append(r)
-    return {w: tuple(rs) for w, rs in sorted(out.items())}
 

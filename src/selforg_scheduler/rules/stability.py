@@ -10,10 +10,18 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from selforg_scheduler.cpsat.model import ModelContext
 from selforg_scheduler.core.problem import Interval, Problem, intersect
 from selforg_scheduler.core.rota import Rota
-from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
+from selforg_scheduler.core.variables import ModelContext
+from selforg_scheduler.rules.base import (
+    FREE,
+    Penalty,
+    Prices,
+    Rule,
+    RuleCheck,
+    RuleParams,
+    register,
+)
 
 
 class StabilityParams(RuleParams):
@@ -32,6 +40,15 @@ class Stability(Rule[StabilityParams]):
 
     def allows(self, problem: Problem, visit: int, worker: int) -> bool:
         return visit not in problem.fixed or worker in problem.reference[visit][1]
+
+    def kept_off(self, problem: Problem, visit: int, worker: int, window: tuple[int, int]) -> str | None:
+        if visit in problem.fixed and worker not in problem.reference[visit][1]:
+            return "cannot take a visit that keeps its worker (stability)"
+        return None
+
+    def prices(self, problem: Problem) -> Prices:
+        # Without a reference rota nothing changes from one, so nothing costs.
+        return Prices() if problem.reference else FREE
 
     def starts(self, problem: Problem, visit: int, worker: int, allowed: tuple[Interval, ...]) -> tuple[Interval, ...]:
         if visit not in problem.fixed:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from selforg_scheduler.cpsat.model import ModelContext
 from selforg_scheduler.core.problem import Problem
 from selforg_scheduler.core.rota import Rota
-from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
+from selforg_scheduler.core.variables import ModelContext
+from selforg_scheduler.rules.base import (
+    Penalty,
+    Prices,
+    Rule,
+    RuleCheck,
+    RuleParams,
+    register,
+)
 
 
 class TimeWindowsParams(RuleParams):
@@ -32,11 +39,15 @@ class TimeWindows(Rule[TimeWindowsParams]):
 
     any_resolution = True
 
-    def lateness_weights(self) -> tuple[int, int]:
-        """(per minute late, per minute of the largest lateness) when lateness is soft, else (0, 0)."""
-        if not self.params.enabled or self.params.hard:
-            return 0, 0
-        return self.params.lateness_weight_per_minute, self.params.largest_lateness_weight
+    def prices(self, problem: Problem) -> Prices:
+        """Lateness per minute and the largest lateness, when lateness is soft (hard: nothing)."""
+        if self.params.hard:
+            return Prices(exact=True)
+        return Prices(
+            late_per_minute=self.params.lateness_weight_per_minute,
+            largest_late_per_minute=self.params.largest_lateness_weight,
+            exact=True,
+        )
 
     @staticmethod
     def per_tick(problem: Problem, weight_per_minute: int) -> int:
@@ -51,11 +62,9 @@ class TimeWindows(Rule[TimeWindowsParams]):
                 return f"{name} must be a multiple of the resolution ({resolution}) so a tick of lateness costs a whole number"
         return None
 
-    def start_range(self, problem: Problem, v: int) -> tuple[int, int]:
-        vd = problem.visits[v]
-        if not self.params.enabled:  # anywhere on the visit's day
-            day0 = vd.day * problem.day_length
-            return day0, max(day0, day0 + problem.day_length - vd.duration)
+    def start_range(self, problem: Problem, visit: int, whole: tuple[int, int]) -> tuple[int, int]:
+        """The window, widened by the most lateness allowed when lateness is soft."""
+        vd = problem.visits[visit]
         if self.params.hard:
             return vd.earliest, vd.latest
         return vd.earliest, vd.latest + problem.ticks(self.params.max_lateness_min)
@@ -86,7 +95,7 @@ class TimeWindows(Rule[TimeWindowsParams]):
         p = rota.problem
         for v, s in rota.start.items():
             vd = p.visits[v]
-            lo, hi = self.start_range(p, v)
+            lo, hi = self.start_range(p, v, (0, 0))
             if s < lo or s > hi:
                 window = f"{p.clock(lo)}-{p.time_of(hi):%H:%M}"
                 out.violations.append(self.violation(f"{vd.id} starts {p.clock(s)}, outside {window}"))

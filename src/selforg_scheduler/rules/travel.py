@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from selforg_scheduler.cpsat.model import ModelContext
+from selforg_scheduler.core.problem import Problem
 from selforg_scheduler.core.rota import Rota
-from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
 from selforg_scheduler.core.travel import leg_cost
+from selforg_scheduler.core.variables import ModelContext
+from selforg_scheduler.rules.base import (
+    Penalty,
+    Prices,
+    Rule,
+    RuleCheck,
+    RuleParams,
+    register,
+)
 
 
 class TravelParams(RuleParams):
@@ -26,6 +34,10 @@ class TravelRule(Rule[TravelParams]):
     any_resolution = True
     summary = "a worker's consecutive visits leave room for the travel between them; travel minutes cost"
     Params = TravelParams
+    keeps_travel_time = True
+
+    def prices(self, problem: Problem) -> Prices:
+        return Prices(travel_per_minute=self.params.weight_per_minute, exact=True)
 
     def build(self, m: ModelContext) -> list[Penalty]:
         if self.params.weight_per_minute == 0:

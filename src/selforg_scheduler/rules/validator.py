@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from selforg_scheduler.contract.instance import Instance
 from selforg_scheduler.contract.io import instance_sha256
+from selforg_scheduler.contract.solution import Solution
 from selforg_scheduler.core.kpis import compute_kpis
 from selforg_scheduler.core.problem import Problem, Reference, compile_problem
 from selforg_scheduler.core.rota import Rota, rota_from_solution
 from selforg_scheduler.rules.base import Violation
 from selforg_scheduler.rules.config import RuleSet, default_rules
-from selforg_scheduler.contract.instance import Instance
-from selforg_scheduler.contract.solution import Solution
 
 CORE = "overlap"
 """Name of the core check that is not a switchable rule: one visit at a time per worker."""
@@ -60,7 +60,7 @@ def overlap_violations(rota: Rota) -> list[Violation]:
 def evaluate(problem: Problem, rules: RuleSet, solution: Solution) -> ValidationReport:
     """Check a solution against a compiled problem (the solver's own post-check uses this too)."""
     assert problem.unit == rules.resolution, "the problem was compiled at another resolution"
-    rota = rota_from_solution(problem, solution, travel_on=rules.is_on("travel"))
+    rota = rota_from_solution(problem, solution, travel_on=rules.travel_on)
     report = ValidationReport()
     report.violations.extend(overlap_violations(rota))
     for rule in rules.active():

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from selforg_scheduler.cpsat.model import ModelContext
 from selforg_scheduler.core.problem import Problem
 from selforg_scheduler.core.rota import Rota
+from selforg_scheduler.core.variables import ModelContext
+from selforg_scheduler.core.workday import (
+    WEEK,
+    RouteState,
+    held_minutes,
+    working_days,
+    working_minutes,
+)
 from selforg_scheduler.rules.base import Penalty, Rule, RuleCheck, RuleParams, register
-from selforg_scheduler.core.workday import WEEK, RouteState, held_minutes, working_days, working_minutes
 
 
 class WeeklyLimitParams(RuleParams):
@@ -34,6 +40,9 @@ class WeeklyLimit(Rule[WeeklyLimitParams]):
         if self.params.contract_plus_overtime and wd.contract > 0:
             cap = min(cap, wd.contract + wd.overtime)
         return cap
+
+    def week_cap(self, problem: Problem, worker: int) -> float | None:
+        return self.cap(problem, worker)
 
     def build(self, m: ModelContext) -> list[Penalty]:
         for w in range(len(m.problem.workers)):

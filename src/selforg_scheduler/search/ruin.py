@@ -41,8 +41,13 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from selforg_scheduler.search.greedy import RouteBuilder, _eject_for, insert_with_partners
+from selforg_scheduler.core.problem import Problem
 from selforg_scheduler.rules.config import RuleSet
+from selforg_scheduler.search.greedy import (
+    RouteBuilder,
+    _eject_for,
+    insert_with_partners,
+)
 
 log = logging.getLogger(__name__)
 
@@ -324,24 +329,12 @@ rota, seeds 1-4: a start at 1.0 rather than 0.3 ends lower on Mankowska D1, D3, 
 1132 / 676 / 825 / 680 against 1132 / 681 / 842 / 681); one at 3.0 did no better on D4 (840)."""
 
 
-PROXY_RULES = frozenset(
-    {
-        "coverage", "skills", "availability", "exclusions", "dependencies", "double_ups",
-        "travel", "time_windows", "continuity", "stability",
-    }
-)
-"""Rules whose costs :func:`rota_cost` prices (travel, lateness, continuity), have none
-(skills, availability, exclusions, dependencies, double-ups: hard only; stability without a
-reference rota, and the solver runs the cost search only without one) or that a step never
-changes (coverage: a cost step uncovers nothing)."""
-
-
-def exact_proxy(rules: RuleSet) -> bool:
+def exact_proxy(rules: RuleSet, problem: Problem) -> bool:
     """Whether :func:`rota_cost` is the model's whole objective (up to the time resolution, and
-    a constant for coverage) under these rules. Only then may a search on the builder trade one
-    cost for another: on a team's week fairness, contract hours and the rest weigh in too, and
-    only CP-SAT sees them."""
-    return all(rule.name in PROXY_RULES for rule in rules.active())
+    a constant for coverage) under these rules: whether every active rule's prices are exact
+    (:meth:`Rule.prices`). Only then may a search on the builder trade one cost for another: on
+    a team's week fairness, contract hours and the rest weigh in too, and only CP-SAT sees them."""
+    return rules.prices(problem).exact
 
 
 def improve_by_ruin(

@@ -1,0 +1,46 @@
+"""The frame of a week under a rule set: which workers may do each visit, and when.
+
+Asked before any variable or route exists, by the CP-SAT model and the route searches alike:
+every rule prunes (visit, worker) pairs (``allows``), narrows their starts (``starts``) and the
+worker's free time (``free_time``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from selforg_scheduler.core.problem import Interval, Problem, fitting_starts
+from selforg_scheduler.rules.config import RuleSet
+
+
+def eligibility(
+    problem: Problem, rules: RuleSet, visits: Iterable[int] | None = None
+) -> tuple[list[list[int]], dict[tuple[int, int], tuple[Interval, ...]]]:
+    """Eligible workers per visit and each eligible pair's allowed start intervals; with
+    ``visits``, only for those (the others get no eligible worker)."""
+    active = list(rules.active())
+    eligible: list[list[int]] = [[] for _ in problem.visits]
+    domains: dict[tuple[int, int], tuple[Interval, ...]] = {}
+    blocks = [rules.free_time(problem, w.index) for w in problem.workers]
+    chosen = range(len(problem.visits)) if visits is None else sorted(set(visits))
+    for vd in (problem.visits[v] for v in chosen):
+        lo, hi = rules.start_range(problem, vd.index)
+        ws = []
+        for wd in problem.workers:
+            if not all(rule.allows(problem, vd.index, wd.index) for rule in active):
+                continue
+            dom = fitting_starts(blocks[wd.index], vd.duration, lo, hi)
+            for rule in active:
+                if not dom:
+                    break
+                dom = rule.starts(problem, vd.index, wd.index, dom)
+            if dom:
+                ws.append(wd.index)
+                domains[(vd.index, wd.index)] = dom
+        if len(ws) < vd.required:
+            # Too few workers can ever do it: no variables, the visit is left uncovered.
+            for w in ws:
+                del domains[(vd.index, w)]
+            ws = []
+        eligible[vd.index] = ws
+    return eligible, domains
