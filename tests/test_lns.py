@@ -1,7 +1,7 @@
 """The large-neighbourhood search: never worse, always a valid rota of the full model.
 
-No test here depends on how fast the machine is: the search's clock (``time.perf_counter`` as
-:mod:`~selforg_scheduler.cpsat.lns` sees it) is a fake one that only the steps move, and each
+No test here depends on how fast the machine is: the search's clock (its budget's, and
+``time.perf_counter`` as :mod:`~selforg_scheduler.cpsat.lns` sees it) is a fake one that only the steps move, and each
 CP-SAT step is bounded by deterministic seconds (one worker), so the steps taken and the rotas
 found are the same on any machine, however loaded.
 """
@@ -18,9 +18,9 @@ from ortools.sat.python import cp_model
 import selforg_scheduler.cpsat.lns as lns_module
 from factory import DAY0, client, indexed_rota, instance, rules, visit, worker
 from selforg_scheduler import validate
+from selforg_scheduler.core.budget import SolveBudget, WallClock
 from selforg_scheduler.core.problem import compile_problem
 from selforg_scheduler.cpsat.lns import (
-    Budget,
     FixedModel,
     Incumbent,
     Neighbourhood,
@@ -29,7 +29,7 @@ from selforg_scheduler.cpsat.lns import (
     lns_improve,
 )
 from selforg_scheduler.cpsat.model import add_hints, build_model
-from selforg_scheduler.pipeline.solve import _complete_hint, _objective_of, _read_rota
+from selforg_scheduler.cpsat.run import complete_hint, objective_of, read_rota
 from selforg_scheduler.search.greedy import greedy_rota
 
 
@@ -52,7 +52,7 @@ def _incumbent(inst, rule_set):
     ctx = build_model(problem, rule_set)
     greedy = greedy_rota(problem, rule_set, ctx.eligible, ctx.domains)
     add_hints(ctx, greedy.start, greedy.crew, greedy.held, greedy.routes)
-    values = _complete_hint(ctx, SAFETY_S)  # every hinted variable fixed: the same on any machine
+    values = complete_hint(ctx, SAFETY_S)  # every hinted variable fixed: the same on any machine
     assert values is not None
     return problem, ctx, values
 
@@ -79,6 +79,11 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock()
     monkeypatch.setattr(lns_module, "time", fake)
     return fake
+
+
+def budget(clock: FakeClock, seconds: float) -> SolveBudget:
+    """A wall-clock budget of ``seconds`` on the fake clock."""
+    return SolveBudget(WallClock(clock.now + seconds, clock.perf_counter))
 
 
 def _solve_within(model: cp_model.CpModel, limit: float) -> cp_model.CpSolver:
@@ -109,20 +114,20 @@ def test_lns_from_the_greedy_rota_never_worsens_and_stays_valid(clock):
     inst = crowded_week()
     rule_set = rules()
     problem, ctx, values = _incumbent(inst, rule_set)
-    start_objective = _objective_of(ctx, values)
+    start_objective = objective_of(ctx, values)
     improved: list[int] = []
     limits: list[float] = []
 
     result, steps = lns_improve(
-        ctx, Incumbent(values, start_objective), Budget(clock.now + 5.0), _stepper(clock, limits=limits),
+        ctx, Incumbent(values, start_objective), budget(clock, 5.0), _stepper(clock, limits=limits),
         on_improve=lambda inc: improved.append(inc.objective),
     )
     # 5 s of 2-second steps that each take their whole limit: at most 2 + 2 + 1 s
     assert 1 <= steps == len(limits) <= 3 and sum(limits) <= 5.0
     assert result.objective <= start_objective
     assert improved == sorted(improved, reverse=True)
-    assert result.objective == _objective_of(ctx, result.values)
-    raw = _read_rota(ctx, result.values)
+    assert result.objective == objective_of(ctx, result.values)
+    raw = read_rota(ctx, result.values)
     rota = indexed_rota(inst, problem, raw.start, raw.crew, rule_set, raw.held)
     report = validate(inst, rota, rule_set)
     assert report.ok, [str(v) for v in report.violations]
@@ -150,7 +155,7 @@ def test_a_neighbourhood_model_loses_no_rota_of_the_neighbourhood():
     inst = crowded_week()
     rule_set = rules()
     problem, ctx, values = _incumbent(inst, rule_set)
-    incumbent = Incumbent(values, _objective_of(ctx, values))
+    incumbent = Incumbent(values, objective_of(ctx, values))
     before = [tuple(var.domain) for var in ctx.model.proto.variables]
     rng = random.Random(4)
     hoods = [
@@ -212,9 +217,9 @@ def test_a_client_week_step_swaps_a_regular_worker_to_cover_a_visit_the_cap_bloc
         {},
         {(w1, 0): [a], (w2, 0): [b], (w3, 0): [d]},
     )
-    values = _complete_hint(ctx, SAFETY_S)
+    values = complete_hint(ctx, SAFETY_S)
     assert values is not None and values[ctx.covered[index["c"]].index] == 0
-    incumbent = Incumbent(values, _objective_of(ctx, values))
+    incumbent = Incumbent(values, objective_of(ctx, values))
     for seed in range(4):
         hood = _client_week(ctx, values, index["c"], random.Random(seed))
         assert hood.kind == "client"
@@ -238,16 +243,16 @@ def test_once_every_visit_is_covered_the_search_stops_after_the_extra_time(clock
     coverable = [v for v, workers in enumerate(ctx.eligible) if workers]
     assert all(values[ctx.covered[v].index] for v in coverable)  # the greedy covers this week
 
-    incumbent = Incumbent(values, _objective_of(ctx, values))
-    _, steps = lns_improve(ctx, incumbent, Budget(clock.now + 5.0), _stepper(clock), covered_extra_s=0.0)
+    incumbent = Incumbent(values, objective_of(ctx, values))
+    _, steps = lns_improve(ctx, incumbent, budget(clock, 5.0), _stepper(clock), covered_extra_s=0.0)
     assert steps == 0
     # 1.5 s more: one 1-second step, then a half-second one (of a 100-second budget)
     limits: list[float] = []
     _, steps = lns_improve(
-        ctx, incumbent, Budget(clock.now + 100.0), _stepper(clock, limits=limits), step_s=1.0, covered_extra_s=1.5
+        ctx, incumbent, budget(clock, 100.0), _stepper(clock, limits=limits), step_s=1.0, covered_extra_s=1.5
     )
     assert 1 <= steps and limits == [1.0, 0.5][:steps]
-    _, steps = lns_improve(ctx, incumbent, Budget(clock.now + 3.0), _stepper(clock))
+    _, steps = lns_improve(ctx, incumbent, budget(clock, 3.0), _stepper(clock))
     assert steps >= 1
 
 
@@ -273,7 +278,7 @@ def test_the_step_models_do_not_pile_up_until_the_garbage_collector_runs(clock):
             counted.append(models())
             return timed(model, limit)
 
-        _, steps = lns_improve(ctx, Incumbent(values, _objective_of(ctx, values)), Budget(clock.now + 3.0), step)
+        _, steps = lns_improve(ctx, Incumbent(values, objective_of(ctx, values)), budget(clock, 3.0), step)
         assert steps >= 3 and len(counted) == steps
         assert max(counted) == alive + 1  # the model and one scratch copy, however many steps
     finally:
@@ -304,9 +309,9 @@ def test_a_whole_model_step_that_runs_out_of_time_gives_the_next_twice_as_long(c
         clock.advance(0.1)  # each step takes 0.1 s of the fake clock, whatever its limit
         return solver
 
-    incumbent = Incumbent(values, _objective_of(ctx, values))
+    incumbent = Incumbent(values, objective_of(ctx, values))
     with caplog.at_level(logging.DEBUG, logger="selforg_scheduler.cpsat.lns"):
-        lns_improve(ctx, incumbent, Budget(clock.now + 4.0), first_rota, seed=1, step_s=0.001)
+        lns_improve(ctx, incumbent, budget(clock, 4.0), first_rota, seed=1, step_s=0.001)
     steps = [r.getMessage() for r in caplog.records if r.getMessage().startswith("lns step")]
     assert len(steps) == len(limits)
     whole = [limit for msg, limit in zip(steps, limits, strict=True) if f"of {n} visits, FEASIBLE" in msg]

@@ -15,6 +15,7 @@ import selforg_scheduler.search.ruin as ruin_module
 from factory import DAY0, client, instance, rules, visit, worker
 from selforg_scheduler.contract.io import instance_from_dict, load_instance
 from selforg_scheduler.core.problem import compile_problem
+from selforg_scheduler.cpsat.run import RawRota
 from selforg_scheduler.datasets.generate import generate_instance
 from selforg_scheduler.datasets.mankowska import (
     benchmark_violations,
@@ -22,7 +23,6 @@ from selforg_scheduler.datasets.mankowska import (
     to_instance,
 )
 from selforg_scheduler.pipeline.solve import (
-    RawRota,
     SolveParams,
     _busiest_worker_day,
     make_solution,

@@ -12,6 +12,7 @@ import threading
 
 from ortools.sat.python import cp_model
 
+import selforg_scheduler.cpsat.run as run_mod
 import selforg_scheduler.pipeline.solve as solve_mod
 from factory import client, instance, rules, visit, worker
 from selforg_scheduler import Progress, SolveParams, solve, solve_detailed, validate
@@ -56,6 +57,16 @@ def test_status_objective_bound_and_gap():
     assert solution.wall_s > 0 and solution.found_by == "cp-sat"
 
 
+def test_the_summary_line_says_status_objective_coverage_and_who_found_the_rota():
+    result = solve_detailed(busy_week(), rules(), DETERMINISTIC)
+    s = result.solution
+    line = result.summary()
+    assert line == s.summary()
+    assert line.startswith(f"{s.status}  objective {s.objective:,.0f}  bound {s.bound:,.0f}  gap 0.00%  ")
+    assert f"covered {len(s.visits)}/{len(busy_week().visits)}" in line
+    assert line.endswith(f"(rota by {s.found_by})")
+
+
 def test_without_hint_the_answer_is_as_good():
     with_hint = solve(busy_week(), rules(), DETERMINISTIC)
     without = solve(busy_week(), rules(), DETERMINISTIC.model_copy(update={"hint": False}))
@@ -80,11 +91,11 @@ def test_watchdog_stops_an_overrunning_search_and_keeps_a_rota(monkeypatch):
             stopped.set()
             real_stop(self)
 
-    monkeypatch.setattr(solve_mod.cp_model, "CpSolver", Stuck)
+    monkeypatch.setattr(run_mod.cp_model, "CpSolver", Stuck)
     # The hint completion (every hinted variable fixed) gets as long as it needs, not its share of
     # the 0.5 s: on a loaded machine that share could run out and leave no complete rota to keep.
-    complete_hint = solve_mod._complete_hint
-    monkeypatch.setattr(solve_mod, "_complete_hint", lambda ctx, limit_s: complete_hint(ctx, SAFETY_S))
+    complete_hint = solve_mod.complete_hint
+    monkeypatch.setattr(solve_mod, "complete_hint", lambda ctx, limit_s: complete_hint(ctx, SAFETY_S))
     week = busy_week()
     result = solve_detailed(week, rules(), SolveParams(time_limit_s=0.5, workers=1))
     assert stopped.is_set(), "the watchdog called stop_search"
@@ -135,19 +146,19 @@ def test_lns_starts_from_the_completed_hint_when_the_main_search_finds_nothing(m
     # A main search with no time at all (a microsecond: UNKNOWN on any machine) returns UNKNOWN;
     # the completed greedy hint must then seed the LNS instead of the week falling back to the
     # bare greedy rota. (On a deterministic budget CP-SAT would still take the complete hint.)
-    monkeypatch.setattr(solver_module, "MAIN_SHARE", 1e-6)
-    monkeypatch.setattr(solver_module, "MAIN_FLOOR_S", 1e-6)
+    monkeypatch.setattr(run_mod, "MAIN_SHARE", 1e-6)
+    monkeypatch.setattr(run_mod, "MAIN_FLOOR_S", 1e-6)
     # The hint completion (every hinted variable fixed) gets as long as it needs, not its share of
     # the time limit, which a loaded machine could spend before it completes.
-    complete_hint = solver_module._complete_hint
-    monkeypatch.setattr(solver_module, "_complete_hint", lambda ctx, limit_s: complete_hint(ctx, SAFETY_S))
+    complete_hint = solver_module.complete_hint
+    monkeypatch.setattr(solver_module, "complete_hint", lambda ctx, limit_s: complete_hint(ctx, SAFETY_S))
     inst = instance(
         [worker("w1"), worker("w2")],
         [client("p1"), client("p2", "B"), client("p3", "C")],
         [visit(f"v{i}", f"p{i % 3 + 1}", f"{8 + i:02d}:00", f"{8 + i:02d}:30") for i in range(6)],
     )
     rule_set = rules()
-    with caplog.at_level(logging.INFO, logger="selforg_scheduler.pipeline.solve"):
+    with caplog.at_level(logging.INFO, logger="selforg_scheduler.cpsat.run"):
         result = solver_module.solve_detailed(inst, rule_set, SolveParams(time_limit_s=4, workers=1))
     assert "starts from the completed greedy hint" in caplog.text
     sol = result.solution

@@ -62,7 +62,7 @@ _HOME = {
     "rules_from_dict": "rules.config",
     "Instance": "contract.instance",
     "Solution": "contract.solution",
-    "Progress": "pipeline.solve",
+    "Progress": "cpsat.run",
     "SolveParams": "pipeline.solve",
     "SolveResult": "pipeline.solve",
     "solve": "pipeline.solve",

@@ -45,17 +45,7 @@ WORKER_COLUMNS = ("worker", "name", "role", "days", "visits", "visit h", "contra
 
 
 def print_status(sol: Solution) -> None:
-    def num(x: float | None) -> str:
-        return "-" if x is None else f"{x:,.0f}"
-
-    gap = "-" if sol.gap is None else f"{100 * sol.gap:.2f}%"
-    out.print(
-        f"[bold]{sol.status}[/]  objective {num(sol.objective)}  bound {num(sol.bound)}  gap {gap}  "
-        f"covered {sol.kpis.get('visits_covered', 0):.0f}/{sol.kpis.get('visits', 0):.0f}  "
-        f"time {sol.wall_s:.1f}s  (rota by {sol.found_by})",
-        highlight=False,
-        soft_wrap=True,
-    )
+    out.print(sol.summary().replace(sol.status, f"[bold]{sol.status}[/]", 1), highlight=False, soft_wrap=True)
 
 
 def worker_rows(workers: pl.DataFrame) -> list[tuple[str, ...]]:

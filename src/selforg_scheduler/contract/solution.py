@@ -100,3 +100,16 @@ class Solution(_Strict):
     found_by: Literal["cp-sat", "greedy", "hand"] | None = Field(
         default=None, description="added: what produced this rota"
     )
+
+    def summary(self) -> str:
+        """One line: status, objective, bound and gap, visits covered, time and what found the rota."""
+
+        def num(x: float | None) -> str:
+            return "-" if x is None else f"{x:,.0f}"
+
+        gap = "-" if self.gap is None else f"{100 * self.gap:.2f}%"
+        covered, visits = self.kpis.get("visits_covered", 0), self.kpis.get("visits", 0)
+        return (
+            f"{self.status}  objective {num(self.objective)}  bound {num(self.bound)}  gap {gap}  "
+            f"covered {covered:.0f}/{visits:.0f}  time {self.wall_s:.1f}s  (rota by {self.found_by})"
+        )

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from selforg_scheduler.core.budget import SolveBudget
 from selforg_scheduler.core.variables import DEPOT as DEPOT_NODE
 from selforg_scheduler.core.variables import Arc, ModelContext, WorkerDay
 
@@ -52,24 +53,6 @@ class Incumbent:
     objective: int
 
 
-@dataclass
-class Budget:
-    """What the search may still spend: wall-clock seconds until ``deadline`` (``time.perf_counter``)
-    and, when ``deterministic`` is given, that many of CP-SAT's deterministic seconds (the same work
-    on any machine: benchmarks and reproducible runs)."""
-
-    deadline: float
-    deterministic: float | None = None
-
-    def left(self) -> float:
-        wall = self.deadline - time.perf_counter()
-        return wall if self.deterministic is None else min(wall, self.deterministic)
-
-    def spend(self, solver: cp_model.CpSolver) -> None:
-        if self.deterministic is not None:
-            self.deterministic -= solver.deterministic_time
-
-
 @dataclass(frozen=True)
 class Neighbourhood:
     kind: str
@@ -80,7 +63,7 @@ class Neighbourhood:
 def lns_improve(
     ctx: ModelContext,
     incumbent: Incumbent,
-    budget: Budget,
+    budget: SolveBudget,
     solve_step: Callable[[cp_model.CpModel, float], cp_model.CpSolver],
     on_improve: Callable[[Incumbent], None] | None = None,
     seed: int = 0,
@@ -104,7 +87,7 @@ def lns_improve(
         coverable = [v for v, workers in enumerate(ctx.eligible) if workers]
         while True:
             if covered_extra_s is not None and all(incumbent.values[ctx.covered[v].index] for v in coverable):
-                budget.deadline = min(budget.deadline, time.perf_counter() + covered_extra_s)
+                budget.wall.cap(covered_extra_s)
                 covered_extra_s = None  # the clock runs from the first time
             left = budget.left()
             if left < MIN_STEP_S:
@@ -118,7 +101,7 @@ def lns_improve(
             t_open = time.perf_counter() - t_open
             whole = len(hood.visits) == len(problem.visits) <= WHOLE_DAY_MAX
             solver = solve_step(sub, min(whole_s if whole else step_s, left))
-            budget.spend(solver)
+            budget.spend(solver.deterministic_time)
             code = solver.status_name(solver.response_proto.status)
             steps += 1
             log.debug(

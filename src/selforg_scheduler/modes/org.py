@@ -40,14 +40,9 @@ from selforg_scheduler.contract.io import client_team
 from selforg_scheduler.contract.solution import Solution
 from selforg_scheduler.core.problem import Problem, compile_problem
 from selforg_scheduler.core.role_facts import held_from
+from selforg_scheduler.cpsat.run import Progress, RawRota
 from selforg_scheduler.pipeline.reasons import builder_from_rota
-from selforg_scheduler.pipeline.solve import (
-    Progress,
-    RawRota,
-    SolveParams,
-    make_solution,
-    solve_detailed,
-)
+from selforg_scheduler.pipeline.solve import SolveParams, make_solution, solve_detailed
 from selforg_scheduler.rules.config import RuleSet, default_rules
 from selforg_scheduler.rules.frame import eligibility
 from selforg_scheduler.rules.validator import ValidationReport

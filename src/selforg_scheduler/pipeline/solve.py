@@ -1,22 +1,26 @@
-"""Solve a week: build the model, warm-start it with the greedy rota, run CP-SAT, read the rota.
+"""Solve a week, in stages (PyVRP's ``solve`` is the model):
 
-The data flows one way: instance + rules -> :class:`Problem` -> model -> CP-SAT -> :class:`Solution`
--> validator. The returned solution's penalties and KPIs are the validator's; its objective is
-CP-SAT's, and the two agree (a mismatch is logged as an error and caught by the tests).
+1. compile the instance under the rule set and work out who may do each visit, when
+   (:func:`~selforg_scheduler.rules.frame.eligibility`);
+2. a warm start: the greedy rota, then ruin and recreate covering what it left (and, where the
+   search's prices are the whole objective, lowering its cost) (:func:`warm_start`);
+3. the CP-SAT model, hinted with the warm start, searched within the budget, then improved by the
+   large-neighbourhood search (:mod:`selforg_scheduler.cpsat.run`);
+4. the contract's solution: reasons for uncovered visits, breaks and check-ins, and the penalties
+   and KPIs as the validator recomputes them (:func:`make_solution`).
+
+The returned solution's objective is CP-SAT's and the validator's alike (a mismatch is logged as an
+error and caught by the tests). Every stage spends from one :class:`~selforg_scheduler.core.budget.SolveBudget`.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import os
 import random
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
 from selforg_scheduler.contract.instance import Instance
@@ -30,11 +34,19 @@ from selforg_scheduler.contract.solution import (
     UnassignedVisit,
     UnfilledRole,
 )
+from selforg_scheduler.core.budget import Clock, SolveBudget
 from selforg_scheduler.core.problem import Interval, Problem, Reference, compile_problem
-from selforg_scheduler.core.role_facts import held_from
-from selforg_scheduler.core.variables import ModelContext
-from selforg_scheduler.cpsat.lns import Budget, Incumbent, lns_improve
 from selforg_scheduler.cpsat.model import ArcFilter, add_hints, build_model
+from selforg_scheduler.cpsat.run import (
+    Progress,
+    ProgressCallback,
+    RawRota,
+    SearchSettings,
+    complete_hint,
+    objective_of,
+    read_rota,
+    search,
+)
 from selforg_scheduler.pipeline.annotate import annotate
 from selforg_scheduler.pipeline.reasons import builder_from_rota, unassigned_reasons
 from selforg_scheduler.rules.config import RuleSet, default_rules
@@ -44,15 +56,10 @@ from selforg_scheduler.search.builder import RouteBuilder
 from selforg_scheduler.search.greedy import from_reference, greedy_rota
 from selforg_scheduler.search.ruin import cover_by_ruin, exact_proxy, improve_in_chains
 
+__all__ = ["Progress", "ProgressCallback", "SolveParams", "SolveResult", "make_solution", "solve", "solve_detailed"]
+
 log = logging.getLogger(__name__)
 
-WATCHDOG_SLACK = 1.2
-"""The watchdog stops a search that overruns its time limit by more than 20 %."""
-MAIN_SHARE = 0.05
-"""Share of the time left after the warm start that the main search gets when LNS follows: on a
-real week it rarely improves the completed hint (every LNS step does), on a small one it proves
-optimality within ``MAIN_FLOOR_S``."""
-MAIN_FLOOR_S = 1.0
 AUTO_GRANULAR, AUTO_GRANULAR_ABOVE = 25, 120
 """Granular circuits by default: on a worker-day of more than 120 possible visits (a benchmark's
 whole-day carers: 300 visits a day make 1.3 million arcs), 25 neighbours a visit; team weeks have
@@ -82,10 +89,6 @@ by default): the best of independent annealing chains, each as long as one alone
 RUIN_STEPS_PER_S = 50
 """On a deterministic budget, ruin-and-recreate steps per deterministic second of its share (a
 step count, not a clock, keeps the run reproducible; about what a busy team's week does a second)."""
-LNS_STEP_S = 2.0
-"""Wall seconds of one LNS step."""
-LNS_STEP_DETERMINISTIC = 1.0
-"""Deterministic seconds of one LNS step when the budget is deterministic."""
 
 
 class SolveParams(BaseModel):
@@ -129,28 +132,20 @@ class SolveParams(BaseModel):
     log_search: bool = Field(default=False, description="send CP-SAT's search log to logging (DEBUG)")
 
 
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """A new best rota during the search."""
+    def budget(self, clock: Clock = time.perf_counter) -> SolveBudget:
+        """The solve's budget, starting now."""
+        return SolveBudget.of(self.time_limit_s, self.deterministic_time, clock)
 
-    objective: float
-    bound: float
-    wall_s: float
-
-
-ProgressCallback = Callable[[Progress], None]
-
-
-class _Watch(cp_model.CpSolverSolutionCallback):
-    def __init__(self, on_progress: ProgressCallback | None) -> None:
-        super().__init__()
-        self.on_progress = on_progress
-        self.found = 0
-
-    def on_solution_callback(self) -> None:
-        self.found += 1
-        if self.on_progress is not None:
-            self.on_progress(Progress(self.objective_value, self.best_objective_bound, self.wall_time))
+    def search_settings(self) -> SearchSettings:
+        """What of these parameters reaches CP-SAT."""
+        return SearchSettings(
+            workers=self.workers,
+            seed=self.seed,
+            relative_gap=self.relative_gap,
+            lns=self.lns,
+            covered_extra_s=self.covered_extra_s,
+            log_search=self.log_search,
+        )
 
 
 @dataclass
@@ -161,6 +156,10 @@ class SolveResult:
     report: ValidationReport
     problem: Problem
     solver_objective: int | None
+
+    def summary(self) -> str:
+        """One line: status, objective, bound and gap, visits covered, time and what found the rota."""
+        return self.solution.summary()
 
 
 def solve(
@@ -184,166 +183,97 @@ def solve_detailed(
     and start from it."""
     rules = rules or default_rules()
     params = params or SolveParams()
-    t0 = time.perf_counter()
+    budget = params.budget()
     problem = compile_problem(instance, rules.resolution).attach(reference)
-    eligible, domains = eligibility(problem, rules)
-    # Roles first, on their own costs, so the greedy knows whose week has role minutes in it.
-    assigner = rules.role_assigner()
-    chosen = assigner.choose(problem) if assigner is not None and assigner.eligible_pairs(problem) else {}
-    if problem.reference:
-        greedy = from_reference(problem, rules, eligible, domains, chosen)
-    else:
-        greedy = greedy_rota(problem, rules, eligible, domains, chosen)
-        if params.hint:
-            _ruin_and_recreate(greedy, rules, params, t0)
-    arcs = None
-    if params.granular != 0:
-        keep = frozenset(
-            (w, u, v) for (w, _day), route in greedy.routes.items() for u, v in zip(route, route[1:], strict=False)
-        )
-        if params.granular is None:
-            arcs = ArcFilter(AUTO_GRANULAR, keep, above=AUTO_GRANULAR_ABOVE)
-        else:
-            arcs = ArcFilter(params.granular, keep)
-    ctx = build_model(problem, rules, (eligible, domains), arcs)
+    frame = eligibility(problem, rules)
+    greedy = warm_start(problem, rules, frame, params, budget)
+    ctx = build_model(problem, rules, frame, _arc_filter(params, greedy))
     log.info(
         "model: %d visits, %d workers, %d eligible pairs, %d worker-days, %d arcs; greedy covers %d",
-        len(problem.visits),
-        len(problem.workers),
-        len(ctx.x),
-        len(ctx.worker_days),
-        sum(len(wd.arcs) for wd in ctx.worker_days.values()),
-        len(greedy.crew),
-    )
+        len(problem.visits), len(problem.workers), len(ctx.x), len(ctx.worker_days),
+        sum(len(wd.arcs) for wd in ctx.worker_days.values()), len(greedy.crew),
+    )  # fmt: skip
     warm: list[int] | None = None
     if params.hint:
         add_hints(ctx, greedy.start, greedy.crew, greedy.held, greedy.routes)
         # A few seconds complete a week's hint; a model of a million arcs needs longer.
-        warm = _complete_hint(ctx, min(0.2 * params.time_limit_s, max(5.0, 0.1 * params.time_limit_s)))
-    deadline = t0 + params.time_limit_s
-    # Wall-clock always bounds the search; a deterministic budget, when given, bounds it too and
-    # makes the run do the same work on any machine (LNS included).
-    budget = Budget(deadline, params.deterministic_time)
-    remaining = max(0.1, budget.left())
-    lns_on = params.lns
-    main_limit = min(remaining, max(MAIN_FLOOR_S, remaining * MAIN_SHARE)) if lns_on else remaining
-    if warm is None:
-        # No complete rota to start LNS from: the main search must find one, so it gets half.
-        main_limit = max(main_limit, 0.5 * remaining)
-
-    def configure(solver: cp_model.CpSolver, limit: float) -> None:
-        """``limit`` is wall seconds, or deterministic seconds when the budget counts those."""
-        sp = solver.parameters
-        if budget.deterministic is None:
-            sp.max_time_in_seconds = limit
-        else:
-            sp.max_deterministic_time = limit
-            sp.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
-        if params.workers:
-            sp.num_search_workers = params.workers
-        sp.random_seed = params.seed
-        sp.relative_gap_limit = params.relative_gap
-        # Probing dominates presolve on these models (seconds, for little gain): keep it light.
-        sp.max_presolve_iterations = 1
-        sp.cp_model_probing_level = 0
-        if params.log_search:
-            sp.log_search_progress = True
-            sp.log_to_stdout = False
-            solver.log_callback = lambda line: log.debug("cp-sat: %s", line)
-
-    solver = cp_model.CpSolver()
-    configure(solver, main_limit)
-    watch = _Watch(on_progress)
-    code = _run(solver, ctx.model, watch)
-    budget.spend(solver)
-    status: Status = solver.status_name(code)  # type: ignore[assignment]
-    log.info("cp-sat %s after %.1fs, %d improving solutions", status, time.perf_counter() - t0, watch.found)
-    values: list[int] | None = None
-    bound: float | None = None
-    from_warm = False
-    if status in ("OPTIMAL", "FEASIBLE"):
-        values = list(solver.response_proto.solution)
-        bound = float(solver.best_objective_bound)
-    elif status == "UNKNOWN" and warm is not None:
-        # The main search found nothing in its share of time (it happens on busy weeks), but the
-        # completed greedy hint is a full rota of the model: improve it with LNS from there.
-        log.info("cp-sat found no rota of its own; LNS starts from the completed greedy hint")
-        values, status, from_warm = warm, "FEASIBLE", True
-        bound = float(solver.best_objective_bound)
-    if values is not None and status == "FEASIBLE" and lns_on:
-        main_bound = bound if bound is not None else float("-inf")
-
-        def improved(inc: Incumbent) -> None:
-            if on_progress is not None:
-                on_progress(Progress(inc.objective, main_bound, time.perf_counter() - t0))
-
-        def step(model: cp_model.CpModel, limit: float) -> cp_model.CpSolver:
-            step_solver = cp_model.CpSolver()
-            configure(step_solver, limit)
-            _run(step_solver, model)
-            return step_solver
-
-        start_obj = _objective_of(ctx, values)
-        incumbent, steps = lns_improve(
-            ctx, Incumbent(values, start_obj), budget, step, on_improve=improved, seed=params.seed,
-            step_s=LNS_STEP_S if budget.deterministic is None else LNS_STEP_DETERMINISTIC,
-            covered_extra_s=params.covered_extra_s,
-        )
-        log.info("lns: %d steps, objective %d -> %d", steps, start_obj, incumbent.objective)
-        values = incumbent.values
-        from_warm = from_warm and incumbent.objective == start_obj
-    if bound is None and status not in ("INFEASIBLE", "MODEL_INVALID"):
-        bound = float(solver.best_objective_bound)
-    if bound is not None and not math.isfinite(bound):
-        bound = None
+        warm = complete_hint(ctx, min(0.2 * params.time_limit_s, max(5.0, 0.1 * params.time_limit_s)))
+    found = search(ctx, warm, budget, params.search_settings(), on_progress)
+    bound = found.bound
     if bound is not None:
         # CP-SAT's LP bound is weak on these routing models; the rules' floors are always valid.
         bound = max(bound, float(sum(rule.floor(ctx) for rule in rules.active())))
-    wall = time.perf_counter() - t0
-
     solver_objective: int | None = None
-    if values is not None:
-        raw = _read_rota(ctx, values)
-        solver_objective = _objective_of(ctx, values)
-        found_by = "greedy" if from_warm else "cp-sat"  # the greedy rota, never improved
+    if found.values is not None:
+        raw = read_rota(ctx, found.values)
+        solver_objective = objective_of(ctx, found.values)
+        found_by = "greedy" if found.from_warm else "cp-sat"  # the greedy rota, never improved
     else:  # no rota from the search: fall back to the greedy one, honestly labelled
         raw = RawRota(dict(greedy.start), dict(greedy.crew), dict(greedy.held))
         found_by = "greedy"
-    solution, report = make_solution(problem, rules, (ctx.eligible, ctx.domains), instance, status, raw, found_by, bound, wall)
+    solution, report = make_solution(
+        problem, rules, frame, instance, found.status, raw, found_by, bound, budget.elapsed()
+    )
     if solver_objective is not None:
         solution.objective = solver_objective
         if report.objective != solver_objective:
-            log.error(
-                "validator objective %s differs from the solver's %s", report.objective, solver_objective
-            )
+            log.error("validator objective %s differs from the solver's %s", report.objective, solver_objective)
         solution.gap = _gap(solver_objective, bound)
     return SolveResult(solution, report, problem, solver_objective)
 
 
-def _ruin_and_recreate(greedy: RouteBuilder, rules: RuleSet, params: SolveParams, t0: float) -> None:
+def warm_start(
+    problem: Problem,
+    rules: RuleSet,
+    frame: tuple[list[list[int]], dict[tuple[int, int], tuple[Interval, ...]]],
+    params: SolveParams,
+    budget: SolveBudget,
+) -> RouteBuilder:
+    """The rota the search starts from: the reference rota's visits that still fit (repair), or
+    the greedy rota improved by ruin and recreate. The team roles are chosen first, on their own
+    costs, so the greedy knows whose week has role minutes in it."""
+    eligible, domains = frame
+    assigner = rules.role_assigner()
+    chosen = assigner.choose(problem) if assigner is not None and assigner.eligible_pairs(problem) else {}
+    if problem.reference:
+        return from_reference(problem, rules, eligible, domains, chosen)
+    greedy = greedy_rota(problem, rules, eligible, domains, chosen)
+    if params.hint:
+        _ruin_and_recreate(greedy, rules, params, budget)
+    return greedy
+
+
+def _arc_filter(params: SolveParams, greedy: RouteBuilder) -> ArcFilter | None:
+    """Granular circuits (``params.granular``), always keeping the warm start's arcs."""
+    if params.granular == 0:
+        return None
+    keep = frozenset(
+        (w, u, v) for (w, _day), route in greedy.routes.items() for u, v in zip(route, route[1:], strict=False)
+    )
+    if params.granular is None:
+        return ArcFilter(AUTO_GRANULAR, keep, above=AUTO_GRANULAR_ABOVE)
+    return ArcFilter(params.granular, keep)
+
+
+def _ruin_and_recreate(greedy: RouteBuilder, rules: RuleSet, params: SolveParams, budget: SolveBudget) -> None:
     """Cover what the greedy left uncovered, then, where the builder's cost is the objective and
     days are big, lower its cost (:mod:`~selforg_scheduler.search.ruin`); each within its share of the
     time limit, or of steps on a deterministic budget."""
-
-    def budget(share: float) -> tuple[float, int | None]:
-        steps = None if params.deterministic_time is None else int(RUIN_STEPS_PER_S * share * params.deterministic_time)
-        return time.perf_counter() + share * params.time_limit_s, steps
-
-    deadline, steps = budget(RUIN_SHARE)
+    deadline, steps = budget.share(RUIN_SHARE, RUIN_STEPS_PER_S)
     ruin = cover_by_ruin(greedy, random.Random(params.seed), deadline=deadline, max_steps=steps)
     if ruin.steps:
         log.info(
             "ruin and recreate: %d steps (%d kept) in %.1fs, greedy covers %d -> %d",
-            ruin.steps, ruin.accepted, time.perf_counter() - t0, ruin.covered_before, ruin.covered_after,
+            ruin.steps, ruin.accepted, budget.elapsed(), ruin.covered_before, ruin.covered_after,
         )
     if exact_proxy(rules, greedy.problem) and _busiest_worker_day(greedy.problem, greedy.eligible) > COST_RUIN_ABOVE:
-        deadline, steps = budget(COST_RUIN_SHARE)
+        deadline, steps = budget.share(COST_RUIN_SHARE, RUIN_STEPS_PER_S)
         chains = min(MAX_CHAINS, params.workers or os.cpu_count() or 1)
         seeds = [params.seed + k for k in range(chains)]
         ruin = improve_in_chains(greedy, seeds, deadline=deadline, max_steps=steps)
         log.info(
             "ruin and recreate on cost, %d chains: %d steps (%d kept), done after %.1fs",
-            chains, ruin.steps, ruin.accepted, time.perf_counter() - t0,
+            chains, ruin.steps, ruin.accepted, budget.elapsed(),
         )
 
 
@@ -361,48 +291,6 @@ def _gap(objective: float, bound: float | None) -> float | None:
     if bound is None:
         return None
     return round(abs(objective - bound) / max(1.0, abs(objective)), 6)
-
-
-def _run(
-    solver: cp_model.CpSolver,
-    model: cp_model.CpModel,
-    callback: cp_model.CpSolverSolutionCallback | None = None,
-) -> cp_model.CpSolverStatus:
-    """Solve under a watchdog that stops the search if it overruns its wall limit by 20 %."""
-    limit_s = solver.parameters.max_time_in_seconds
-    watchdog = threading.Timer(limit_s * WATCHDOG_SLACK, solver.stop_search)
-    watchdog.daemon = True
-    watchdog.start()
-    try:
-        return solver.solve(model, callback)
-    finally:
-        watchdog.cancel()
-
-
-def _objective_of(ctx: ModelContext, values: list[int]) -> int:
-    """The objective of a full assignment (proto index -> value), from the model's own terms."""
-    objective = ctx.model.proto.objective
-    total = sum(c * values[i] for i, c in zip(objective.vars, objective.coeffs, strict=True))
-    return int(round((total + objective.offset) * (objective.scaling_factor or 1)))
-
-
-@dataclass
-class RawRota:
-    """A rota as the solver or the greedy leaves it: starts, crews and role holders, by index."""
-
-    start: dict[int, int]
-    crew: dict[int, tuple[int, ...]]
-    held: dict[int, tuple[int, ...]]
-
-
-def _read_rota(ctx: ModelContext, values: list[int]) -> RawRota:
-    start: dict[int, int] = {}
-    crew: dict[int, tuple[int, ...]] = {}
-    for v, ws in enumerate(ctx.eligible):
-        if ws and values[ctx.covered[v].index]:
-            start[v] = values[ctx.start[v].index]
-            crew[v] = tuple(w for w in ws if values[ctx.x[(v, w)].index])
-    return RawRota(start, crew, held_from(pair for pair, var in ctx.holds.items() if values[var.index]))
 
 
 def make_solution(
@@ -462,25 +350,3 @@ def make_solution(
     for violation in report.violations:
         log.warning("rota breaks %s", violation)
     return solution, report
-
-
-# --- warm start ---------------------------------------------------------------------------------
-
-
-def _complete_hint(ctx: ModelContext, limit_s: float) -> list[int] | None:
-    """Complete the hint (auxiliary variables too) by a quick solve with the hinted values fixed;
-    returns the completed assignment (a full rota of the model), or None if it could not be."""
-    solver = cp_model.CpSolver()
-    solver.parameters.fix_variables_to_their_hinted_value = True
-    solver.parameters.max_time_in_seconds = limit_s
-    solver.parameters.num_search_workers = 1
-    code = solver.solve(ctx.model)
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        log.warning("greedy hint could not be completed (%s); kept as a partial hint", solver.status_name(code))
-        return None
-    values = list(solver.response_proto.solution)
-    model = ctx.model
-    model.clear_hints()
-    for index, value in enumerate(values):
-        model.add_hint(model.get_int_var_from_proto_index(index), value)
-    return values
