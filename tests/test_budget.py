@@ -4,6 +4,7 @@ and the shares ruin and recreate gets."""
 from __future__ import annotations
 
 import pytest
+
 from selforg_scheduler import SolveParams
 from selforg_scheduler.core.budget import Budget, DeterministicTime, SolveBudget, WallClock
 

@@ -32,12 +32,12 @@ from selforg_scheduler.rules.config import default_rules, load_rules
 from selforg_scheduler.rules.frame import eligibility
 from selforg_scheduler.search.builder import RouteBuilder
 from selforg_scheduler.search.greedy import greedy_rota, repair
+from selforg_scheduler.search.pricing import rota_cost
 from selforg_scheduler.search.ruin import (
     cover_by_ruin,
     exact_proxy,
     improve_by_ruin,
     improve_in_chains,
-    rota_cost,
     uncovered_minutes,
 )
 
@@ -241,6 +241,17 @@ def b1_greedy():
     problem = compile_problem(inst, rule_set.resolution)
     eligible, domains = eligibility(problem, rule_set)
     return data, inst, greedy_rota(problem, rule_set, eligible, domains)
+
+
+def test_the_greedy_rota_is_priced_in_full_even_when_a_lateness_blind_order_wins():
+    # On B1 the best insertion order is one that ignored lateness while inserting; the rota it
+    # hands on must still price lateness as the rules do, or the cost search would ignore it.
+    data, inst, b = b1_greedy()
+    assert (b.w_late, b.w_largest) == (b.prices.late_per_minute, b.prices.largest_late_per_minute) != (0, 0)
+    solution, report = make_solution(
+        b.problem, b.rules, (b.eligible, b.domains), inst, "FEASIBLE", RawRota(b.start, b.crew, {}), "greedy", None, 0.0
+    )
+    assert report.objective == pytest.approx(rota_cost(b) / b.rules.resolution, rel=1e-4)
 
 
 def test_cost_ruin_lowers_a_benchmark_rota_without_uncovering_or_breaking_a_rule():

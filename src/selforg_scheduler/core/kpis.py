@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from selforg_scheduler.core.problem import Problem
 from selforg_scheduler.core.rota import Rota
-
-
-def route_travel(p: Problem, w: int, route: list[int]) -> int:
-    """Travel (ticks) of one worker-day's route: between visits, and home legs when counted."""
-    travel = sum(p.visit_travel(a, b) for a, b in zip(route, route[1:], strict=False))
-    if route:
-        travel += p.home_travel(w, route[0]) + p.home_travel(w, route[-1])
-    return travel
+from selforg_scheduler.core.workday import route_travel
 
 
 def compute_kpis(rota: Rota) -> dict[str, int | float]:
     p = rota.problem
     total = len(p.visits)
     covered = [v for v in range(total) if len(rota.crew.get(v, ())) == p.visits[v].required]
-    travel = sum(route_travel(p, w, route) for (w, _day), route in rota.routes.items())
+    travel = sum(route_travel(rota, w, route) for (w, _day), route in rota.routes.items())
     distinct = []
     for client in p.clients:
         seen = {w for v in client.visits for w in rota.crew.get(v, ())}

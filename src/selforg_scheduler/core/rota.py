@@ -97,13 +97,6 @@ class Rota:
             return self.problem.home_travel_exact(w, a)
         return self.problem.visit_travel_exact(a, b)
 
-    def worker_day_travel(self, w: int, day: int) -> int:
-        route = self.routes[(w, day)]
-        total = sum(self.travel(a, b) for a, b in zip(route, route[1:], strict=False))
-        if route:
-            total += self.home_travel(w, route[0]) + self.home_travel(w, route[-1])
-        return total
-
 
 def rota_from_solution(problem: Problem, solution: Solution, travel_on: bool = True) -> Rota:
     """Read a solution's visits into indices; unknown ids and duplicates become violations."""

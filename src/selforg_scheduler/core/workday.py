@@ -43,6 +43,15 @@ def end(r: RouteState, v: int) -> float:
     return r.start[v] + r.problem.visits[v].duration
 
 
+def route_travel(r: RouteState, w: int, visits: list[int]) -> int:
+    """Travel of one worker-day's route: between consecutive visits, and the legs from and to
+    home when the instance counts them (every route's travel is summed here)."""
+    if not visits:
+        return 0
+    total = sum(r.travel(a, b) for a, b in zip(visits, visits[1:], strict=False))
+    return total + r.home_travel(w, visits[0]) + r.home_travel(w, visits[-1])
+
+
 def working_minutes(r: RouteState, w: int, day: int) -> float:
     visits = route(r, w, day)
     if not visits:
@@ -52,9 +61,7 @@ def working_minutes(r: RouteState, w: int, day: int) -> float:
     key = (w, *visits)
     total = memo.get(key)
     if total is None:
-        total = sum(r.problem.visits[v].duration for v in visits)
-        total += sum(r.travel(a, b) for a, b in zip(visits, visits[1:], strict=False))
-        total += r.home_travel(w, visits[0]) + r.home_travel(w, visits[-1])
+        total = sum(r.problem.visits[v].duration for v in visits) + route_travel(r, w, visits)
         memo[key] = total
     return total
 

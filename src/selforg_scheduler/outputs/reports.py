@@ -16,9 +16,9 @@ import polars as pl
 
 from selforg_scheduler.contract.instance import Instance
 from selforg_scheduler.contract.solution import Solution
-from selforg_scheduler.core.kpis import route_travel
 from selforg_scheduler.core.problem import Problem, compile_problem
 from selforg_scheduler.core.rota import Rota, rota_from_solution
+from selforg_scheduler.core.workday import route_travel
 from selforg_scheduler.rules.config import RuleSet, default_rules
 from selforg_scheduler.rules.validator import ValidationReport, evaluate
 
@@ -92,7 +92,7 @@ def _workers(
         w = wd.index
         days = sorted(day for (x, day), route in rota.routes.items() if x == w and route)
         visits = [v for day in days for v in rota.routes[(w, day)]]
-        travel = sum(route_travel(p, w, rota.routes[(w, day)]) for day in days)
+        travel = sum(route_travel(rota, w, rota.routes[(w, day)]) for day in days)
         figures = {"wishes_kept": 0, "wishes_broken": 0} | rules.worker_figures(rota, w)
         rows.append(
             {

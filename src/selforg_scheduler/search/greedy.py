@@ -19,6 +19,7 @@ from selforg_scheduler.core.problem import (
     Problem,
 )
 from selforg_scheduler.search.builder import RouteBuilder
+from selforg_scheduler.search.pricing import rota_cost
 
 if TYPE_CHECKING:
     from selforg_scheduler.rules.config import RuleSet
@@ -134,16 +135,8 @@ def from_reference(
 
 
 def _score(b: RouteBuilder) -> tuple[int, int]:
-    """Uncovered minutes, then travel and lateness as the objective weighs them (roughly)."""
-    p = b.problem
-    uncovered = sum(vd.duration for vd in p.visits if vd.index not in b.crew)
-    travel = 0
-    for route in b.routes.values():
-        travel += sum(b.travel(x, y) for x, y in zip(route, route[1:], strict=False))
-    w_late, w_largest = b.prices.late_per_minute, b.prices.largest_late_per_minute
-    late = [max(0, s - p.visits[v].latest) for v, s in b.start.items()]
-    lateness = w_late * sum(late) + w_largest * max(late, default=0)
-    return uncovered, max(1, b.w_travel) * travel + lateness
+    """Uncovered minutes, then the rota's cost as the rules price it (:func:`rota_cost`)."""
+    return sum(vd.duration for vd in b.problem.visits if vd.index not in b.crew), rota_cost(b)
 
 
 def _insert_all(
@@ -156,11 +149,12 @@ def _insert_all(
     price_lateness: bool = True,
 ) -> RouteBuilder:
     builder = RouteBuilder(problem, rules, eligible, domains, held=held)
-    if not price_lateness:
+    if not price_lateness:  # blind to lateness while inserting only: the rota is priced in full
         builder.w_late = builder.w_largest = 0
     builder.circles = plan_circles(problem, eligible, builder.cap)
     insert_in_order(builder, sorted((v for v in range(len(problem.visits)) if eligible[v]), key=key))
     repair(builder)
+    builder.w_late, builder.w_largest = builder.prices.late_per_minute, builder.prices.largest_late_per_minute
     return builder
 
 

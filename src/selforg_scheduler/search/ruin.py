@@ -43,11 +43,9 @@ from dataclasses import dataclass
 
 from selforg_scheduler.core.problem import Problem
 from selforg_scheduler.rules.config import RuleSet
-from selforg_scheduler.search.greedy import (
-    RouteBuilder,
-    _eject_for,
-    insert_with_partners,
-)
+from selforg_scheduler.search.builder import RouteBuilder
+from selforg_scheduler.search.greedy import _eject_for, insert_with_partners
+from selforg_scheduler.search.pricing import priced, rota_cost
 
 log = logging.getLogger(__name__)
 
@@ -91,44 +89,6 @@ def uncovered_minutes(b: RouteBuilder) -> int:
     return sum(vd.duration for vd in b.problem.visits if vd.index not in b.crew and b.eligible[vd.index])
 
 
-def rota_cost(b: RouteBuilder) -> int:
-    """The rota's cost as the model weighs travel (with home legs when they count), lateness
-    and continuity; the other soft rules are left to CP-SAT."""
-    return _cost(b, b.routes, b.start, b.crew, list(b.routes), range(len(b.problem.clients)))
-
-
-def _cost(
-    b: RouteBuilder,
-    routes: dict[tuple[int, int], list[int]],
-    start: dict[int, int],
-    crew: dict[int, tuple[int, ...]],
-    keys: Iterable[tuple[int, int]],
-    clients: Iterable[int],
-) -> int:
-    """:func:`rota_cost`'s terms of the worker-days ``keys`` and the ``clients`` (the largest
-    lateness, when priced, over the whole rota): what a step changes, compared before and after."""
-    p = b.problem
-    travel = 0
-    placed: set[int] = set()
-    for w, day in keys:
-        route = routes.get((w, day))
-        if route:
-            travel += sum(b.travel(x, y) for x, y in zip(route, route[1:], strict=False))
-            travel += b.home_travel(w, route[0]) + b.home_travel(w, route[-1])
-            placed.update(route)
-    cost = b.w_travel * travel
-    if b.w_late:
-        cost += b.w_late * sum(max(0, start[v] - p.visits[v].latest) for v in placed)
-    if b.w_largest:
-        cost += b.w_largest * max((start[v] - p.visits[v].latest for v in start), default=0)
-    for c in clients:
-        client = p.clients[c]
-        crews = [crew[v] for v in client.visits if v in crew]
-        cost += b.w_extra * max(0, len({w for team in crews for w in team}) - 1)
-        cost -= b.w_link * sum(1 for team in crews if any(w in client.link_workers for w in team))
-    return cost
-
-
 @dataclass
 class _Snapshot:
     start: dict[int, int]
@@ -170,7 +130,7 @@ def _step_change(b: RouteBuilder, before: _Snapshot, touched: list[int]) -> tupl
     holes = sum(p.visits[u].duration * g for u, g in zip(moved, gone, strict=True) if b.eligible[u])
     count = sum(g for u, g in zip(moved, gone, strict=True) if b.eligible[u])
     clients = {p.visits[u].client for u in moved}
-    cost = _cost(b, b.routes, b.start, b.crew, keys, clients) - _cost(b, before.routes, before.start, before.crew, keys, clients)
+    cost = priced(b, b.routes, b.start, b.crew, keys, clients) - priced(b, before.routes, before.start, before.crew, keys, clients)
     return holes, count, cost
 
 
