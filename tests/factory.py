@@ -89,7 +89,9 @@ def rules(*overrides: str) -> RuleSet:
     return rules_from_dict({}, overrides=overrides)
 
 
-FAST = SolveParams(time_limit_s=10, workers=1, seed=0)
+FAST = SolveParams(time_limit_s=60, workers=1, seed=0, deterministic_time=10)
+"""One CP-SAT worker within 10 deterministic seconds: the same rota on any machine, however loaded
+(the wall-clock limit only bounds a search that hangs)."""
 
 
 def run(inst: Instance, *overrides: str) -> SolveResult:

@@ -25,6 +25,9 @@ from selforg_scheduler.pipeline.solve import SolveParams, solve_detailed
 from selforg_scheduler.rules.config import load_rules
 from selforg_scheduler.rules.validator import validate
 
+PROVE = SolveParams(time_limit_s=120, workers=1, seed=0, deterministic_time=20)
+"""One CP-SAT worker within 20 deterministic seconds: proves set A's optima on any machine."""
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks" / "data" / "mankowska2014" / "instances"  # vendored: never skipped
 A1 = BENCH / "InstanzCPLEX_HCSRP_10_1.txt"
@@ -98,7 +101,7 @@ def test_objective_of_a_hand_made_rota_equals_the_benchmark_formula(a1):
 def test_solved_a1_is_valid_and_at_the_proven_optimum(a1):
     inst = instance_from_dict(to_instance(a1))
     rules = load_rules(RULES)
-    result = solve_detailed(inst, rules, SolveParams(time_limit_s=20, workers=1, seed=0))
+    result = solve_detailed(inst, rules, PROVE)
     sol = result.solution
     assert sol.status == "OPTIMAL" and not sol.unassigned
     report = validate(inst, sol, rules)
@@ -177,7 +180,7 @@ def test_a3_needs_fractional_starts_and_reaches_its_proven_optimum():
     inst = instance_from_dict(to_instance(data))
     rules = load_rules(RULES)
     assert rules.resolution == 1000
-    result = solve_detailed(inst, rules, SolveParams(time_limit_s=20, workers=1, seed=0))
+    result = solve_detailed(inst, rules, PROVE)
     assert result.solution.status == "OPTIMAL" and result.report.ok
     assert formula(data, result.solution) == pytest.approx(305.85957, rel=1e-4)
     assert any(a.start.second or a.start.microsecond for a in result.solution.visits)
@@ -187,7 +190,7 @@ def test_independent_check_passes_the_solver_rota_and_catches_planted_breaks(a1)
     from selforg_scheduler.datasets.mankowska import benchmark_violations
 
     inst = instance_from_dict(to_instance(a1))
-    sol = solve_detailed(inst, load_rules(RULES), SolveParams(time_limit_s=20, workers=1, seed=0)).solution
+    sol = solve_detailed(inst, load_rules(RULES), PROVE).solution
     assert benchmark_violations(a1, sol) == []
 
     def planted(change):
