@@ -136,7 +136,10 @@ def test_mankowska_summary_sentences_follow_the_rows() -> None:
 
     rows = {"C1": row("C1", 99.0, 100.0), "C2": row("C2", 100.00001, 100.0), "D1": row("D1", 106.0, 100.0)}
     text = " ".join(mankowska.summary(rows))
-    assert "1 of 3 instances below the best known value (C1 (-1.00 %)); 1 at it within 1e-4 relative (C2); 1 above it" in text
+    assert (
+        "1 of 3 instances below the best known value (C1 (-1.00 %)); 1 at it within 1e-4 relative (C2); 1 above it"
+        in text
+    )
     assert "(largest gap D1, +6.00 %)" in text and "Targets met: 2 of 3; missed: D1 (+6.00 %)." in text
 
 

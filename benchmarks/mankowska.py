@@ -173,6 +173,7 @@ def run_one(name: str, meta: dict[str, str], workers: int, seed: int, scale: flo
 
 def code_version() -> str:
     """The checked-out commit, with "+" when the solver's source or rule sets differ from it."""
+
     def git(*args: str) -> str:
         done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False)
         return done.stdout.strip() if done.returncode == 0 else ""
@@ -209,7 +210,9 @@ def check_saved(row: Row, meta: dict[str, str]) -> list[str]:
     if sol.status != row.status:
         problems.append(f"{row.instance}: status {sol.status} in the rota, {row.status} in the results")
     if sol.objective is None or abs(sol.objective / OBJECTIVE_SCALE - row.objective) > 1e-9 * max(1.0, row.objective):
-        problems.append(f"{row.instance}: objective {sol.objective} in the rota, {row.objective:.6f} x 30000 in the results")
+        problems.append(
+            f"{row.instance}: objective {sol.objective} in the rota, {row.objective:.6f} x 30000 in the results"
+        )
     score = benchmark_objective(data, inst, sol)
     if score.uncovered != row.uncovered:
         problems.append(f"{row.instance}: {score.uncovered} uncovered in the rota, {row.uncovered} in the results")
@@ -343,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--time-scale", type=float, default=1.0, help="multiply every time limit (quick checks)")
     ap.add_argument(
-        "--report-only", action="store_true",
+        "--report-only",
+        action="store_true",
         help="solve nothing: check the saved results against the saved rotas, then rewrite the page from them",
     )
     ap.add_argument("--no-save", action="store_true", help="do not merge the results into the results file")

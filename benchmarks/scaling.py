@@ -193,7 +193,9 @@ def main(argv: list[str] | None = None) -> int:
         rows = [Row(**r) for r in json.loads(RESULTS.read_text(encoding="utf-8"))]
     else:
         # rows of sizes not run this time are kept from the results file
-        kept = {r["teams"]: Row(**r) for r in json.loads(RESULTS.read_text(encoding="utf-8"))} if RESULTS.exists() else {}
+        kept = (
+            {r["teams"]: Row(**r) for r in json.loads(RESULTS.read_text(encoding="utf-8"))} if RESULTS.exists() else {}
+        )
         for n in (int(x) for x in args.teams.split(",")):
             t0 = time.perf_counter()
             # Each size in a fresh process: a process's peak memory never falls, and team

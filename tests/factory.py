@@ -127,9 +127,7 @@ def hand_rota(inst: Instance, assigned: dict[str, tuple[str, list[str]]], day: s
                 {"visit": v, "start": at(hhmm, day) if "T" not in hhmm else hhmm, "workers": ws}
                 for v, (hhmm, ws) in assigned.items()
             ],
-            "unassigned": [
-                {"visit": v.id, "reason": "by hand"} for v in inst.visits if v.id not in assigned
-            ],
+            "unassigned": [{"visit": v.id, "reason": "by hand"} for v in inst.visits if v.id not in assigned],
             "found_by": "hand",
         }
     )

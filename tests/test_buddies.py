@@ -52,7 +52,9 @@ def teams(draw: st.DrawFn):
                 periods.append((day, f"{start:02d}:00", f"{start + draw(st.integers(1, 8)):02d}:00"))
         others = [x for x in ids if x != wid]
         prefs = draw(st.lists(st.sampled_from(others), unique=True, max_size=1))
-        avoid = draw(st.lists(st.sampled_from([x for x in others if x not in prefs] or others), unique=True, max_size=1))
+        avoid = draw(
+            st.lists(st.sampled_from([x for x in others if x not in prefs] or others), unique=True, max_size=1)
+        )
         avoid = [a for a in avoid if a not in prefs]
         workers.append(
             worker(
@@ -65,8 +67,10 @@ def teams(draw: st.DrawFn):
         )
     shuffled = draw(st.permutations(ids))
     existing = [sorted(shuffled[i : i + 2]) for i in range(0, draw(st.integers(0, n // 2)) * 2, 2)]
-    history = [{"members": sorted(draw(st.lists(st.sampled_from(ids), min_size=2, max_size=2, unique=True)))}
-               for _ in range(draw(st.integers(0, 2)))]
+    history = [
+        {"members": sorted(draw(st.lists(st.sampled_from(ids), min_size=2, max_size=2, unique=True)))}
+        for _ in range(draw(st.integers(0, 2)))
+    ]
     return team(workers, buddies=existing, buddy_history=history)
 
 

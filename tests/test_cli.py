@@ -72,7 +72,18 @@ def test_good_input_passes_the_same_commands(good):
 def command(kind: str, instance: Path, *extra: object) -> list[object]:
     """``solve INSTANCE --out ...`` or ``validate INSTANCE SOLUTION``, with extra options."""
     if kind == "solve":
-        return ["solve", instance, "--out", instance.parent / "out" / "sol.json", "-t", "5", "--workers", "1", "-q", *extra]
+        return [
+            "solve",
+            instance,
+            "--out",
+            instance.parent / "out" / "sol.json",
+            "-t",
+            "5",
+            "--workers",
+            "1",
+            "-q",
+            *extra,
+        ]
     return ["validate", instance, instance.parent / "sol.json", *extra]
 
 
@@ -135,7 +146,9 @@ BAD_INSTANCES: list[tuple[str, Callable[[Raw], None], Sequence[str]]] = [
     ),
     (
         "unknown role in role history",
-        lambda r: r.update(role_history=[{"week_start": "2026-11-23", "role": "chair", "worker": r["workers"][0]["id"]}]),
+        lambda r: r.update(
+            role_history=[{"week_start": "2026-11-23", "role": "chair", "worker": r["workers"][0]["id"]}]
+        ),
         ("role_history[0]", "role", "chair"),
     ),
     (
@@ -228,7 +241,9 @@ def test_unknown_parameter_in_yaml(good, kind):
 def test_wrong_parameter_value_in_yaml(good):
     yaml_path = good.parent / "rules.yaml"
     yaml_path.write_text("rules:\n  time_windows:\n    hard: maybe\n", encoding="utf-8")
-    assert_one_error_line(invoke(*command("solve", good, "--rules", yaml_path)), str(yaml_path), "rules.time_windows", "hard")
+    assert_one_error_line(
+        invoke(*command("solve", good, "--rules", yaml_path)), str(yaml_path), "rules.time_windows", "hard"
+    )
 
 
 def test_yaml_that_is_not_yaml(good):
@@ -385,7 +400,12 @@ def test_roles_new_starters_and_workers_without_contract_come_from_the_reports(t
     assert workers["unsociable_visits"].to_list() == [None, 0]
     w1, w2 = worker_rows(workers)
     assert w1 == ("w1", "Asha", "Scheduler, coord", "0", "0", "0.0", "0.0", "-", "0", "-")
-    assert w2[:3] == ("w2", "Ben (new)", "") and w2[6:] == ("8.0", "-1.1", "0", "0")  # 480 min a week, a one-day horizon
+    assert w2[:3] == ("w2", "Ben (new)", "") and w2[6:] == (
+        "8.0",
+        "-1.1",
+        "0",
+        "0",
+    )  # 480 min a week, a one-day horizon
 
 
 def test_solve_prints_the_workers_table_of_the_reports(tmp_path, monkeypatch):

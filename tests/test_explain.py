@@ -81,13 +81,20 @@ def test_three_planted_impossibilities_three_sentences() -> None:
         "it needs 2 workers; only w1 is left (w2 and w3 lack medication)"
     )
     assert by_subject["v3"].kind == "availability"
-    assert "Mon 30 Nov 21:00-21:30: no worker can take it: w1, w2 and w3 are not available then" in by_subject["v3"].sentence
+    assert (
+        "Mon 30 Nov 21:00-21:30: no worker can take it: w1, w2 and w3 are not available then"
+        in by_subject["v3"].sentence
+    )
 
 
 def test_a_client_who_excluded_everyone_and_an_agreed_start() -> None:
     inst = instance(
         [
-            worker("w1", skills=["medication"], flexible_working=[{"kind": "earliest_start", "time": "09:15", "strength": "agreed"}]),
+            worker(
+                "w1",
+                skills=["medication"],
+                flexible_working=[{"kind": "earliest_start", "time": "09:15", "strength": "agreed"}],
+            ),
             worker("w2"),
         ],
         [client("c1", name="Mrs K", excluded_workers=["w1", "w2"]), client("c2", "B")],
@@ -95,7 +102,10 @@ def test_a_client_who_excluded_everyone_and_an_agreed_start() -> None:
     )
     found = {f.subject: f for f in diagnose(inst, rules())}
     assert found["c1"].kind == "exclusions"  # one reason for both visits: said once for the person
-    assert found["c1"].sentence == "Client c1 (Mrs K): no worker can do 2 of their visits (v1 and v2): w1 and w2 are excluded by c1"
+    assert (
+        found["c1"].sentence
+        == "Client c1 (Mrs K): no worker can do 2 of their visits (v1 and v2): w1 and w2 are excluded by c1"
+    )
     assert found["v3"].kind == "flexible_working"
     assert found["v3"].sentence.endswith(
         "no worker can take it: w2 lacks medication; w1 has an agreed start no earlier than 09:15 on Mon 30 Nov"
@@ -115,7 +125,11 @@ def test_conflict_found_by_assumptions() -> None:
     inst = instance(
         [worker("w1", skills=["medication"]), worker("w2")],
         [client("c1"), client("c2", "B"), client("c3")],
-        [visit("a", "c1", "08:00", skills=["medication"]), visit("b", "c2", "08:00", skills=["medication"]), visit("c", "c3", "08:00")],
+        [
+            visit("a", "c1", "08:00", skills=["medication"]),
+            visit("b", "c2", "08:00", skills=["medication"]),
+            visit("c", "c3", "08:00"),
+        ],
     )
     assert diagnose(inst, rules()) == []
     (found,) = conflicts(inst, rules(), time_limit_s=10)
@@ -171,7 +185,10 @@ def test_a_conflict_names_the_break_in_the_way() -> None:
     )
     (found,) = conflicts(inst, rules(), time_limit_s=10)
     assert found.subject == "a, b"
-    assert "w1's break on Mon 30 Nov (a day over 360 min needs 20 min between visits, 11:00-15:00) stands in the way" in found.sentence
+    assert (
+        "w1's break on Mon 30 Nov (a day over 360 min needs 20 min between visits, 11:00-15:00) stands in the way"
+        in found.sentence
+    )
 
 
 def test_a_conflict_names_the_rest_between_days() -> None:

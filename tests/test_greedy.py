@@ -132,7 +132,12 @@ class _NoWeekProblem:
 
 
 MANKOWSKA_B1 = (
-    Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "mankowska2014" / "instances" / "InstanzCPLEX_HCSRP_25_1.txt"
+    Path(__file__).resolve().parent.parent
+    / "benchmarks"
+    / "data"
+    / "mankowska2014"
+    / "instances"
+    / "InstanzCPLEX_HCSRP_25_1.txt"
 )
 
 

@@ -119,7 +119,10 @@ def test_lns_from_the_greedy_rota_never_worsens_and_stays_valid(clock):
     limits: list[float] = []
 
     result, steps = lns_improve(
-        ctx, Incumbent(values, start_objective), budget(clock, 5.0), _stepper(clock, limits=limits),
+        ctx,
+        Incumbent(values, start_objective),
+        budget(clock, 5.0),
+        _stepper(clock, limits=limits),
         on_improve=lambda inc: improved.append(inc.objective),
     )
     # 5 s of 2-second steps that each take their whole limit: at most 2 + 2 + 1 s

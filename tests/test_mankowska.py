@@ -89,8 +89,16 @@ def test_objective_of_a_hand_made_rota_equals_the_benchmark_formula(a1):
     for k, v in enumerate(sorted(inst.visits, key=lambda v: v.id)):
         skill = int(v.skills[0][1:])
         carer = next(c for c in range(a1.carers) if a1.qualified[c][skill])
-        visits.append({"visit": v.id, "start": (v.latest_start + timedelta(minutes=3 + 7 * k)).isoformat(), "workers": [f"c{carer}"]})
-    rota = Solution.model_validate({"instance": {"team": inst.team.id, "sha256": ""}, "status": "FEASIBLE", "visits": visits})
+        visits.append(
+            {
+                "visit": v.id,
+                "start": (v.latest_start + timedelta(minutes=3 + 7 * k)).isoformat(),
+                "workers": [f"c{carer}"],
+            }
+        )
+    rota = Solution.model_validate(
+        {"instance": {"team": inst.team.id, "sha256": ""}, "status": "FEASIBLE", "visits": visits}
+    )
     report = validate(inst, rota, load_rules(RULES))
     expected = formula(a1, rota)
     assert report.objective / OBJECTIVE_SCALE == pytest.approx(expected, rel=1e-4)
@@ -143,7 +151,10 @@ def _drop_keyword(key):
     [
         (_drop_keyword("mind"), ["mind", "missing keyword"]),
         (lambda ls: [line for k, line in enumerate(ls) if k != ls.index("d") + 3], ["d:", "expected 12 rows", "line"]),
-        (lambda ls: [("0 1 x 0 0 0" if k == ls.index("a") + 2 else line) for k, line in enumerate(ls)], ["a:", "'x'", "line"]),
+        (
+            lambda ls: [("0 1 x 0 0 0" if k == ls.index("a") + 2 else line) for k, line in enumerate(ls)],
+            ["a:", "'x'", "line"],
+        ),
         (lambda ls: [*ls, "zz", "1 2"], ["zz", "unknown keyword", "line"]),
         (lambda ls: [("5" if k == ls.index("DS") + 1 else line) for k, line in enumerate(ls)], ["DS", "listed in DS"]),
     ],

@@ -90,4 +90,6 @@ def test_an_organisation_file_is_solved_team_by_team(tmp_path):
     assert validate(inst, sol).ok
     assert sol.bound is None  # a merged rota of teams states no bound (a single model would)
     # the merged rota of both teams: every visit listed once
-    assert sorted([a.visit for a in sol.visits] + [u.visit for u in sol.unassigned]) == sorted(v.id for v in inst.visits)
+    assert sorted([a.visit for a in sol.visits] + [u.visit for u in sol.unassigned]) == sorted(
+        v.id for v in inst.visits
+    )

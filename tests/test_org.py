@@ -143,7 +143,15 @@ def test_parallel_teams_give_a_valid_rota_of_the_whole(two_teams: dict) -> None:
 
 
 def _outcome(trace: list[tuple[float, float]]) -> PartOutcome:
-    return PartOutcome(("t",), 1, Solution.model_validate({"instance": {"team": "t", "sha256": ""}, "status": "FEASIBLE"}), trace, 0, 0, 0)
+    return PartOutcome(
+        ("t",),
+        1,
+        Solution.model_validate({"instance": {"team": "t", "sha256": ""}, "status": "FEASIBLE"}),
+        trace,
+        0,
+        0,
+        0,
+    )
 
 
 def test_curve_waits_for_every_team_and_finds_the_one_percent_moment() -> None:
@@ -184,7 +192,9 @@ def _problem(inst):  # type: ignore[no-untyped-def]
     ],
 )
 def test_bad_teams_name_the_object_and_field(change, obj: str, field: str) -> None:  # type: ignore[no-untyped-def]
-    raw = instance([worker("a1", team="a"), worker("b1", team="b")], [client("ca", team="a")], []).model_dump(mode="json")
+    raw = instance([worker("a1", team="a"), worker("b1", team="b")], [client("ca", team="a")], []).model_dump(
+        mode="json"
+    )
     change(raw)
     with pytest.raises(InputError) as info:
         instance_from_dict(raw)

@@ -29,16 +29,28 @@ def hhmm(minute: int) -> str:
 
 FLEX = st.one_of(
     st.fixed_dictionaries(
-        {"kind": st.just("earliest_start"), "time": st.sampled_from(["08:00", "09:15"]), "strength": st.sampled_from(["agreed", "wish"])}
+        {
+            "kind": st.just("earliest_start"),
+            "time": st.sampled_from(["08:00", "09:15"]),
+            "strength": st.sampled_from(["agreed", "wish"]),
+        }
     ),
     st.fixed_dictionaries(
-        {"kind": st.just("latest_end"), "time": st.sampled_from(["14:00", "18:00"]), "strength": st.sampled_from(["agreed", "wish"])}
+        {
+            "kind": st.just("latest_end"),
+            "time": st.sampled_from(["14:00", "18:00"]),
+            "strength": st.sampled_from(["agreed", "wish"]),
+        }
     ),
     st.fixed_dictionaries(
         {"kind": st.just("day_off"), "days": st.just(["tue"]), "strength": st.sampled_from(["agreed", "wish"])}
     ),
     st.fixed_dictionaries(
-        {"kind": st.just("max_minutes_per_day"), "minutes": st.sampled_from([60, 240]), "strength": st.sampled_from(["agreed", "wish"])}
+        {
+            "kind": st.just("max_minutes_per_day"),
+            "minutes": st.sampled_from([60, 240]),
+            "strength": st.sampled_from(["agreed", "wish"]),
+        }
     ),
 )
 
@@ -221,8 +233,10 @@ def test_the_validator_catches_each_planted_violation(week, kind, data):
         # give another visit of the same day to this visit's first worker, at the same start
         w = entry["workers"][0]
         same_day = [
-            o for o in raw["visits"]
-            if o is not entry and w not in o["workers"]
+            o
+            for o in raw["visits"]
+            if o is not entry
+            and w not in o["workers"]
             and by_id[o["visit"]].earliest_start.date() == v.earliest_start.date()
         ]
         assume(same_day)
@@ -232,7 +246,8 @@ def test_the_validator_catches_each_planted_violation(week, kind, data):
         start = v.earliest_start.replace(second=0)
         end_min = start.hour * 60 + start.minute + v.duration_min
         free = [
-            w for w in workers.values()
+            w
+            for w in workers.values()
             if w.id not in entry["workers"]
             and not any(
                 p.start <= start and (p.end - start).total_seconds() / 60 >= v.duration_min for p in w.availability

@@ -94,7 +94,13 @@ def test_page_renders_in_headless_chromium(tmp_path: Path) -> None:
     inst, sol = load_instance(WEEK), load_solution(PLAN)
     page = tmp_path / "rota.html"
     page.write_text(render_html(inst, sol), encoding="utf-8")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
     dom = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]
     got = parse(dom.stdout)
@@ -126,6 +132,10 @@ def test_solve_writes_the_page_beside_the_rota(tmp_path: Path) -> None:
     import json
 
     path.write_text(json.dumps(inst), encoding="utf-8")
-    res = CliRunner().invoke(app, ["solve", str(path), "-t", "5", "--workers", "1", "-q", "--out", str(tmp_path / "s.json")])
+    res = CliRunner().invoke(
+        app, ["solve", str(path), "-t", "5", "--workers", "1", "-q", "--out", str(tmp_path / "s.json")]
+    )
     assert res.exit_code == 0, res.output
-    assert "rota page" in res.output and parse((tmp_path / "rota.html").read_text(encoding="utf-8")).visits == [("v1", "w1")]
+    assert "rota page" in res.output and parse((tmp_path / "rota.html").read_text(encoding="utf-8")).visits == [
+        ("v1", "w1")
+    ]

@@ -37,7 +37,9 @@ def team():  # type: ignore[no-untyped-def]
             visit("v4", "c4", "12:00"),
         ],
     )
-    rota = hand_rota(inst, {"v1": ("08:00", ["w1"]), "v2": ("10:00", ["w1"]), "v3": ("09:00", ["w2"]), "v4": ("12:00", ["w3"])})
+    rota = hand_rota(
+        inst, {"v1": ("08:00", ["w1"]), "v2": ("10:00", ["w1"]), "v3": ("09:00", ["w2"]), "v4": ("12:00", ["w3"])}
+    )
     return inst, rota
 
 
@@ -89,9 +91,14 @@ def test_pinned_to_the_absent_worker_is_bad_input() -> None:
 
 def test_absence_cuts_only_that_window() -> None:
     inst, _ = team()
-    cut = absent_instance(inst, [Absence("w1", datetime.fromisoformat(at("09:00")), datetime.fromisoformat(at("11:00")))])
+    cut = absent_instance(
+        inst, [Absence("w1", datetime.fromisoformat(at("09:00")), datetime.fromisoformat(at("11:00")))]
+    )
     w1 = next(w for w in cut.workers if w.id == "w1")
-    assert [(p.start.strftime("%H:%M"), p.end.strftime("%H:%M")) for p in w1.availability] == [("07:00", "09:00"), ("11:00", "15:00")]
+    assert [(p.start.strftime("%H:%M"), p.end.strftime("%H:%M")) for p in w1.availability] == [
+        ("07:00", "09:00"),
+        ("11:00", "15:00"),
+    ]
     assert next(w for w in cut.workers if w.id == "w2").availability == inst.workers[1].availability
 
 

@@ -75,10 +75,16 @@ def small_teams(draw: st.DrawFn):
     history = []
     for r in roles:
         for week in draw(st.lists(st.sampled_from(["2026-11-16", "2026-11-23"]), unique=True)):
-            history.append({"week_start": week, "role": r["id"], "worker": draw(st.sampled_from([w["id"] for w in workers]))})
+            history.append(
+                {"week_start": week, "role": r["id"], "worker": draw(st.sampled_from([w["id"] for w in workers]))}
+            )
     # one role per worker per history week
     seen: set[tuple[str, str]] = set()
-    history = [h for h in history if (h["week_start"], h["worker"]) not in seen and not seen.add((h["week_start"], h["worker"]))]
+    history = [
+        h
+        for h in history
+        if (h["week_start"], h["worker"]) not in seen and not seen.add((h["week_start"], h["worker"]))
+    ]
     params = RotationParams(
         weeks=draw(st.integers(2, 4)),
         term=draw(st.integers(1, 3)),

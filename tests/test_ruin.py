@@ -128,10 +128,17 @@ def test_a_client_swap_frees_a_regular_and_what_the_others_do_around_their_visit
             worker("w3", (DAY0, "07:00", "20:00")),
         ],
         [client("p", "A"), client("q", "B"), client("r", "C")],
-        [visit("a", "p", "08:00"), visit("b", "p", "10:00"), visit("c", "p", "17:00"),
-         visit("d", "q", "08:00"), visit("e", "r", "10:00")],
+        [
+            visit("a", "p", "08:00"),
+            visit("b", "p", "10:00"),
+            visit("c", "p", "17:00"),
+            visit("d", "q", "08:00"),
+            visit("e", "r", "10:00"),
+        ],
     )
-    b, index = placed(inst, rules("continuity.max_distinct_workers=2"), [("a", 8, 0), ("b", 10, 1), ("d", 8, 2), ("e", 10, 2)])
+    b, index = placed(
+        inst, rules("continuity.max_distinct_workers=2"), [("a", 8, 0), ("b", 10, 1), ("d", 8, 2), ("e", 10, 2)]
+    )
     expected = {frozenset({index["a"], index["d"]}), frozenset({index["b"], index["e"]})}
     swaps = {frozenset(ruin_module._client_swap(b, index["c"], 0, 1.0, random.Random(seed))) for seed in range(12)}
     assert swaps == expected  # both regulars see p once: either may leave
@@ -143,8 +150,13 @@ def test_a_wide_ruin_also_takes_out_what_could_make_room_for_the_visits_in_the_w
     inst = instance(
         [worker("w1", skills=["s"]), worker("w2"), worker("w3")],
         [client("p", "A"), client("q", "B"), client("r", "C"), client("t", "D")],
-        [visit("v", "p", "09:00", skills=["s"]), visit("u", "q", "09:00"), visit("x", "r", "09:00"),
-         visit("y", "t", "09:00"), visit("z", "r", "13:00")],
+        [
+            visit("v", "p", "09:00", skills=["s"]),
+            visit("u", "q", "09:00"),
+            visit("x", "r", "09:00"),
+            visit("y", "t", "09:00"),
+            visit("z", "r", "13:00"),
+        ],
     )
     b, index = placed(inst, rules(), [("u", 9, 0), ("x", 9, 1), ("y", 9, 2), ("z", 13, 1)])
     plain, wide = ruin_off_and_on(monkeypatch, b, index["v"], "WIDE_RUIN")
@@ -158,8 +170,12 @@ def test_a_ruin_makes_a_client_swap_where_a_visit_in_the_way_meets_its_clients_c
     inst = instance(
         [worker("w1", skills=["s"]), worker("w2"), worker("w3")],
         [client("p", "A"), client("q", "B"), client("r", "C")],
-        [visit("v", "p", "09:00", skills=["s"]), visit("u", "q", "09:00"), visit("k", "q", "11:00"),
-         visit("y", "r", "09:00")],
+        [
+            visit("v", "p", "09:00", skills=["s"]),
+            visit("u", "q", "09:00"),
+            visit("k", "q", "11:00"),
+            visit("y", "r", "09:00"),
+        ],
     )
     b, index = placed(inst, rules("continuity.max_distinct_workers=2"), [("u", 9, 0), ("k", 11, 1), ("y", 9, 2)])
     plain, capped = ruin_off_and_on(monkeypatch, b, index["v"], "CAP_RUIN")
@@ -318,7 +334,9 @@ def test_the_solver_leaves_small_days_to_cp_sat(caplog):
     """B1's busiest worker-day holds 21 visits, under COST_RUIN_ABOVE: CP-SAT alone does better."""
     inst = instance_from_dict(to_instance(read_mankowska(B1)))
     with caplog.at_level(logging.INFO, logger="selforg_scheduler.pipeline.solve"):
-        result = solve_detailed(inst, load_rules(MANKOWSKA_RULES), SolveParams(time_limit_s=30, workers=1, deterministic_time=1.0))
+        result = solve_detailed(
+            inst, load_rules(MANKOWSKA_RULES), SolveParams(time_limit_s=30, workers=1, deterministic_time=1.0)
+        )
     assert not any("ruin and recreate on cost" in r.getMessage() for r in caplog.records)
     assert any("model:" in r.getMessage() for r in caplog.records)  # the log was captured
     assert result.report.ok
@@ -328,7 +346,9 @@ def test_cover_ruin_stops_once_it_stalls(monkeypatch):
     """Two visits at 08:00 and one worker: the second can never be covered, so the search gives
     up after STALL_STEPS fruitless steps rather than spending its whole time."""
     monkeypatch.setattr(ruin_module, "STALL_STEPS", 40)
-    inst = instance([worker("w1")], [client("p"), client("q", "B")], [visit("a", "p", "08:00"), visit("b", "q", "08:00")])
+    inst = instance(
+        [worker("w1")], [client("p"), client("q", "B")], [visit("a", "p", "08:00"), visit("b", "q", "08:00")]
+    )
     problem, b = builder_for(inst, rules())
     b.place(0, 8 * 60, (0,))
     stats = cover_by_ruin(b, random.Random(0), deadline=time.perf_counter() + 600)

@@ -8,8 +8,15 @@ from selforg_scheduler.rules.base import REGISTRY
 
 def test_all_domain_rules_are_registered_in_order():
     assert list(REGISTRY)[:9] == [
-        "coverage", "skills", "availability", "exclusions", "travel",
-        "time_windows", "dependencies", "double_ups", "continuity",
+        "coverage",
+        "skills",
+        "availability",
+        "exclusions",
+        "travel",
+        "time_windows",
+        "dependencies",
+        "double_ups",
+        "continuity",
     ]
     assert {"daily_limit", "breaks", "lone_working", "roles"} <= set(REGISTRY)
 

@@ -180,12 +180,19 @@ def test_granular_circuits_keep_fewer_arcs_and_the_hint_and_still_give_valid_rot
     problem = compile_problem(inst)
     eligible, domains = eligibility(problem, rule_set)
     greedy = greedy_rota(problem, rule_set, eligible, domains, {})
-    keep = frozenset((w, u, v) for (w, _), route in greedy.routes.items() for u, v in zip(route, route[1:], strict=False))
+    keep = frozenset(
+        (w, u, v) for (w, _), route in greedy.routes.items() for u, v in zip(route, route[1:], strict=False)
+    )
     full = build_model(problem, rule_set, (eligible, domains))
     lean = build_model(problem, rule_set, (eligible, domains), ArcFilter(3, keep))
 
     def arcs(ctx):
-        return {(wd.worker, a.tail, a.head) for wd in ctx.worker_days.values() for a in wd.arcs if a.tail >= 0 and a.head >= 0}
+        return {
+            (wd.worker, a.tail, a.head)
+            for wd in ctx.worker_days.values()
+            for a in wd.arcs
+            if a.tail >= 0 and a.head >= 0
+        }
 
     assert arcs(lean) < arcs(full)
     assert keep <= arcs(lean)

@@ -143,7 +143,13 @@ def test_annotate_fills_in_the_break_of_a_hand_made_rota():
 def test_a_commitment_splits_the_window():
     # A meeting 12:00-14:00 inside the window: the break must fall in 11:00-12:00 or 14:00-15:00.
     inst = instance(
-        [worker("w1", (DAY0, "07:00", "17:00"), commitments=[{"start": at("12:00"), "end": at("14:00"), "what": "training"}])],
+        [
+            worker(
+                "w1",
+                (DAY0, "07:00", "17:00"),
+                commitments=[{"start": at("12:00"), "end": at("14:00"), "what": "training"}],
+            )
+        ],
         [client("p1")],
         [visit("v1", "p1", "07:00", duration=240), visit("v2", "p1", "11:00", "15:00", duration=150)],
     )
@@ -161,7 +167,13 @@ def test_window_piece_shorter_than_the_break_is_no_break():
     # v1 05:00-10:00 and v2 from 15:10 make a 390-minute working day that needs a break, so one
     # visit must go. run() asserts the validator accepts the solver's rota.
     inst = instance(
-        [worker("w1", (DAY0, "05:00", "18:00"), commitments=[{"start": at("11:00"), "end": at("14:50"), "what": "training"}])],
+        [
+            worker(
+                "w1",
+                (DAY0, "05:00", "18:00"),
+                commitments=[{"start": at("11:00"), "end": at("14:50"), "what": "training"}],
+            )
+        ],
         [client("p1")],
         [visit("v1", "p1", "05:00", duration=300), visit("v2", "p1", "15:10", "16:00", duration=90)],
     )

@@ -52,7 +52,12 @@ def test_cost_by_hand_three_workers():
     report = check(inst, rota_for(inst, {"e1": "w1", "e2": "w1", "e3": "w1"}))
     assert report.penalties["fairness"] == 24
     # Knobs: weight 0 and sum_weight 4 on the same rota: 0 * 2 + 4 * (2 + 1 + 1) = 16.
-    assert check(inst, rota_for(inst, {"e1": "w1", "e2": "w1", "e3": "w1"}), "fairness.weight=0", "fairness.sum_weight=4").penalties["fairness"] == 16
+    assert (
+        check(
+            inst, rota_for(inst, {"e1": "w1", "e2": "w1", "e3": "w1"}), "fairness.weight=0", "fairness.sum_weight=4"
+        ).penalties["fairness"]
+        == 16
+    )
 
 
 def test_contract_free_workers_are_outside_the_team():
@@ -124,15 +129,29 @@ def test_weekends_are_unsociable_and_weights_decide_against_continuity():
 
 def test_edges_of_the_day():
     inst = instance(
-        [worker("w1", (DAY0, "07:00", "22:00"), contract_minutes=2000), worker("w2", (DAY0, "07:00", "22:00"), contract_minutes=2000)],
+        [
+            worker("w1", (DAY0, "07:00", "22:00"), contract_minutes=2000),
+            worker("w2", (DAY0, "07:00", "22:00"), contract_minutes=2000),
+        ],
         [client("p1")],
-        [visit("early", "p1", "07:59"), visit("on8", "p1", "08:00"), visit("to20", "p1", "19:30"), visit("late", "p1", "19:31")],
+        [
+            visit("early", "p1", "07:59"),
+            visit("on8", "p1", "08:00"),
+            visit("to20", "p1", "19:30"),
+            visit("late", "p1", "19:31"),
+        ],
         buddies=[["w1", "w2"]],
     )
-    rota = hand_rota(inst, {"early": ("07:59", ["w1"]), "on8": ("08:30", ["w1"]), "to20": ("19:30", ["w1"]), "late": ("19:31", ["w2"])})
+    rota = hand_rota(
+        inst,
+        {"early": ("07:59", ["w1"]), "on8": ("08:30", ["w1"]), "to20": ("19:30", ["w1"]), "late": ("19:31", ["w2"])},
+    )
     # early starts before 08:00 and late ends 20:01: unsociable; 08:30 and 19:30-20:00 are not.
     assert check(inst, rota).kpis["unsociable_visits"] == {"w1": 1, "w2": 1}
-    assert check(inst, rota, "fairness.early_before=07:00", "fairness.late_after=21:00").kpis["unsociable_visits"] == {"w1": 0, "w2": 0}
+    assert check(inst, rota, "fairness.early_before=07:00", "fairness.late_after=21:00").kpis["unsociable_visits"] == {
+        "w1": 0,
+        "w2": 0,
+    }
     assert check(inst, rota, "fairness.early_before=09:00").kpis["unsociable_visits"] == {"w1": 2, "w2": 1}
 
 

@@ -63,9 +63,13 @@ def test_agreed_earliest_start_moves_the_visit():
 
 def test_earliest_start_counts_the_home_leg_when_counted():
     # The client is at B, 10 minutes from home: leaving at 09:00 means starting at 09:10.
-    inst = solo(flex("earliest_start", time="09:00"), visits=[visit("v1", "p1", "09:00", "09:30")], location="B", home_legs=True)
+    inst = solo(
+        flex("earliest_start", time="09:00"), visits=[visit("v1", "p1", "09:00", "09:30")], location="B", home_legs=True
+    )
     assert starts(run(inst))["v1"] >= "09:10"
-    tight = solo(flex("earliest_start", time="09:00"), visits=[visit("v1", "p1", "09:00", "09:05")], location="B", home_legs=True)
+    tight = solo(
+        flex("earliest_start", time="09:00"), visits=[visit("v1", "p1", "09:00", "09:05")], location="B", home_legs=True
+    )
     assert unassigned(run(tight)).keys() == {"v1"}
 
 
@@ -114,7 +118,9 @@ def test_wish_costs_per_breached_day_not_per_visit():
     # Two days broken (two visits on Monday still one day): 2 * 30 = 60.
     assert result.solution.penalties["flexible_working"] == 60
     assert result.solution.kpis["wishes_broken"] == 2 and result.solution.kpis["wishes_kept"] == 0
-    result = run(solo(flex("earliest_start", "wish", time="09:00"), visits=two_days, days=2), "flexible_working.wish_weight=7")
+    result = run(
+        solo(flex("earliest_start", "wish", time="09:00"), visits=two_days, days=2), "flexible_working.wish_weight=7"
+    )
     assert result.solution.penalties["flexible_working"] == 14  # 2 * 7
 
 
@@ -172,7 +178,12 @@ def test_validator_charges_each_broken_wish_per_day():
     assert report.cost_by_subject["flexible_working"] == {"w1": 60}
     assert (report.kpis["wishes_broken"], report.kpis["wishes_kept"]) == (2, 1)
     assert check(inst, hand_rota(inst, {"v1": ("08:00", ["w1"])})).penalties["flexible_working"] == 30  # ends 09:00
-    assert check(inst, hand_rota(inst, {"v1": ("07:30", ["w1"])}), "flexible_working.wish_weight=0").penalties["flexible_working"] == 0
+    assert (
+        check(inst, hand_rota(inst, {"v1": ("07:30", ["w1"])}), "flexible_working.wish_weight=0").penalties[
+            "flexible_working"
+        ]
+        == 0
+    )
     # The solver finds the 08:00 start cheaper than 07:30 (one broken wish instead of two).
     result = run(inst)
     assert starts(result)["v1"] >= "08:00" and result.solution.penalties["flexible_working"] == 30

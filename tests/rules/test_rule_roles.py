@@ -84,7 +84,8 @@ def test_repeat_weight_and_reward_steer_the_choice():
     inst = team(
         [worker("w1", *three_days()), worker("w2", *three_days())],
         [role("scheduler")],
-        [past(LAST_WEEK, "scheduler", "w1")] + [past(week, "scheduler", "w2") for week in ("2026-11-02", "2026-11-09", EARLIER)],
+        [past(LAST_WEEK, "scheduler", "w1")]
+        + [past(week, "scheduler", "w2") for week in ("2026-11-02", "2026-11-09", EARLIER)],
     )
     assert holders(run(inst, "roles.repeat_weight=0")) == {"scheduler": ["w1"]}
     assert holders(run(inst, "roles.repeat_weight=100")) == {"scheduler": ["w2"]}

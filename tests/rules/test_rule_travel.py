@@ -62,7 +62,9 @@ def test_validator_catches_too_little_travel_time():
 
 def test_validator_catches_overlapping_visits_as_core_overlap():
     inst = week()
-    report = check(inst, hand_rota(inst, {"v1": ("08:00", ["w1"]), "v2": ("08:10", ["w1"])}), "time_windows.enabled=false")
+    report = check(
+        inst, hand_rota(inst, {"v1": ("08:00", ["w1"]), "v2": ("08:10", ["w1"])}), "time_windows.enabled=false"
+    )
     assert "overlap" in broken(report)
 
 

@@ -26,7 +26,10 @@ def two_days(**kw):
 def test_contract_plus_overtime_caps_the_week():
     assert len(unassigned(run(two_days()))) == 1
     assert unassigned(run(two_days(), "weekly_limit.contract_plus_overtime=false")) == {}
-    assert len(unassigned(run(two_days(), "weekly_limit.contract_plus_overtime=false", "weekly_limit.max_minutes=300"))) == 1
+    assert (
+        len(unassigned(run(two_days(), "weekly_limit.contract_plus_overtime=false", "weekly_limit.max_minutes=300")))
+        == 1
+    )
 
 
 def test_validator_catches_a_week_over_the_cap():

@@ -58,8 +58,7 @@ def test_capped_workers_split_a_client():
     # Both workers are capped at 240 (contract 240, no overtime): continuity would keep one worker on
     # p1 (a second costs 50), but neither can do both days.
     both = [
-        worker(w, (DAYS[0], "07:00", "15:00"), (DAYS[1], "07:00", "15:00"), contract_minutes=240)
-        for w in ("w1", "w2")
+        worker(w, (DAYS[0], "07:00", "15:00"), (DAYS[1], "07:00", "15:00"), contract_minutes=240) for w in ("w1", "w2")
     ]
     split = run(week(workers=both))
     assert unassigned(split) == {} and crew(split)["v0"] != crew(split)["v1"]

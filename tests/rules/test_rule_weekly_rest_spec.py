@@ -26,7 +26,9 @@ def daily(horizon=7, on_days=None, workers=("w1",), commit_on=None):
     on_days = range(horizon) if on_days is None else on_days
     kw = {}
     if commit_on is not None:
-        kw["commitments"] = [{"start": f"{DAYS[commit_on]}T13:00", "end": f"{DAYS[commit_on]}T14:00", "what": "meeting"}]
+        kw["commitments"] = [
+            {"start": f"{DAYS[commit_on]}T13:00", "end": f"{DAYS[commit_on]}T14:00", "what": "meeting"}
+        ]
     ws = [worker(w, *((d, "08:00", "15:00") for d in DAYS[:horizon]), **(kw if w == "w1" else {})) for w in workers]
     return instance(
         ws,

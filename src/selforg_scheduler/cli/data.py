@@ -19,9 +19,13 @@ __all__ = ["generate", "import_mankowska"]
 @guarded
 def generate(
     workers: Annotated[int, typer.Option(help="workers in the whole instance", min=1)] = 12,
-    visits: Annotated[int, typer.Option(help="visits wanted (reached within 5 % where the workers can carry them)", min=0)] = 450,
+    visits: Annotated[
+        int, typer.Option(help="visits wanted (reached within 5 % where the workers can carry them)", min=0)
+    ] = 450,
     days: Annotated[int, typer.Option(help="days in the horizon", min=1, max=28)] = 7,
-    teams: Annotated[int, typer.Option(help="teams of the organisation, each with its own clients and area", min=1)] = 1,
+    teams: Annotated[
+        int, typer.Option(help="teams of the organisation, each with its own clients and area", min=1)
+    ] = 1,
     seed: Annotated[int, typer.Option(help="random seed: same arguments, same instance")] = 1,
     start: Annotated[str, typer.Option(help="first day of the horizon (YYYY-MM-DD)")] = "2026-11-30",
     out_path: Annotated[Path, typer.Option("--out", "-o", help="where to write the instance JSON")] = Path(
@@ -56,7 +60,11 @@ def generate(
         f"{short} over {days} days in {teams} team{'s' if teams > 1 else ''}",
         highlight=False,
     )
-    out.print(f"instance written to {out_path}; planted rota (every visit covered) to {plan_path}", highlight=False, soft_wrap=True)
+    out.print(
+        f"instance written to {out_path}; planted rota (every visit covered) to {plan_path}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command("import-mankowska")

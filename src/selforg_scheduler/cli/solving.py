@@ -181,10 +181,14 @@ class ExecutorKind(str, Enum):
 def solve_many_cmd(
     folder: Annotated[Path, typer.Argument(help="folder of instance JSON files, one per team")],
     rules: RulesOpt = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="where to write the solutions (default: FOLDER/solutions)")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="where to write the solutions (default: FOLDER/solutions)")
+    ] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="seconds per instance")] = 30.0,
     executor: Annotated[ExecutorKind, typer.Option(help="local process pool, or a Ray cluster")] = ExecutorKind.local,
-    address: Annotated[str | None, typer.Option(help="Ray cluster address (default: start a local Ray runtime)")] = None,
+    address: Annotated[
+        str | None, typer.Option(help="Ray cluster address (default: start a local Ray runtime)")
+    ] = None,
     jobs: Annotated[int, typer.Option(help="instances solved at once; 0 = one per core", min=0)] = 0,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     verbose: VerboseOpt = 0,
@@ -243,15 +247,15 @@ def repair_cmd(
     absent: Annotated[list[str], typer.Option("--absent", help="worker who cannot work (repeat for several)")],
     from_: Annotated[str, typer.Option("--from", help="start of the absence, e.g. 2026-12-01T00:00")],
     to: Annotated[str | None, typer.Option(help="end of the absence (default: end of the week)")] = None,
-    now: Annotated[
-        str | None, typer.Option(help="visits starting before this are done and stay as they are")
-    ] = None,
+    now: Annotated[str | None, typer.Option(help="visits starting before this are done and stay as they are")] = None,
     rules: RulesOpt = None,
     set_: SetOpt = None,
     out_path: Annotated[Path, typer.Option("--out", "-o", help="where to write the new rota")] = Path(
         "out/repaired.json"
     ),
-    diff_path: Annotated[Path | None, typer.Option("--diff", help="where to write the diff as CSV (default: beside --out)")] = None,
+    diff_path: Annotated[
+        Path | None, typer.Option("--diff", help="where to write the diff as CSV (default: beside --out)")
+    ] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="seconds")] = 30.0,
     workers: Annotated[int, typer.Option(help=WORKERS_HELP)] = 0,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
@@ -313,7 +317,11 @@ def explain(
     if conflicts:
         findings += find_conflicts(inst, rule_set, time_limit)
     if not findings:
-        searched = f"; the conflict search (CP-SAT, up to {time_limit:g} s) found no set that cannot be covered together" if conflicts else ""
+        searched = (
+            f"; the conflict search (CP-SAT, up to {time_limit:g} s) found no set that cannot be covered together"
+            if conflicts
+            else ""
+        )
         out.print(f"No impossibility found: each visit has workers who could do it{searched}.", highlight=False)
         return
     print_findings(findings)

@@ -86,7 +86,9 @@ def print_workers(workers: pl.DataFrame) -> None:
 
 def print_unfilled_roles(sol: Solution) -> None:
     for short in sol.unfilled_roles:
-        out.print(f"role {short.role} unfilled ({short.missing} missing): {short.reason}", highlight=False, soft_wrap=True)
+        out.print(
+            f"role {short.role} unfilled ({short.missing} missing): {short.reason}", highlight=False, soft_wrap=True
+        )
 
 
 def print_costs(sol: Solution) -> None:
@@ -136,9 +138,7 @@ def print_validation(report: ValidationReport, sol: Solution) -> None:
     out.print(table)
     verdict = "valid" if report.ok else f"INVALID: {len(report.violations)} hard violation(s)"
     stated = "-" if sol.objective is None else f"{sol.objective:,}"
-    out.print(
-        f"{verdict}; objective {report.objective:,} (the rota states {stated})", highlight=False, soft_wrap=True
-    )
+    out.print(f"{verdict}; objective {report.objective:,} (the rota states {stated})", highlight=False, soft_wrap=True)
 
 
 def print_frame(title: str, frame: pl.DataFrame) -> None:
@@ -181,7 +181,9 @@ def print_buddy_groups(plan: BuddyPlan) -> None:
     for col in ("group", "score", "kept", "reasons"):
         table.add_column(col, justify="right" if col == "score" else "left")
     for group in plan.groups:
-        table.add_row(" + ".join(group.members), str(group.score), "yes" if group.kept else "", "\n".join(group.reasons))
+        table.add_row(
+            " + ".join(group.members), str(group.score), "yes" if group.kept else "", "\n".join(group.reasons)
+        )
     out.print(table)
 
 

@@ -40,7 +40,9 @@ def render(
     solution: Annotated[Path, typer.Argument(help="solution JSON file")],
     out_path: Annotated[Path, typer.Option("--out", "-o", help="the HTML page to write")] = Path("out/rota.html"),
     png: Annotated[Path | None, typer.Option(help="also write the Gantt as a PNG here")] = None,
-    buddies_png: Annotated[Path | None, typer.Option("--buddies-png", help="also write the buddy graph as a PNG here")] = None,
+    buddies_png: Annotated[
+        Path | None, typer.Option("--buddies-png", help="also write the buddy graph as a PNG here")
+    ] = None,
     verbose: VerboseOpt = 0,
 ) -> None:
     """A self-contained HTML page of the rota (per-worker Gantt of each day), optionally PNGs."""
@@ -62,7 +64,9 @@ def render(
 def ical(
     instance: Annotated[Path, typer.Argument(help="instance JSON file")],
     solution: Annotated[Path, typer.Argument(help="solution JSON file")],
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="folder for one WORKER.ics per worker")] = Path("out/ical"),
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="folder for one WORKER.ics per worker")] = Path(
+        "out/ical"
+    ),
     verbose: VerboseOpt = 0,
 ) -> None:
     """One iCalendar file per worker: each visit an event with the client's name and address."""
@@ -97,8 +101,12 @@ def report(
     solution: Annotated[Path, typer.Argument(help="solution JSON file")],
     rules: RulesOpt = None,
     set_: SetOpt = None,
-    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="table (terminal), csv, parquet or json")] = ReportFormat.table,
-    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="folder for the files (default out/report)")] = None,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="table (terminal), csv, parquet or json")
+    ] = ReportFormat.table,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="folder for the files (default out/report)")
+    ] = None,
     verbose: VerboseOpt = 0,
 ) -> None:
     """Each worker's week, each client's week and what each soft rule cost whom (polars tables)."""
@@ -114,10 +122,16 @@ def report(
         for title, frame in (
             ("Workers' week", reports.workers),
             ("Clients' week", reports.clients),
-            ("Cost by rule and owner", reports.costs.drop("subject").group_by("rule", "kind", "owner", maintain_order=True).sum()),
+            (
+                "Cost by rule and owner",
+                reports.costs.drop("subject").group_by("rule", "kind", "owner", maintain_order=True).sum(),
+            ),
         ):
             print_frame(title, frame)
-        out.print(f"objective {reports.report.objective:,} = sum of the costs {reports.costs['cost'].sum():,.6g}", highlight=False)
+        out.print(
+            f"objective {reports.report.objective:,} = sum of the costs {reports.costs['cost'].sum():,.6g}",
+            highlight=False,
+        )
         if out_dir is None:
             return
         fmt = ReportFormat.csv

@@ -55,8 +55,7 @@ class Horizon(Strict):
 class _TravelBase(Strict):
     count_home_legs: bool = Field(
         default=False,
-        description="Whether travel from home to the first visit of a day and back counts as "
-        "work and cost",
+        description="Whether travel from home to the first visit of a day and back counts as work and cost",
     )
 
 
@@ -128,9 +127,7 @@ class Commitment(Period):
 
 class _Flex(Strict):
     strength: Strength
-    days: list[Weekday] | None = Field(
-        default=None, description="weekdays it applies to; every day when omitted"
-    )
+    days: list[Weekday] | None = Field(default=None, description="weekdays it applies to; every day when omitted")
 
 
 class EarliestStart(_Flex):
@@ -159,9 +156,7 @@ class MaxMinutesPerDay(_Flex):
     minutes: float = Field(gt=0, le=1440)
 
 
-FlexibleWorking = Annotated[
-    EarliestStart | LatestEnd | DayOff | MaxMinutesPerDay, Field(discriminator="kind")
-]
+FlexibleWorking = Annotated[EarliestStart | LatestEnd | DayOff | MaxMinutesPerDay, Field(discriminator="kind")]
 
 
 class Leave(Strict):

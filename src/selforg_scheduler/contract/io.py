@@ -40,9 +40,7 @@ def read_json(path: str | Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", file=str(path)
-        ) from None
+        raise InputError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", file=str(path)) from None
 
 
 def validation_error(exc: ValidationError, raw: Any, file: str | None) -> InputError:
@@ -290,7 +288,9 @@ def _team_problems(inst: Instance) -> Iterator[InputError]:
             for item in items:
                 if item.team is not None:
                     yield InputError(
-                        f"team {item.team!r} has no workers (no worker names a team)", obj=f"{kind}[{item.id}]", field="team"
+                        f"team {item.team!r} has no workers (no worker names a team)",
+                        obj=f"{kind}[{item.id}]",
+                        field="team",
                     )
         return
     for w in inst.workers:
@@ -301,7 +301,9 @@ def _team_problems(inst: Instance) -> Iterator[InputError]:
         if c.team is None:
             if client_team(c, worker_team) is None:
                 yield InputError(
-                    "workers belong to teams: give the client's team or a link worker", obj=f"clients[{c.id}]", field="team"
+                    "workers belong to teams: give the client's team or a link worker",
+                    obj=f"clients[{c.id}]",
+                    field="team",
                 )
         elif c.team not in teams:
             yield InputError(f"team {c.team!r} has no workers", obj=f"clients[{c.id}]", field="team")

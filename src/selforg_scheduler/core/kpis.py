@@ -16,9 +16,7 @@ def compute_kpis(rota: Rota) -> dict[str, int | float]:
         seen = {w for v in client.visits for w in rota.crew.get(v, ())}
         if seen:
             distinct.append(len(seen))
-    by_link = sum(
-        1 for v in covered if any(w in p.clients[p.visits[v].client].link_workers for w in rota.crew[v])
-    )
+    by_link = sum(1 for v in covered if any(w in p.clients[p.visits[v].client].link_workers for w in rota.crew[v]))
     worked = sum(p.visits[v].minutes * len(rota.crew[v]) for v in rota.crew)
 
     def minutes(ticks: int) -> int | float:

@@ -153,10 +153,15 @@ def rota_from_solution(problem: Problem, solution: Solution, travel_on: bool = T
         if role is None:
             issues.append(Violation("roles", f"{role_entry.role} is not a role of this team"))
         if w is None:
-            issues.append(Violation("roles", f"role {role_entry.role} names {role_entry.worker}, not a worker of this team"))
+            issues.append(
+                Violation("roles", f"role {role_entry.role} names {role_entry.worker}, not a worker of this team")
+            )
         if role_entry.week_start != week_start:
             issues.append(
-                Violation("roles", f"role {role_entry.role} is given for the week of {role_entry.week_start}, not {week_start}")
+                Violation(
+                    "roles",
+                    f"role {role_entry.role} is given for the week of {role_entry.week_start}, not {week_start}",
+                )
             )
         if role is not None and w is not None:
             role_entries.append((role, w))

@@ -126,9 +126,7 @@ class ModelContext:
         when counted), from the eligible visits' start domains."""
         p, w = self.problem, wday.worker
         lo = min(self.domains[(v, w)][0][0] - self.home_travel(w, v) for v in wday.visits)
-        hi = max(
-            self.domains[(v, w)][-1][1] + p.visits[v].duration + self.home_travel(w, v) for v in wday.visits
-        )
+        hi = max(self.domains[(v, w)][-1][1] + p.visits[v].duration + self.home_travel(w, v) for v in wday.visits)
         return lo, hi
 
     def day_bounds(self, wday: WorkerDay) -> tuple[cp_model.IntVar, cp_model.IntVar]:
@@ -152,17 +150,13 @@ class ModelContext:
         """Minutes of the team roles worker w holds, in one 7-day block or over the horizon."""
         blocks = range((self.problem.days + WEEK - 1) // WEEK) if block is None else (block,)
         return sum(
-            sum(role_load(self.problem, r, b) for b in blocks) * var
-            for (r, ww), var in self.holds.items()
-            if ww == w
+            sum(role_load(self.problem, r, b) for b in blocks) * var for (r, ww), var in self.holds.items() if ww == w
         )
 
     def most_role_minutes(self, w: int) -> int:
         """An upper bound on :meth:`role_minutes` over the horizon (the longest role it may hold)."""
         blocks = range((self.problem.days + WEEK - 1) // WEEK)
-        return max(
-            (sum(role_load(self.problem, r, b) for b in blocks) for (r, ww) in self.holds if ww == w), default=0
-        )
+        return max((sum(role_load(self.problem, r, b) for b in blocks) for (r, ww) in self.holds if ww == w), default=0)
 
     def days_of(self, w: int) -> list[WorkerDay]:
         return [wd for (ww, _), wd in sorted(self.worker_days.items()) if ww == w]

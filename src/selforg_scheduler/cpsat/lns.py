@@ -106,7 +106,13 @@ def lns_improve(
             steps += 1
             log.debug(
                 "lns step %d: %s of %d visits, %s in %.2fs (det %.2f; its model in %.2fs)",
-                steps, hood.kind, len(hood.visits), code, solver.wall_time, solver.deterministic_time, t_open,
+                steps,
+                hood.kind,
+                len(hood.visits),
+                code,
+                solver.wall_time,
+                solver.deterministic_time,
+                t_open,
             )
             if code in ("OPTIMAL", "FEASIBLE"):
                 objective = int(round(solver.objective_value))
@@ -266,7 +272,11 @@ class FixedModel:
                         elif head == f and (tail == DEPOT_NODE or tail in hood.visits):
                             opened.append(index)
                         elif head == f:  # fixed -> freed: the freed visit starts after, with travel
-                            if tail in start and start[tail] + problem.visits[tail].duration + arc.travel <= ctx.domains[(f, w)][-1][1]:
+                            if (
+                                tail in start
+                                and start[tail] + problem.visits[tail].duration + arc.travel
+                                <= ctx.domains[(f, w)][-1][1]
+                            ):
                                 opened.append(index)
                         elif head in start:  # freed -> fixed: the freed visit ends, and travels, before
                             if ctx.domains[(f, w)][0][0] + problem.visits[f].duration + arc.travel <= start[head]:
@@ -339,6 +349,7 @@ def _choose(
                 break
             workers.append(others.pop())
     elif kind == "related":
+
         def distance(v: int) -> float:
             travel = problem.visit_travel(seed, v) if ctx.travel_on else 0
             return travel + abs(start[v] - start[seed]) + rng.random()

@@ -110,7 +110,7 @@ def _build_circuits(ctx: ModelContext, arcs: ArcFilter | None = None) -> None:
     an :class:`ArcFilter` on a big day, only the promising ones)."""
     problem, model = ctx.problem, ctx.model
     by_worker_day: dict[tuple[int, int], list[int]] = {}
-    for (v, w) in ctx.x:
+    for v, w in ctx.x:
         by_worker_day.setdefault((w, problem.visits[v].day), []).append(v)
     for (w, day), visits in sorted(by_worker_day.items()):
         visits.sort(key=lambda v: (problem.visits[v].earliest, v))
@@ -133,10 +133,7 @@ def _build_circuits(ctx: ModelContext, arcs: ArcFilter | None = None) -> None:
                 circuit.append((node.get(tail, 0), node.get(head, 0), lit))
         # u can come before v only if it can end, and travel, before v's latest start
         pairs = [
-            (u, v)
-            for u in visits
-            for v in visits
-            if u != v and earliest_end[u] + ctx.travel(u, v) <= latest_start[v]
+            (u, v) for u in visits for v in visits if u != v and earliest_end[u] + ctx.travel(u, v) <= latest_start[v]
         ]
         if arcs is not None and arcs.per_visit and len(visits) > max(arcs.per_visit, arcs.above):
             kept = _kept_arcs(ctx, w, pairs, arcs)

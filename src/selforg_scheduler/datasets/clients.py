@@ -36,8 +36,18 @@ DOUBLE_UP_MORNING = (540, 555, 570)  # hoist calls: the double-up early pair is 
 ARCHETYPES: tuple[tuple[float, tuple[tuple[str, ...], ...], bool], ...] = (
     (0.10, (("morning", "lunch", "tea", "bed"),), True),
     (0.17, (("morning", "lunch", "bed"), ("morning", "tea", "bed"), ("morning", "lunch", "tea")), True),
-    (0.35, (("morning", "bed"), ("morning", "tea"), ("morning", "lunch"), ("lunch", "tea"),
-            ("tea", "bed"), ("morning", "afternoon")), True),
+    (
+        0.35,
+        (
+            ("morning", "bed"),
+            ("morning", "tea"),
+            ("morning", "lunch"),
+            ("lunch", "tea"),
+            ("tea", "bed"),
+            ("morning", "afternoon"),
+        ),
+        True,
+    ),
     (0.18, (("morning",), ("morning",), ("lunch",), ("tea",), ("bed",), ("afternoon",)), True),
     (0.20, (("domestic_am",), ("domestic_pm",), ("morning",)), False),
 )
@@ -96,9 +106,7 @@ def retime(team: Team, spec: Spec) -> Spec:
     return Spec(spec.name, spec.point, spec.two_workers, calls)
 
 
-def make_spec(
-    team: Team, kind: str, max_visits: int | None = None, daily_only: bool = False
-) -> list[Spec]:
+def make_spec(team: Team, kind: str, max_visits: int | None = None, daily_only: bool = False) -> list[Spec]:
     """One client's care plan (two for a household); ``kind`` is regular, four or three (calls
     a day), two (two_workers), hoist (some double-up calls), couple or pair (households with
     linked visits)."""

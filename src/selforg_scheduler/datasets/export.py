@@ -110,9 +110,7 @@ def team_result(team: Team) -> TeamResult:
             "workers_required": v.req,
             "skills": [s for s in SKILLS if s in v.skills],
         })  # fmt: skip
-        plan_visits.append(
-            {"visit": vids[vi], "start": team.iso(v.start), "workers": [ws[i].id for i in v.workers]}
-        )
+        plan_visits.append({"visit": vids[vi], "start": team.iso(v.start), "workers": [ws[i].id for i in v.workers]})
     deps_out = [
         {"first": vids[a], "second": vids[b], "min_gap_min": lo, "max_gap_min": hi}
         for a, b, lo, hi in sorted(team.deps, key=lambda x: vids[x[0]])
@@ -128,9 +126,7 @@ def team_result(team: Team) -> TeamResult:
     roles = team_roles(team)
     history = role_history(team)
     buddies = [[ws[i].id for i in g] for g in team.groups]
-    log.debug(
-        "team %s: %d workers, %d clients, %d visits", team.town[0], len(ws), len(team.clients), len(live)
-    )
+    log.debug("team %s: %d workers, %d clients, %d visits", team.town[0], len(ws), len(team.clients), len(live))
     return TeamResult(
         locations, workers_out, clients_out, visits_out, deps_out, buddies, roles, history,
         plan_visits, breaks,

@@ -139,7 +139,11 @@ def _people_matters(instance: dict[str, Any], start: date) -> None:
     ]
     away = workers[ids.index(experienced[3])]
     away["leave"] = [
-        {"start": (start + timedelta(days=14)).isoformat(), "end": (start + timedelta(days=20)).isoformat(), "what": "holiday"}
+        {
+            "start": (start + timedelta(days=14)).isoformat(),
+            "end": (start + timedelta(days=20)).isoformat(),
+            "what": "holiday",
+        }
     ]
 
 

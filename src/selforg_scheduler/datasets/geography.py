@@ -88,10 +88,7 @@ def add_point(team: Team, p: tuple[float, float]) -> int:
     """Add a client location and its travel times; return its index."""
     idx = len(team.points)
     team.points.append(p)
-    row = [
-        haversine_minutes(p[0], p[1], q[0], q[1], SPEED_KMH, DETOUR_FACTOR) if q != p else 0
-        for q in team.points
-    ]
+    row = [haversine_minutes(p[0], p[1], q[0], q[1], SPEED_KMH, DETOUR_FACTOR) if q != p else 0 for q in team.points]
     for i, r in enumerate(team.tt):
         r.append(row[i])
     team.tt.append(row)

@@ -98,7 +98,9 @@ def read_mankowska(path: str | Path) -> MankowskaData:
             if tokens[0] not in KEYWORDS:
                 raise InputError(f"unknown keyword {tokens[0]!r} (line {lineno})", file=file, obj=tokens[0])
             if tokens[0] in sections:
-                raise InputError(f"keyword given twice (lines {sections[tokens[0]].line} and {lineno})", file=file, obj=tokens[0])
+                raise InputError(
+                    f"keyword given twice (lines {sections[tokens[0]].line} and {lineno})", file=file, obj=tokens[0]
+                )
             current = sections[tokens[0]] = _Section(tokens[0], lineno, [])
             if len(tokens) > 1:
                 current.rows.append((lineno, tokens[1:]))
@@ -144,9 +146,7 @@ def read_mankowska(path: str | Path) -> MankowskaData:
     def table(key: str, rows: int, cols: int) -> list[list[float]]:
         sec = sections[key]
         if len(sec.rows) != rows:
-            raise InputError(
-                f"expected {rows} rows after line {sec.line}, found {len(sec.rows)}", file=file, obj=key
-            )
+            raise InputError(f"expected {rows} rows after line {sec.line}, found {len(sec.rows)}", file=file, obj=key)
         out = []
         for n, toks in sec.rows:
             if len(toks) != cols:
@@ -171,7 +171,9 @@ def read_mankowska(path: str | Path) -> MankowskaData:
     for line, token in ds_sec.values():
         value = number(ds_sec, line, token)  # 1-based node ids
         if value != int(value) or not 2 <= value <= n - 1:
-            raise InputError(f"{token} is not a patient node id (2..{n - 1}, 1-based) (line {line})", file=file, obj="DS")
+            raise InputError(
+                f"{token} is not a patient node id (2..{n - 1}, 1-based) (line {line})", file=file, obj="DS"
+            )
         double.append(int(value) - 1)
     p_rows = table("p", n * v, s)
     duration = [[p_rows[i * v + k] for k in range(v)] for i in range(n)]
@@ -245,8 +247,7 @@ def to_instance(data: MankowskaData) -> dict[str, Any]:
     depot = "L0"
     locations = [{"id": f"L{i}", "x": data.x[i], "y": data.y[i]} for i in range(data.nodes - 1)]
     matrix = {
-        f"L{i}": {f"L{j}": data.distance[i][j] for j in range(data.nodes - 1) if j != i}
-        for i in range(data.nodes - 1)
+        f"L{i}": {f"L{j}": data.distance[i][j] for j in range(data.nodes - 1) if j != i} for i in range(data.nodes - 1)
     }
     day_end = _iso(24 * 60)
     workers = [
@@ -370,7 +371,9 @@ def benchmark_violations(data: MankowskaData, solution: Solution, tolerance: flo
         for t, vid in sorted(stops):
             i, s = wanted[vid]
             if t < at + data.distance[where][i] - tolerance:
-                problems.append(f"carer c{v}: {vid} starts {t:.4f}, cannot be reached before {at + data.distance[where][i]:.4f}")
+                problems.append(
+                    f"carer c{v}: {vid} starts {t:.4f}, cannot be reached before {at + data.distance[where][i]:.4f}"
+                )
             at, where = t + data.duration[i][v][s], i
     for i in data.patients:
         services = data.services_of(i)
@@ -379,5 +382,7 @@ def benchmark_violations(data: MankowskaData, solution: Solution, tolerance: flo
         first, second = (start[visit_id(i, s)] for s in services)
         lag = second - first
         if not data.min_lag[i] - tolerance <= lag <= data.max_lag[i] + tolerance:
-            problems.append(f"patient {i}: services {lag:.4f} apart, the file asks {data.min_lag[i]:g}..{data.max_lag[i]:g}")
+            problems.append(
+                f"patient {i}: services {lag:.4f} apart, the file asks {data.min_lag[i]:g}..{data.max_lag[i]:g}"
+            )
     return problems

@@ -58,9 +58,7 @@ def _options(
     """Feasible (cost, start, workers) for visit vi with req workers, start in [lo, hi]."""
     v = team.visits[vi]
     c = team.clients[v.client]
-    cands = [
-        w for w in team.workers if eligible(w, v, req) and (not circle_only or w.idx in c.circle)
-    ]
+    cands = [w for w in team.workers if eligible(w, v, req) and (not circle_only or w.idx in c.circle)]
     free = MAX_CLIENT_WORKERS - len(c.counts)
     if free <= 0:
         cands = [w for w in cands if w.idx in c.counts]
@@ -213,9 +211,7 @@ def add_clients(team: Team, specs: list[Spec], deps: list[tuple[int, int, int, i
             for d in call_days:
                 vi = len(team.visits)
                 single_ok = req == 2 and not spec.two_workers
-                team.visits.append(
-                    Visit(ci, loc, d, d * DAY + e, d * DAY + l_, dur, req, skills, call, single_ok)
-                )
+                team.visits.append(Visit(ci, loc, d, d * DAY + e, d * DAY + l_, dur, req, skills, call, single_ok))
                 team.clients[ci].visits.append(vi)
                 vmap[(k, ki, d)] = vi
     new_vis = list(range(n_visits0, len(team.visits)))
@@ -334,6 +330,4 @@ def make_clients(team: Team) -> None:
         else:
             rejects += 1
     if total < 0.95 * team.target:
-        log.warning(
-            "team %s: planted %d visits, short of the target %d", team.town[0], total, team.target
-        )
+        log.warning("team %s: planted %d visits, short of the target %d", team.town[0], total, team.target)

@@ -23,7 +23,11 @@ def team_roles(team: Team) -> list[dict[str, Any]]:
     pre = team.prefix
     return [
         {
-            "id": f"{pre}{rid}", "name": name, "minutes_per_week": minutes, "holders": 1, "skills": [],
+            "id": f"{pre}{rid}",
+            "name": name,
+            "minutes_per_week": minutes,
+            "holders": 1,
+            "skills": [],
             **team.team_field,
         }
         for rid, name, minutes in ROLES

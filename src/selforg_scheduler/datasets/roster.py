@@ -104,9 +104,7 @@ def make_workers(team: Team) -> None:
             if weekdays_on:
                 d = weekdays_on[len(weekdays_on) // 2]
                 w.avoid.add(d)
-                w.flex.append(
-                    {"kind": "day_off", "days": [WEEKDAYS[team.weekday[d]]], "strength": "agreed"}
-                )
+                w.flex.append({"kind": "day_off", "days": [WEEKDAYS[team.weekday[d]]], "strength": "agreed"})
         if "dayoff" in t:
             working = [d for d in range(days) if w.periods[d]]
             weekend = [d for d in working if team.weekday[d] >= 5]
@@ -177,9 +175,7 @@ def _roster(n: int, rng: random.Random) -> tuple[list[tuple[str, set[str]]], lis
     units: list[tuple[list[tuple[str, set[str]]], list[list[int]], bool]] = []
     rest = n
     if n >= 9:
-        early = [
-            (MORNING_TRIO[0], {"school", "dbl"}), (MORNING_TRIO[1], {"late", "dbl"}), (MORNING_TRIO[2], {"new"})
-        ]
+        early = [(MORNING_TRIO[0], {"school", "dbl"}), (MORNING_TRIO[1], {"late", "dbl"}), (MORNING_TRIO[2], {"new"})]
         late = [(EVENING_TRIO[0], {"dbl"}), (EVENING_TRIO[1], {"dbl"}), (EVENING_TRIO[2], {"new"})]
         units.append((early, [[0, 2]], False))
         units.append((late, [[0, 1]], True))
@@ -270,7 +266,9 @@ def _roster_score(slots: list[tuple[str, set[str]]], groups: list[list[int]]) ->
 
 def _similar(a: str, b: str) -> int:
     """Days two lines share an evening, then days with the same shift."""
-    return 10 * sum(x in "LS" and y in "LS" for x, y in zip(a, b, strict=False)) + sum(x == y for x, y in zip(a, b, strict=False))
+    return 10 * sum(x in "LS" and y in "LS" for x, y in zip(a, b, strict=False)) + sum(
+        x == y for x, y in zip(a, b, strict=False)
+    )
 
 
 def _rotate(line: str, k: int) -> str:

@@ -195,8 +195,10 @@ def pair_buddies(
             here = sorted(m for m in group if m in comp.workers)
             gone = sorted(m for m in group if m not in comp.workers)
             if len(here) >= 2:
-                reason = "kept: existing group, all still in the team" if not gone else (
-                    f"kept: existing group ({', '.join(gone)} left the team)"
+                reason = (
+                    "kept: existing group, all still in the team"
+                    if not gone
+                    else (f"kept: existing group ({', '.join(gone)} left the team)")
                 )
                 kept.append((here, [reason]))
     # Sizes: pairs, and one triad only when the team is odd.
@@ -206,7 +208,9 @@ def pair_buddies(
     for members, why in kept:
         if len(members) == 3 and members != keep_triad:
             a, b = comp.best_pair(members)
-            final_kept.append(([a, b], [why[0].replace("kept: existing group", "kept: best pair of an existing triad")]))
+            final_kept.append(
+                ([a, b], [why[0].replace("kept: existing group", "kept: best pair of an existing triad")])
+            )
         else:
             final_kept.append((members, why))
     placed = {m for members, _ in final_kept for m in members}
@@ -219,12 +223,8 @@ def pair_buddies(
     else:
         best: tuple[int, int, list[list[str]], int | None] | None = None  # score, order, groups, kept joined
         order = 0
-        candidates: list[tuple[list[str], int | None]] = [
-            (list(t), None) for t in itertools.combinations(unpaired, 3)
-        ]
-        candidates += [
-            ([u], k) for u in unpaired for k, (members, _) in enumerate(final_kept) if len(members) == 2
-        ]
+        candidates: list[tuple[list[str], int | None]] = [(list(t), None) for t in itertools.combinations(unpaired, 3)]
+        candidates += [([u], k) for u in unpaired for k, (members, _) in enumerate(final_kept) if len(members) == 2]
         for triad_part, joins in candidates:
             rest = [u for u in unpaired if u not in triad_part]
             if len(rest) % 2:

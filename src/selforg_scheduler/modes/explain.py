@@ -116,8 +116,7 @@ def _visit_finding(p: Problem, rules: RuleSet, v: int, shared: dict[tuple[int, s
             return Finding(
                 "double_up",
                 vd.id,
-                head + f"it needs {vd.required} workers; only {only} {'is' if len(left) == 1 else 'are'} "
-                f"left ({said})",
+                head + f"it needs {vd.required} workers; only {only} {'is' if len(left) == 1 else 'are'} left ({said})",
             )
         if len(clauses) == 1:  # one reason for everyone: said once per person when it repeats
             shared.setdefault((vd.client, rule.name, said), []).append(v)
@@ -232,7 +231,9 @@ Item = tuple[str, int]
 ("guard", index into the guarded rule instances, e.g. a worker-day's daily limit or break)."""
 
 
-def _solve_with(model: cp_model.CpModel, lits: list[cp_model.IntVar], limit: float) -> tuple[cp_model.CpSolverStatus, cp_model.CpSolver]:
+def _solve_with(
+    model: cp_model.CpModel, lits: list[cp_model.IntVar], limit: float
+) -> tuple[cp_model.CpSolverStatus, cp_model.CpSolver]:
     model.clear_assumptions()
     model.add_assumptions(lits)
     solver = cp_model.CpSolver()
@@ -277,7 +278,11 @@ def _conflict_sentence(
     what = "; ".join(describe_visit(p, v).removeprefix("Visit ") for v in visits)
     who = _names([p.workers[w].id for w in shared])
     n = len(visits)
-    head = f"These {n} visits cannot all be covered together" if n > 1 else f"Visit {p.visits[visits[0]].id} cannot be covered"
+    head = (
+        f"These {n} visits cannot all be covered together"
+        if n > 1
+        else f"Visit {p.visits[visits[0]].id} cannot be covered"
+    )
     sentence = f"{head}: {what}. Only {who} could do {'them' if n > 1 else 'it'}"
     if agreed:
         sentence += ", and " + "; ".join(agreed) + " stand" + ("s" if len(agreed) == 1 else "") + " in the way"

@@ -69,7 +69,9 @@ def solve_file(task: Task) -> Outcome:
         inst = load_instance(task.instance)
         rules = load_rules(task.rules)
     except InputError as exc:
-        return Outcome(name, "", "INPUT_ERROR", 0, 0, None, False, round(time.perf_counter() - t0, 3), "", exc.one_line())
+        return Outcome(
+            name, "", "INPUT_ERROR", 0, 0, None, False, round(time.perf_counter() - t0, 3), "", exc.one_line()
+        )
     params = SolveParams(time_limit_s=task.time_limit_s, workers=task.workers, seed=task.seed)
     if is_organisation(inst):  # as `solve` does: team by team (one after another: tasks already run side by side)
         result: SolveResult | OrgResult = solve_organisation(inst, rules, params, jobs=1)

@@ -37,7 +37,7 @@ import networkx as nx
 
 from selforg_scheduler.contract.instance import Instance, MatrixTravel, Team
 from selforg_scheduler.contract.io import client_team
-from selforg_scheduler.contract.solution import Solution
+from selforg_scheduler.contract.solution import Solution, Status
 from selforg_scheduler.core.problem import Problem, compile_problem
 from selforg_scheduler.core.role_facts import held_from
 from selforg_scheduler.cpsat.run import Progress, RawRota
@@ -136,7 +136,11 @@ def _part(
     travel = inst.travel
     if isinstance(travel, MatrixTravel):
         travel = travel.model_copy(
-            update={"minutes": {a: {b: t for b, t in row.items() if b in used} for a, row in travel.minutes.items() if a in used}}
+            update={
+                "minutes": {
+                    a: {b: t for b, t in row.items() if b in used} for a, row in travel.minutes.items() if a in used
+                }
+            }
         )
     name = "+".join(sorted(teams))
     return inst.model_copy(
@@ -259,8 +263,12 @@ def solve_organisation(
     part_params = params.model_copy(update={"workers": max(1, cores // jobs)})
     # The smallest teams first: the time they leave unused goes to the busiest, which start last.
     order = sorted(parts, key=lambda p: (len(p.instance.visits), p.teams))
-    log.info("%d team parts, %d at a time, about %.1f s each", len(parts), jobs,
-             (parts_deadline - time.time()) / math.ceil(len(parts) / jobs))
+    log.info(
+        "%d team parts, %d at a time, about %.1f s each",
+        len(parts),
+        jobs,
+        (parts_deadline - time.time()) / math.ceil(len(parts) / jobs),
+    )
     outcomes = _run_parts(
         [
             PartJob(p, rules, part_params, parts_deadline, math.ceil((len(order) - k) / jobs))
@@ -276,12 +284,20 @@ def solve_organisation(
     deadline = t0 + params.time_limit_s - finish
     builder, borrowed = borrow(problem, rules, [out.solution for out in outcomes], deadline)
     statuses = {out.solution.status for out in outcomes}
-    status = "FEASIBLE" if statuses <= {"OPTIMAL", "FEASIBLE"} else "UNKNOWN"
+    status: Status = "FEASIBLE" if statuses <= {"OPTIMAL", "FEASIBLE"} else "UNKNOWN"
     found_by = "cp-sat" if all(out.solution.found_by == "cp-sat" for out in outcomes) else "greedy"
     raw = RawRota(dict(builder.start), dict(builder.crew), builder.held)
     wall = time.perf_counter() - t0
     solution, report = make_solution(
-        problem, rules, (builder.eligible, builder.domains), instance, status, raw, found_by, None, wall  # type: ignore[arg-type]
+        problem,
+        rules,
+        (builder.eligible, builder.domains),
+        instance,
+        status,
+        raw,
+        found_by,
+        None,
+        wall,
     )
     solution.objective = report.objective
     solution.wall_s = round(time.perf_counter() - t0, 3)
@@ -343,7 +359,11 @@ def borrow(
             ruin = cover_by_ruin(builder, random.Random(0), deadline=deadline)
             log.info(
                 "borrowing: ruin and recreate on %d movable visits, %d steps (%d kept), %d -> %d covered",
-                len(movable), ruin.steps, ruin.accepted, ruin.covered_before, ruin.covered_after,
+                len(movable),
+                ruin.steps,
+                ruin.accepted,
+                ruin.covered_before,
+                ruin.covered_after,
             )
     borrowed = len(builder.crew) - len(crew)
     log.info("borrowing: %d of %d uncovered visits placed", borrowed, len(missing))

@@ -53,9 +53,13 @@ def _check(instance: Instance, solution: Solution, rules: RuleSet, absences: lis
         if a.worker not in workers:
             raise InputError(f"unknown worker {a.worker!r}", field="--absent")
         if a.end is not None and a.end <= a.start:
-            raise InputError(f"--from {a.start:%Y-%m-%dT%H:%M} is not before --to {a.end:%Y-%m-%dT%H:%M}", field="--from")
+            raise InputError(
+                f"--from {a.start:%Y-%m-%dT%H:%M} is not before --to {a.end:%Y-%m-%dT%H:%M}", field="--from"
+            )
         if a.start >= h1 or (a.end is not None and a.end <= h0):
-            raise InputError(f"the absence is outside the week {h0:%Y-%m-%d}..{h1 - timedelta(days=1):%Y-%m-%d}", field="--from")
+            raise InputError(
+                f"the absence is outside the week {h0:%Y-%m-%d}..{h1 - timedelta(days=1):%Y-%m-%d}", field="--from"
+            )
     if solution.instance.sha256 and solution.instance.sha256 != instance_sha256(instance):
         raise InputError("the solution does not belong to this instance (sha256 differs)", field="instance.sha256")
     report = validate(instance, solution, rules)
@@ -135,7 +139,9 @@ def repair(
         for absence in absences:
             cut_from = max(absence.start, now) if now is not None else absence.start
             if absence.worker in a.workers and cut_from <= a.start and (absence.end is None or a.start < absence.end):
-                raise InputError(f"pinned to {absence.worker}, who is absent then", obj=f"visits[{a.visit}]", field="pinned")
+                raise InputError(
+                    f"pinned to {absence.worker}, who is absent then", obj=f"visits[{a.visit}]", field="pinned"
+                )
     result = solve_detailed(changed, rules, params, reference=reference)
     new = result.solution
     new.instance.sha256 = instance_sha256(instance)  # the rota is for the team's own instance

@@ -122,14 +122,10 @@ class RolePlan:
             "planned_spread": self.planned_spread,
             "role_weeks": self.role_weeks,
             "history_role_weeks": self.history_role_weeks,
-            "newcomers": {
-                w: None if k is None else self.week(k).isoformat() for w, k in self.newcomers.items()
-            },
+            "newcomers": {w: None if k is None else self.week(k).isoformat() for w, k in self.newcomers.items()},
             "newcomer_wait": self.newcomer_wait,
             "changes": self.changes,
-            "weeks": [
-                {"week_start": self.week(k).isoformat(), "holders": week} for k, week in enumerate(self.holders)
-            ],
+            "weeks": [{"week_start": self.week(k).isoformat(), "holders": week} for k, week in enumerate(self.holders)],
             "unfilled": self.unfilled,
         }
 

@@ -44,7 +44,9 @@ def worker_calendars(instance: Instance, solution: Solution) -> dict[str, icalen
         c = clients[v.client]
         loc = locations.get(c.location)
         where = (loc.address if loc is not None and loc.address else None) or (
-            f"{loc.lat:.5f}, {loc.lon:.5f}" if loc is not None and loc.lat is not None and loc.lon is not None else c.location
+            f"{loc.lat:.5f}, {loc.lon:.5f}"
+            if loc is not None and loc.lat is not None and loc.lon is not None
+            else c.location
         )
         for wid in a.workers:
             if wid not in cals:

@@ -60,9 +60,8 @@ def day_blocks(problem: Problem, rota: Rota, solution: Solution) -> dict[int, di
                 out[day][w].append(Block("travel", names[w], start - before, start, tip=f"travel {before:g} min"))
             client = p.clients[vd.client]
             crew = " + ".join(p.workers[x].id for x in rota.crew[v])
-            tip = (
-                f"{vd.id} · {client.name or client.id} ({client.id}) · {_hhmm(start)}-{_hhmm(end)} · {crew}"
-                + (f" · needs {', '.join(sorted(vd.skills))}" if vd.skills else "")
+            tip = f"{vd.id} · {client.name or client.id} ({client.id}) · {_hhmm(start)}-{_hhmm(end)} · {crew}" + (
+                f" · needs {', '.join(sorted(vd.skills))}" if vd.skills else ""
             )
             out[day][w].append(
                 Block("visit", names[w], start, end, client.id, tip, vd.id, vd.client, len(rota.crew[v]) > 1)
@@ -79,7 +78,14 @@ def day_blocks(problem: Problem, rota: Rota, solution: Solution) -> dict[int, di
         day = int(s // 1440)
         if day in out:
             out[day][bw].append(
-                Block("break", b.worker, s - day * 1440, e - day * 1440, "break", f"break {_hhmm(s % 1440)}-{_hhmm(e % 1440)}")
+                Block(
+                    "break",
+                    b.worker,
+                    s - day * 1440,
+                    e - day * 1440,
+                    "break",
+                    f"break {_hhmm(s % 1440)}-{_hhmm(e % 1440)}",
+                )
             )
     return out
 

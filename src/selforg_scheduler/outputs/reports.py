@@ -46,7 +46,9 @@ def build_reports(instance: Instance, solution: Solution, rules: RuleSet | None 
     report = evaluate(problem, rules, solution)
     rota = rota_from_solution(problem, solution, travel_on=rules.travel_on)
     costs = _costs(problem, report)
-    return Reports(_workers(problem, rules, rota, solution, report, costs), _clients(problem, rota, costs), costs, report)
+    return Reports(
+        _workers(problem, rules, rota, solution, report, costs), _clients(problem, rota, costs), costs, report
+    )
 
 
 def _minutes(p: Problem, ticks: float) -> float:

@@ -149,9 +149,7 @@ def _busy_reason(b: RouteBuilder, v: int, w: int) -> tuple[str, str]:
     lo, hi = dom[0][0], dom[-1][1] + vd.duration  # the span v could occupy
     route = b.routes.get((w, vd.day), [])
     clash = [
-        u
-        for u in route
-        if b.start[u] < hi + b.travel(v, u) and b.start[u] + p.visits[u].duration + b.travel(u, v) > lo
+        u for u in route if b.start[u] < hi + b.travel(v, u) and b.start[u] + p.visits[u].duration + b.travel(u, v) > lo
     ]
     if clash:
         busy = ", ".join(f"{p.visits[u].id} {p.time_of(b.start[u]):%H:%M}" for u in clash[:3])

@@ -99,8 +99,7 @@ class SolveParams(BaseModel):
     workers: int = Field(
         default=0,
         ge=0,
-        description="CP-SAT search workers, and parallel cost-search chains where that search runs; "
-        "0 = one per core",
+        description="CP-SAT search workers, and parallel cost-search chains where that search runs; 0 = one per core",
     )
     seed: int = Field(default=0, ge=0, description="random seed of the search")
     relative_gap: float = Field(default=0.0, ge=0, description="stop when (obj - bound) / obj is below")
@@ -119,9 +118,7 @@ class SolveParams(BaseModel):
         f"automatic: {AUTO_GRANULAR} a visit on worker-days of more than {AUTO_GRANULAR_ABOVE} visits "
         "(a model of a million arcs leaves the search no time), every arc elsewhere",
     )
-    lns: bool = Field(
-        default=True, description="after the main search, re-optimise one day at a time (day LNS)"
-    )
+    lns: bool = Field(default=True, description="after the main search, re-optimise one day at a time (day LNS)")
     covered_extra_s: float | None = Field(
         default=None,
         ge=0,
@@ -130,7 +127,6 @@ class SolveParams(BaseModel):
         "short of cover get their time",
     )
     log_search: bool = Field(default=False, description="send CP-SAT's search log to logging (DEBUG)")
-
 
     def budget(self, clock: Clock = time.perf_counter) -> SolveBudget:
         """The solve's budget, starting now."""
@@ -264,7 +260,11 @@ def _ruin_and_recreate(greedy: RouteBuilder, rules: RuleSet, params: SolveParams
     if ruin.steps:
         log.info(
             "ruin and recreate: %d steps (%d kept) in %.1fs, greedy covers %d -> %d",
-            ruin.steps, ruin.accepted, budget.elapsed(), ruin.covered_before, ruin.covered_after,
+            ruin.steps,
+            ruin.accepted,
+            budget.elapsed(),
+            ruin.covered_before,
+            ruin.covered_after,
         )
     if exact_proxy(rules, greedy.problem) and _busiest_worker_day(greedy.problem, greedy.eligible) > COST_RUIN_ABOVE:
         deadline, steps = budget.share(COST_RUIN_SHARE, RUIN_STEPS_PER_S)
@@ -273,7 +273,10 @@ def _ruin_and_recreate(greedy: RouteBuilder, rules: RuleSet, params: SolveParams
         ruin = improve_in_chains(greedy, seeds, deadline=deadline, max_steps=steps)
         log.info(
             "ruin and recreate on cost, %d chains: %d steps (%d kept), done after %.1fs",
-            chains, ruin.steps, ruin.accepted, budget.elapsed(),
+            chains,
+            ruin.steps,
+            ruin.accepted,
+            budget.elapsed(),
         )
 
 
@@ -334,9 +337,7 @@ def make_solution(
         ],
         unfilled_roles=[
             UnfilledRole(role=role, missing=missing_n, reason=reason)
-            for role, missing_n, reason in (
-                assigner.unfilled(problem, rota.held) if assigner is not None else []
-            )
+            for role, missing_n, reason in (assigner.unfilled(problem, rota.held) if assigner is not None else [])
         ],
         found_by=found_by,  # type: ignore[arg-type]
     )

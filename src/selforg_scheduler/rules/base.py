@@ -217,4 +217,3 @@ class RoleAssigner(Protocol):
     def unfilled(self, problem: Problem, held: dict[int, tuple[int, ...]]) -> list[Any]:
         """The roles no one holds in ``held``, each with its reason."""
         ...
-

@@ -225,8 +225,6 @@ class Breaks(Rule[BreaksParams]):
     def kpis(self, rota: Rota) -> dict[str, Any]:
         long_days = [(w, day) for w, day in rota.routes if self.needs(rota, w, day)]
         given = sum(
-            1
-            for w, day in long_days
-            if any(self._valid(rota, w, day, s, e) for s, e in rota.breaks.get(w, []))
+            1 for w, day in long_days if any(self._valid(rota, w, day, s, e) for s, e in rota.breaks.get(w, []))
         )
         return {"long_days": len(long_days), "breaks_given": given}

@@ -50,9 +50,7 @@ class RuleSet:
         self.source = source
         self.resolution = resolution
         """Ticks per minute of the problem's time (1 = whole minutes)."""
-        self.rules: dict[str, Rule[Any]] = {
-            name: REGISTRY[name](self.params[name]) for name in REGISTRY
-        }
+        self.rules: dict[str, Rule[Any]] = {name: REGISTRY[name](self.params[name]) for name in REGISTRY}
 
     def __getitem__(self, name: str) -> Rule[Any]:
         return self.rules[name]

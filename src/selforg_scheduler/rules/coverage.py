@@ -68,9 +68,7 @@ class Coverage(Rule[CoverageParams]):
             if vd.id in listed:
                 out.violations.append(self.violation(f"{vd.id} is both assigned and listed as unassigned"))
             if len(crew) != vd.required:
-                out.violations.append(
-                    self.violation(f"{vd.id} needs {vd.required} worker(s), has {len(crew)}")
-                )
+                out.violations.append(self.violation(f"{vd.id} needs {vd.required} worker(s), has {len(crew)}"))
         for vid in listed:
             if vid not in problem.visit_index:
                 out.violations.append(self.violation(f"unassigned {vid} is not a visit of this instance"))

@@ -113,7 +113,9 @@ class FlexibleWorkingRule(Rule[FlexibleWorkingParams]):
         if self.allows(problem, visit, worker) and self.starts(problem, visit, worker, (window,)):
             return None
         hard = self._on(problem, worker, problem.visits[visit].day, hard=True)
-        return "has " + "; ".join(a.describe(problem).split("'s ", 1)[1].replace("agreed", "an agreed", 1) for a in hard)
+        return "has " + "; ".join(
+            a.describe(problem).split("'s ", 1)[1].replace("agreed", "an agreed", 1) for a in hard
+        )
 
     def starts(self, problem: Problem, visit: int, worker: int, allowed: tuple[Interval, ...]) -> tuple[Interval, ...]:
         vd = problem.visits[visit]
@@ -215,4 +217,3 @@ def _applies(problem: Problem, entry: FlexibleWorking, day: int) -> bool:
         on_date = (problem.origin.date() - entry.date).days == -day
         return on_date or (entry.days is not None and weekday in entry.days)
     return entry.days is None or weekday in entry.days
-

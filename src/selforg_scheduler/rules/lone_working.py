@@ -95,7 +95,9 @@ class LoneWorking(Rule[LoneWorkingParams]):
             return None
         if all(problem.workers[w].new_starter for w in crew):
             names = " and ".join(problem.workers[w].id for w in crew)
-            return f"{names} {'is a new starter' if len(crew) == 1 else 'are new starters'} without an experienced worker"
+            return (
+                f"{names} {'is a new starter' if len(crew) == 1 else 'are new starters'} without an experienced worker"
+            )
         return None
 
     def _buddy_at(self, rota: Rota, w: int, when: float) -> int | None:

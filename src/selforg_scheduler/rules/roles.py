@@ -38,9 +38,7 @@ Held = Mapping[int, tuple[int, ...]]
 
 
 class RolesParams(RuleParams):
-    min_available_days: int = Field(
-        default=3, ge=0, le=7, description="days with free time a holder needs in the week"
-    )
+    min_available_days: int = Field(default=3, ge=0, le=7, description="days with free time a holder needs in the week")
     repeat_weight: int = Field(default=100, ge=0, description="cost of holding last week's role again")
     never_held_reward: int = Field(
         default=50, ge=0, description="earned when a role goes to someone who has never held one"
@@ -48,9 +46,7 @@ class RolesParams(RuleParams):
     spread_weight: int = Field(
         default=20, ge=0, description="cost per role-week of spread (most minus fewest role-weeks)"
     )
-    history_weeks: int = Field(
-        default=12, ge=0, description="weeks of role history counted in the spread (0 = all)"
-    )
+    history_weeks: int = Field(default=12, ge=0, description="weeks of role history counted in the spread (0 = all)")
 
 
 @dataclass(frozen=True)
@@ -76,7 +72,9 @@ class Roles(Rule[RolesParams]):
         """Days of the horizon on which the worker has free time (availability less commitments)."""
         blocks = problem.free_blocks[w]
         return sum(
-            1 for d in range(problem.days) if intersect(blocks, ((d * problem.day_length, (d + 1) * problem.day_length),))
+            1
+            for d in range(problem.days)
+            if intersect(blocks, ((d * problem.day_length, (d + 1) * problem.day_length),))
         )
 
     def why_not(self, problem: Problem, r: int, w: int) -> str | None:
@@ -172,7 +170,10 @@ class Roles(Rule[RolesParams]):
         return out
 
     def build(self, m: ModelContext) -> list[Penalty]:
-        return [self.penalty(weight, expr, subject) for weight, expr, subject in self._constrain(m.model, m.problem, m.holds)]
+        return [
+            self.penalty(weight, expr, subject)
+            for weight, expr, subject in self._constrain(m.model, m.problem, m.holds)
+        ]
 
     def floor(self, m: ModelContext) -> int:
         """Rewards can make the cost negative: at most every filled place earns the reward."""
@@ -220,9 +221,7 @@ class Roles(Rule[RolesParams]):
         filled = sum(min(rd.holders, sum(1 for roles in seen.values() if r in roles)) for r, rd in enumerate(p.roles))
         best = self.most_filled(p)
         if filled < best:
-            out.violations.append(
-                self.violation(f"{filled} role places are filled; the team can fill {best}")
-            )
+            out.violations.append(self.violation(f"{filled} role places are filled; the team can fill {best}"))
         held = rota.held
         for term in self.terms(p):
             for r, w in term.pairs:
@@ -245,16 +244,13 @@ class Roles(Rule[RolesParams]):
             if len(able) < rd.holders:
                 names = ", ".join(problem.workers[w].id for w in able) or "no one"
                 barred = [
-                    f"{wd.id} {self.why_not(problem, r, wd.index)}"
-                    for wd in problem.workers
-                    if wd.index not in able
+                    f"{wd.id} {self.why_not(problem, r, wd.index)}" for wd in problem.workers if wd.index not in able
                 ]
                 reason = f"{need}; only {names} can hold it ({'; '.join(barred)})"
             else:
                 busy = [w for w in able if w not in have]
                 names = ", ".join(
-                    f"{problem.workers[w].id} ({'/'.join(problem.roles[x].id for x in held.get(w, ()))})"
-                    for w in busy
+                    f"{problem.workers[w].id} ({'/'.join(problem.roles[x].id for x in held.get(w, ()))})" for w in busy
                 )
                 reason = f"{need}; every worker who could hold it holds another role: {names}"
             out.append((rd.id, missing, reason))
@@ -265,6 +261,7 @@ class Roles(Rule[RolesParams]):
         if not p.roles:
             return {}
         places = sum(rd.holders for rd in p.roles)
-        filled = sum(min(rd.holders, sum(1 for roles in rota.held.values() if r in roles)) for r, rd in enumerate(p.roles))
+        filled = sum(
+            min(rd.holders, sum(1 for roles in rota.held.values() if r in roles)) for r, rd in enumerate(p.roles)
+        )
         return {"role_places_filled": filled, "role_places": places, "role_weeks_spread": self.spread(p, rota.held)}
-

@@ -64,8 +64,10 @@ class Stability(Rule[StabilityParams]):
             if v in p.fixed:
                 m.model.add(m.covered[v] == 1)  # its crew is the only one left, its start the only one
                 continue
-            keepable = float(s).is_integer() and all((v, w) in m.x for w in crew) and any(
-                a <= s <= b for w in crew for a, b in m.domains[(v, w)]
+            keepable = (
+                float(s).is_integer()
+                and all((v, w) in m.x for w in crew)
+                and any(a <= s <= b for w in crew for a, b in m.domains[(v, w)])
             )
             if not keepable:
                 out.append(self.penalty(self.params.weight_per_change, 1, vid))
@@ -88,7 +90,9 @@ class Stability(Rule[StabilityParams]):
             if v in p.fixed:
                 names = ", ".join(p.workers[w].id for w in crew)
                 out.violations.append(
-                    self.violation(f"{p.visits[v].id} is fixed to {names} at {p.clock(s)} (pinned or already done) and was changed")
+                    self.violation(
+                        f"{p.visits[v].id} is fixed to {names} at {p.clock(s)} (pinned or already done) and was changed"
+                    )
                 )
             else:
                 out.charge(p.visits[v].id, self.params.weight_per_change)

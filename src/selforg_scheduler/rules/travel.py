@@ -65,7 +65,7 @@ class TravelRule(Rule[TravelParams]):
                 )
         weight = self.params.weight_per_minute
         if weight:
-            for (w, day) in rota.routes:
+            for w, day in rota.routes:
                 legs = rota.legs_of(w, day)
                 out.charge(p.workers[w].id, sum(leg_cost(weight, rota.exact_travel(w, leg)) for leg in legs))
         return out

@@ -52,9 +52,9 @@ class WeeklyLimit(Rule[WeeklyLimitParams]):
                 by_block.setdefault(wday.day // WEEK, []).append(wday)
             for block, wdays in by_block.items():
                 label = f"{m.problem.workers[w].id}'s weekly limit of {cap:g} working minutes"
-                m.model.add(sum(m.working_minutes(wd) for wd in wdays) + m.role_minutes(w, block) <= cap).only_enforce_if(
-                    m.guard((self.name, w, block), label)
-                )
+                m.model.add(
+                    sum(m.working_minutes(wd) for wd in wdays) + m.role_minutes(w, block) <= cap
+                ).only_enforce_if(m.guard((self.name, w, block), label))
         return []
 
     def _problem(self, r: RouteState, w: int, block: int) -> str | None:

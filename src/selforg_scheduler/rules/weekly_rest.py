@@ -52,7 +52,9 @@ class WeeklyRest(Rule[WeeklyRestParams]):
                 free = [works[d] for d in block if d in works and d not in committed]
                 if fixed + len(free) > allowed:
                     label = f"{p.workers[w].id}'s {self.params.min_days_off} day(s) off in the week from {p.day_name(block[0])}"
-                    m.model.add(sum(free) <= max(0, allowed - fixed)).only_enforce_if(m.guard((self.name, w, block[0]), label))
+                    m.model.add(sum(free) <= max(0, allowed - fixed)).only_enforce_if(
+                        m.guard((self.name, w, block[0]), label)
+                    )
         return []
 
     def _problem(self, r: RouteState, w: int, block: range) -> str | None:

@@ -369,7 +369,9 @@ class RouteBuilder:
                     lo = self.domains[(u, w)][0][0] if prev is None else self.end(prev) + lead
                     dlo, _ = self.dependency_range(u)
                     tail = self.home_travel(w, u) if i == len(route) - 1 else 0
-                    t = earliest_fitting_start(blocks, ud.duration, max(lo, _ceil(dlo)), self.start[u], self.domains[(u, w)], lead, tail)
+                    t = earliest_fitting_start(
+                        blocks, ud.duration, max(lo, _ceil(dlo)), self.start[u], self.domains[(u, w)], lead, tail
+                    )
                     if t is not None and t < self.start[u]:
                         self.start[u] = t
                 prev = u
@@ -440,9 +442,7 @@ class RouteBuilder:
         start, workers = self.start.pop(v), self.crew.pop(v)
         for w in workers:
             self.routes[(w, vd.day)].remove(v)
-        self.seen[vd.client] = {
-            w for u in self.problem.clients[vd.client].visits for w in self.crew.get(u, ())
-        }
+        self.seen[vd.client] = {w for u in self.problem.clients[vd.client].visits for w in self.crew.get(u, ())}
         return start, workers
 
     def refresh_largest_late(self) -> None:

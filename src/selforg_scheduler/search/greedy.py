@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-
-
 def plan_circles(problem: Problem, eligible: list[list[int]], cap: int | None) -> dict[int, frozenset[int]]:
     """Per client, a few workers who can between them do all of its visits (greedy set cover).
 
@@ -95,7 +93,13 @@ def greedy_rota(
     for (name, key), priced in itertools.product(orders.items(), (True, False) if priced_late else (True,)):
         builder = _insert_all(problem, rules, eligible, domains, key, held or {}, price_lateness=priced)
         score = _score(builder)
-        log.debug("greedy %s%s: %d covered, score %s", name, "" if priced else " (lateness unpriced)", len(builder.crew), score)
+        log.debug(
+            "greedy %s%s: %d covered, score %s",
+            name,
+            "" if priced else " (lateness unpriced)",
+            len(builder.crew),
+            score,
+        )
         if best_key is None or score < best_key:
             best, best_key = builder, score
     assert best is not None
@@ -129,7 +133,9 @@ def from_reference(
         if any(b.week_problem(v, t, w) is not None for w in crew):
             continue
         b.place(v, t, crew)
-    insert_in_order(b, sorted((v for v in range(len(problem.visits)) if eligible[v]), key=lambda v: (problem.visits[v].earliest, v)))
+    insert_in_order(
+        b, sorted((v for v in range(len(problem.visits)) if eligible[v]), key=lambda v: (problem.visits[v].earliest, v))
+    )
     repair(b)
     return b
 
@@ -245,7 +251,9 @@ def insert_by_regret(builder: RouteBuilder, todo: list[int]) -> int:
             costs.clear()  # a new largest lateness changes every lateness price
             continue
         day, client = p.visits[chosen].day, p.visits[chosen].client
-        for k in [k for k in costs if (k[1] in found_crew[1] and p.visits[k[0]].day == day) or p.visits[k[0]].client == client]:
+        for k in [
+            k for k in costs if (k[1] in found_crew[1] and p.visits[k[0]].day == day) or p.visits[k[0]].client == client
+        ]:
             del costs[k]
     return placed
 
@@ -292,8 +300,10 @@ def blockers_of(b: RouteBuilder, v: int) -> list[int]:
     blockers: list[int] = []
     for w in b.eligible[v]:
         for u in b.routes.get((w, vd.day), []):
-            if u not in blockers and b.start[u] < hi + b.travel(v, u) and (
-                b.start[u] + p.visits[u].duration + b.travel(u, v) > lo
+            if (
+                u not in blockers
+                and b.start[u] < hi + b.travel(v, u)
+                and (b.start[u] + p.visits[u].duration + b.travel(u, v) > lo)
             ):
                 blockers.append(u)
     return blockers

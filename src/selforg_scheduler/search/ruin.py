@@ -108,7 +108,13 @@ class _Snapshot:
         )
 
     def restore(self, b: RouteBuilder) -> None:
-        b.start, b.crew, b.routes, b.seen, b.largest_late = self.start, self.crew, self.routes, self.seen, self.largest_late
+        b.start, b.crew, b.routes, b.seen, b.largest_late = (
+            self.start,
+            self.crew,
+            self.routes,
+            self.seen,
+            self.largest_late,
+        )
 
 
 def _step_change(b: RouteBuilder, before: _Snapshot, touched: list[int]) -> tuple[int, int, int]:
@@ -120,7 +126,8 @@ def _step_change(b: RouteBuilder, before: _Snapshot, touched: list[int]) -> tupl
     keys = [
         k
         for k in b.routes.keys() | before.routes.keys()
-        if b.routes.get(k) != before.routes.get(k) or any(b.start[u] != before.start.get(u) for u in b.routes.get(k, ()))
+        if b.routes.get(k) != before.routes.get(k)
+        or any(b.start[u] != before.start.get(u) for u in b.routes.get(k, ()))
     ]
     moved = set(touched)
     for k in keys:
@@ -130,7 +137,9 @@ def _step_change(b: RouteBuilder, before: _Snapshot, touched: list[int]) -> tupl
     holes = sum(p.visits[u].duration * g for u, g in zip(moved, gone, strict=True) if b.eligible[u])
     count = sum(g for u, g in zip(moved, gone, strict=True) if b.eligible[u])
     clients = {p.visits[u].client for u in moved}
-    cost = priced(b, b.routes, b.start, b.crew, keys, clients) - priced(b, before.routes, before.start, before.crew, keys, clients)
+    cost = priced(b, b.routes, b.start, b.crew, keys, clients) - priced(
+        b, before.routes, before.start, before.crew, keys, clients
+    )
     return holes, count, cost
 
 
@@ -361,14 +370,18 @@ def improve_in_chains(
     return stats
 
 
-def _chain(payload: bytes, seed: int, deadline: float | None, max_steps: int | None) -> tuple[int, _Snapshot, RuinStats]:
+def _chain(
+    payload: bytes, seed: int, deadline: float | None, max_steps: int | None
+) -> tuple[int, _Snapshot, RuinStats]:
     """One chain of :func:`improve_in_chains`, in a worker process, on the pickled builder."""
     b: RouteBuilder = pickle.loads(payload)
     stats = improve_by_ruin(b, random.Random(seed), deadline, max_steps)
     return rota_cost(b), _Snapshot.of(b), stats
 
 
-def _anneal(b: RouteBuilder, rng: random.Random, deadline: float | None, max_steps: int | None, stats: RuinStats) -> RuinStats:
+def _anneal(
+    b: RouteBuilder, rng: random.Random, deadline: float | None, max_steps: int | None, stats: RuinStats
+) -> RuinStats:
     p = b.problem
     covered = sorted(b.crew)
     cost = rota_cost(b)
@@ -445,4 +458,3 @@ def _ruin_related(b: RouteBuilder, rng: random.Random, size: int) -> list[int]:
     for u in list(out):
         out.update(partner for partner, _, _ in b.links.get(u, ()) if partner in b.crew)
     return _take_out(b, out)
-
