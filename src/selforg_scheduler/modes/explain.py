@@ -122,7 +122,9 @@ def _visit_finding(p: Problem, rules: RuleSet, v: int, shared: dict[tuple[int, s
             shared.setdefault((vd.client, rule.name, said), []).append(v)
             return None
         return _no_worker(p, rules, v, rule.name, said)
-    return Finding("rule", vd.id, head + "every worker who could do it is kept off it by the rules of their week")
+    return Finding(
+        "rule", vd.id, head + "no worker has a start that fits every rule at once (free time, window and the rest)"
+    )
 
 
 def _no_worker(p: Problem, rules: RuleSet, v: int, rule: str, said: str) -> Finding:

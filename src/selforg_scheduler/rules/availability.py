@@ -36,9 +36,6 @@ class Availability(Rule[RuleParams]):
     any_resolution = True
     summary = "a visit and the travel to it lie inside one availability period, clear of commitments"
 
-    def blocks(self, problem: Problem, w: int) -> tuple[Interval, ...]:
-        return problem.free_blocks[w]
-
     def free_time(self, problem: Problem, worker: int) -> tuple[Interval, ...] | None:
         return problem.free_blocks[worker]
 
@@ -58,7 +55,7 @@ class Availability(Rule[RuleParams]):
         p, model = m.problem, m.model
         for wday in m.worker_days.values():
             w = wday.worker
-            blocks = self.blocks(p, w)
+            blocks = p.free_blocks[w]
             for arc in wday.arcs:
                 if arc.travel == 0 or (arc.tail == DEPOT and arc.head == DEPOT):
                     continue
@@ -84,7 +81,7 @@ class Availability(Rule[RuleParams]):
         p = rota.problem
         for (w, day), route in rota.routes.items():
             wd = p.workers[w]
-            blocks = self.blocks(p, w)
+            blocks = p.free_blocks[w]
             for pos, v in enumerate(route):
                 s, e = rota.start[v], rota.end(v)
                 lead = rota.lead_travel(w, day, pos)

@@ -100,7 +100,8 @@ class Rule(Generic[P]):
         return allowed
 
     def start_range(self, problem: Problem, visit: int, whole: tuple[int, int]) -> tuple[int, int]:
-        """Narrow the range the visit may start in (``whole``: anywhere on its day)."""
+        """The range the visit may start in under this rule, given ``whole`` (anywhere on its day,
+        as the rules before this one left it)."""
         return whole
 
     def free_time(self, problem: Problem, worker: int) -> tuple[Interval, ...] | None:
