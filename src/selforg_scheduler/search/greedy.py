@@ -68,7 +68,7 @@ def greedy_rota(
     held: dict[int, tuple[int, ...]] | None = None,
 ) -> RouteBuilder:
     """The best of a few insertion orders (each followed by repair): fewest uncovered minutes,
-    then least travel. Each run takes a fraction of a second; no order wins on every week."""
+    then the lowest cost as the rules price it (:func:`rota_cost`). Each run takes a fraction of a second; no order wins on every week."""
     visits = problem.visits
 
     orders: dict[str, Callable[[int], tuple[float, ...]]] = {
