@@ -26,7 +26,14 @@ CONSTRAINTS = Path(__file__).resolve().parent.parent / "constraints"
 
 @pytest.mark.parametrize(
     ("workers", "visits", "days", "teams", "seed"),
-    [(8, 150, 7, 1, 2), (12, 300, 5, 1, 7), (10, 120, 3, 1, 11), (24, 500, 7, 2, 3), (36, 600, 7, 3, 5)],
+    [
+        (8, 150, 7, 1, 2),
+        (12, 300, 5, 1, 7),
+        (10, 120, 3, 1, 11),
+        (24, 500, 7, 2, 3),
+        (36, 600, 7, 3, 5),
+        (60, 600, 2, 1, 1),
+    ],  # one team of 60: 7^19 roster rotations, 60 > the nearest 48 asked
 )
 def test_planted_plan_passes_the_validator(workers, visits, days, teams, seed):
     made = generate_instance(workers=workers, visits=visits, days=days, teams=teams, seed=seed)
@@ -99,3 +106,36 @@ def test_default_arguments_give_the_realistic_week():
     would alter it shows here."""
     week = Path(__file__).resolve().parents[1] / "instances" / "week.json"
     assert generate_instance().instance == json.loads(week.read_text(encoding="utf-8"))
+
+
+def test_roster_rotations_are_drawn_not_listed_when_there_are_too_many() -> None:
+    import itertools
+    import random
+
+    from selforg_scheduler.datasets import roster
+
+    rotating = [([], [], True)] * 19 + [([], [], False)]  # a team of 60: 7^19 combinations
+    drawn = roster._rotations(rotating, random.Random(1))
+    assert len(drawn) == roster.ROTATION_TRIALS
+    assert all(len(c) == 20 and c[-1] == 0 and all(0 <= r < 7 for r in c) for c in drawn)
+    small = [([], [], True)] * 3 + [([], [], False)]  # a small team: every combination, shuffled, as always
+    rng = random.Random(2)
+    every = list(itertools.product(range(7), range(7), range(7), range(1)))
+    random.Random(2).shuffle(every)
+    assert roster._rotations(small, rng) == every[: roster.ROTATION_TRIALS]
+
+
+def test_a_circle_is_drawn_from_the_nearest_workers_of_a_large_pool() -> None:
+    from selforg_scheduler.datasets import planting
+    from selforg_scheduler.datasets.geography import km
+
+    class Team:
+        workers = [type("W", (), {"idx": i, "home": (50.7 + i / 1000, -3.5)})() for i in range(100)]
+
+    point = (50.75, -3.5)  # nearest: worker 50
+    near = planting._nearby_workers(Team, point)  # type: ignore[arg-type]
+    assert len(near) == planting.NEARBY_WORKERS and [w.idx for w in near] == sorted(w.idx for w in near)
+    farthest_in = max(km(point, w.home) for w in near)
+    assert all(km(point, w.home) >= farthest_in for w in Team.workers if w not in near)
+    Team.workers = Team.workers[:30]  # a team no larger than that: everyone, as always
+    assert planting._nearby_workers(Team, point) == Team.workers  # type: ignore[arg-type]

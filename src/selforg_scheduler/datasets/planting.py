@@ -146,15 +146,30 @@ def _plant_pair(team: Team, a: int, b: int, gap_lo: int, gap_hi: int, circle_onl
     return False
 
 
+NEARBY_WORKERS = 48
+"""A person's circle is drawn from the workers living nearest them, at most this many (every
+worker in a team of up to 48: their rosters do not change). Asking every worker of a 500-strong
+pool about every visit made the generator quadratic in its size."""
+
+
+def _nearby_workers(team: Team, point: tuple[float, float]) -> list[Worker]:
+    """The ``NEARBY_WORKERS`` workers whose homes are nearest ``point``, in worker order."""
+    if len(team.workers) <= NEARBY_WORKERS:
+        return team.workers
+    near = sorted(team.workers, key=lambda w: (km(point, w.home), w.idx))[:NEARBY_WORKERS]
+    return sorted(near, key=lambda w: w.idx)
+
+
 def _choose_circle(team: Team, vis: list[Visit], point: tuple[float, float]) -> tuple[list[int], list[bool]]:
     """Up to 3 workers with room for most of these visits in their shifts and routes, lightly
     loaded, working nearby and with the skills wanted (the visits' skills are fitted to the
     circle afterwards), and which of the visits it can take (one flag per visit)."""
     fits: list[tuple[int, int]] = []  # (req, mask)
     count = [0] * len(team.workers)
+    nearby = _nearby_workers(team, point)
     for v in vis:
         mask = 0
-        for w in team.workers:
+        for w in nearby:
             if not eligible(w, v, v.req, skills=False):
                 continue
             for s, pidx in candidates(team, w, v, v.req, v.e, v.l):

@@ -9,6 +9,7 @@ whose lines cover every day. ``make_workers`` fills ``Team.workers`` and ``Team.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from datetime import timedelta
 
@@ -195,10 +196,8 @@ def _roster(n: int, rng: random.Random) -> tuple[list[tuple[str, set[str]]], lis
         last[-1] = (POD_PART_TIME_C, {"part"})
     if rest % 3:
         units.append(([(EXTRA_LINES[k % 2], set()) for k in range(rest % 3)], [], True))
-    combos = list(itertools.product(*[range(7) if unit[2] else range(1) for unit in units]))
-    rng.shuffle(combos)
     best: tuple[float, list[tuple[str, set[str]]], list[list[int]]] | None = None
-    for combo in combos[:400]:
+    for combo in _rotations(units, rng):
         slots: list[tuple[str, set[str]]] = []
         groups: list[list[int]] = []
         for (lines, inner, _), r in zip(units, combo, strict=False):
@@ -211,6 +210,31 @@ def _roster(n: int, rng: random.Random) -> tuple[list[tuple[str, set[str]]], lis
             best = (score, slots, groups)
     assert best is not None
     return best[1], best[2]
+
+
+ROTATION_TRIALS = 400
+"""Rotations of the units tried for the most even roster."""
+
+
+def _rotations(
+    units: list[tuple[list[tuple[str, set[str]]], list[list[int]], bool]], rng: random.Random
+) -> list[tuple[int, ...]]:
+    """``ROTATION_TRIALS`` rotations (one per unit, 0-6 days; 0 for a unit that may not rotate),
+    in random order. While every combination fits in memory comfortably they are drawn without
+    repeats from all of them (as the generator always did, so small teams keep their rosters);
+    beyond that each is drawn at random: the combinations grow as 7 to the number of units, and a
+    team of 60 workers has 7^19 of them."""
+    choices = [7 if rotates else 1 for _, _, rotates in units]
+    total = math.prod(choices)
+    if total <= ALL_ROTATIONS_MAX:
+        combos = list(itertools.product(*(range(c) for c in choices)))
+        rng.shuffle(combos)
+        return combos[:ROTATION_TRIALS]
+    return [tuple(rng.randrange(c) for c in choices) for _ in range(ROTATION_TRIALS)]
+
+
+ALL_ROTATIONS_MAX = 7**6
+"""Up to this many combinations (six rotating units: 21-27 workers) all are listed and shuffled."""
 
 
 def _buddies(slots: list[tuple[str, set[str]]], taken: set[int]) -> list[list[int]]:
