@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 
+import pytest
 from ortools.sat.python import cp_model
 
 import selforg_scheduler.cpsat.run as run_mod
@@ -203,3 +204,53 @@ def test_granular_circuits_keep_fewer_arcs_and_the_hint_and_still_give_valid_rot
     result = solve_detailed(inst, rule_set, DETERMINISTIC.model_copy(update={"granular": 3}))
     assert result.report.ok and result.report.objective == result.solver_objective
     assert len(result.solution.visits) >= len(greedy.crew)  # the greedy's arcs are kept: never worse
+
+
+class TickingClock:
+    """A clock that moves ``step`` seconds each time it is read: time passes as the solve works."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_the_greedy_stops_trying_orders_and_inserting_when_its_time_is_up(monkeypatch):
+    from selforg_scheduler.core.problem import compile_problem
+    from selforg_scheduler.rules.frame import eligibility
+    from selforg_scheduler.search import greedy as greedy_module
+
+    inst, rule_set = busy_week(), rules()
+    problem = compile_problem(inst)
+    eligible, domains = eligibility(problem, rule_set)
+    monkeypatch.setattr(greedy_module, "REGRET_MAX", 0)  # insertion orders only
+    orders: list[int] = []
+    insert_all = greedy_module._insert_all
+    monkeypatch.setattr(greedy_module, "_insert_all", lambda *a, **k: orders.append(1) or insert_all(*a, **k))
+    full = greedy_module.greedy_rota(problem, rule_set, eligible, domains)
+    assert len(orders) == 4 and full.crew
+    orders.clear()
+    calls = iter(range(10**6))
+    stopped = greedy_module.greedy_rota(problem, rule_set, eligible, domains, stop=lambda: next(calls) >= 3)
+    assert len(orders) == 1, "no order after the first once the time is up"
+    assert 0 < len(stopped.crew) < len(full.crew), "the first order stopped inserting too"
+
+
+def test_a_solve_with_no_time_left_after_the_warm_start_hands_it_on_instead_of_overrunning(monkeypatch):
+    from selforg_scheduler.core.budget import SolveBudget
+
+    clock = TickingClock(0.1)  # every reading of the clock costs a tenth of the 1 s limit
+    monkeypatch.setattr(
+        SolveParams, "budget", lambda self, clock_=clock: SolveBudget.of(self.time_limit_s, None, clock_)
+    )
+    monkeypatch.setattr(solve_mod, "build_model", lambda *a, **k: pytest.fail("the model was built"))
+    week = busy_week()
+    result = solve_detailed(week, rules(), SolveParams(time_limit_s=1.0, workers=1))
+    sol = result.solution
+    assert sol.status == "UNKNOWN" and sol.found_by == "greedy" and result.solver_objective is None
+    assert len(sol.visits) + len(sol.unassigned) == len(week.visits)
+    assert all(u.reason for u in sol.unassigned)
+    report = validate(week, sol, rules())
+    assert report.ok and report.objective == sol.objective

@@ -102,8 +102,9 @@ class SolveBudget:
             self.deterministic.spend(deterministic_s)
 
     def share(self, fraction: float, steps_per_s: float) -> tuple[float, int | None]:
-        """(deadline, steps or None) for a search that may spend ``fraction`` of the budget."""
-        deadline = self.wall.clock() + fraction * self.limit_s
+        """(deadline, steps or None) for a search that may spend ``fraction`` of the budget (never
+        past the wall clock's deadline)."""
+        deadline = min(self.wall.deadline, self.wall.clock() + fraction * self.limit_s)
         if self.deterministic is None:
             return deadline, None
         return deadline, int(steps_per_s * fraction * self.deterministic.seconds)

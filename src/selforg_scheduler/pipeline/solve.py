@@ -86,6 +86,13 @@ at most 37 a carer-day, 120 s: 0.70 and 0.19 % above the best known with it, see
 MAX_CHAINS = 8
 """At most this many cost searches run side by side (one per CP-SAT search worker, i.e. per core
 by default): the best of independent annealing chains, each as long as one alone."""
+GREEDY_SHARE = 0.3
+"""Share of the time limit after which the greedy tries no further insertion order and stops
+inserting (a week's greedy takes a fraction of a second; a pool of thousands of visits can take
+minutes)."""
+SEARCH_FLOOR = 0.1
+"""When less than this share of the time limit is left after the warm start, the model is not
+built: the warm start is handed on as it is (found by the greedy), rather than overrunning."""
 RUIN_STEPS_PER_S = 50
 """On a deterministic budget, ruin-and-recreate steps per deterministic second of its share (a
 step count, not a clock, keeps the run reproducible; about what a busy team's week does a second)."""
@@ -182,7 +189,23 @@ def solve_detailed(
     budget = params.budget()
     problem = compile_problem(instance, rules.resolution).attach(reference)
     frame = eligibility(problem, rules)
+    log.info(
+        "frame: %d visits, %d workers, %d eligible pairs after %.1fs",
+        len(problem.visits), len(problem.workers), sum(map(len, frame[0])), budget.elapsed(),
+    )  # fmt: skip
     greedy = warm_start(problem, rules, frame, params, budget)
+    log.info("warm start: %d of %d visits covered after %.1fs", len(greedy.crew), len(problem.visits), budget.elapsed())
+    if budget.wall.left() < SEARCH_FLOOR * params.time_limit_s:
+        log.warning(
+            "%.1fs of the %gs limit left after the warm start: no time to build and search the model; "
+            "the warm start is the rota",
+            budget.wall.left(), params.time_limit_s,
+        )  # fmt: skip
+        raw = RawRota(dict(greedy.start), dict(greedy.crew), dict(greedy.held))
+        solution, report = make_solution(
+            problem, rules, frame, instance, "UNKNOWN", raw, "greedy", None, budget.elapsed()
+        )
+        return SolveResult(solution, report, problem, None)
     ctx = build_model(problem, rules, frame, _arc_filter(params, greedy))
     log.info(
         "model: %d visits, %d workers, %d eligible pairs, %d worker-days, %d arcs; greedy covers %d",
@@ -193,7 +216,8 @@ def solve_detailed(
     if params.hint:
         add_hints(ctx, greedy.start, greedy.crew, greedy.held, greedy.routes)
         # A few seconds complete a week's hint; a model of a million arcs needs longer.
-        warm = complete_hint(ctx, min(0.2 * params.time_limit_s, max(5.0, 0.1 * params.time_limit_s)))
+        limit = min(0.2 * params.time_limit_s, max(5.0, 0.1 * params.time_limit_s), max(0.1, budget.wall.left()))
+        warm = complete_hint(ctx, limit)
     found = search(ctx, warm, budget, params.search_settings(), on_progress)
     bound = found.bound
     if bound is not None:
@@ -233,7 +257,8 @@ def warm_start(
     chosen = assigner.choose(problem) if assigner is not None and assigner.eligible_pairs(problem) else {}
     if problem.reference:
         return from_reference(problem, rules, eligible, domains, chosen)
-    greedy = greedy_rota(problem, rules, eligible, domains, chosen)
+    greedy_end = budget.wall.clock() + GREEDY_SHARE * params.time_limit_s
+    greedy = greedy_rota(problem, rules, eligible, domains, chosen, stop=lambda: budget.wall.clock() > greedy_end)
     if params.hint:
         _ruin_and_recreate(greedy, rules, params, budget)
     return greedy

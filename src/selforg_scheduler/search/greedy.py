@@ -60,15 +60,26 @@ def plan_circles(problem: Problem, eligible: list[list[int]], cap: int | None) -
     return circles
 
 
+Stop = Callable[[], bool]
+"""Whether a search must stop now (its time is up)."""
+
+
+def _never() -> bool:
+    return False
+
+
 def greedy_rota(
     problem: Problem,
     rules: RuleSet,
     eligible: list[list[int]],
     domains: dict[tuple[int, int], tuple[Interval, ...]],
     held: dict[int, tuple[int, ...]] | None = None,
+    stop: Stop = _never,
 ) -> RouteBuilder:
     """The best of a few insertion orders (each followed by repair): fewest uncovered minutes,
-    then the lowest cost as the rules price it (:func:`rota_cost`). Each run takes a fraction of a second; no order wins on every week."""
+    then the lowest cost as the rules price it (:func:`rota_cost`). Each run takes a fraction of a second; no order wins on every week.
+    When ``stop`` says the time is up, no further order is tried, and the one under way stops
+    inserting (what it left uncovered stays so: a rota in time beats a fuller one too late)."""
     visits = problem.visits
 
     orders: dict[str, Callable[[int], tuple[float, ...]]] = {
@@ -83,7 +94,7 @@ def greedy_rota(
         best = RouteBuilder(problem, rules, eligible, domains, held=held or {})
         best.circles = plan_circles(problem, eligible, best.cap)
         insert_by_regret(best, [v for v in range(len(visits)) if eligible[v]])
-        repair(best)
+        repair(best, stop=stop)
         best_key = _score(best)
         log.debug("greedy regret: %d covered, score %s", len(best.crew), best_key)
     prices = rules.prices(problem)
@@ -91,7 +102,10 @@ def greedy_rota(
     # With lateness priced, each order is tried pricing it and not: pricing it can strand a
     # linked visit that a lateness-blind pass would have placed.
     for (name, key), priced in itertools.product(orders.items(), (True, False) if priced_late else (True,)):
-        builder = _insert_all(problem, rules, eligible, domains, key, held or {}, price_lateness=priced)
+        if best is not None and stop():
+            log.info("greedy: time is up; the best of the insertion orders tried so far is kept")
+            break
+        builder = _insert_all(problem, rules, eligible, domains, key, held or {}, price_lateness=priced, stop=stop)
         score = _score(builder)
         log.debug(
             "greedy %s%s: %d covered, score %s",
@@ -153,23 +167,27 @@ def _insert_all(
     key: Callable[[int], tuple[float, ...]],
     held: dict[int, tuple[int, ...]],
     price_lateness: bool = True,
+    stop: Stop = _never,
 ) -> RouteBuilder:
     builder = RouteBuilder(problem, rules, eligible, domains, held=held)
     if not price_lateness:  # blind to lateness while inserting only: the rota is priced in full
         builder.w_late = builder.w_largest = 0
     builder.circles = plan_circles(problem, eligible, builder.cap)
-    insert_in_order(builder, sorted((v for v in range(len(problem.visits)) if eligible[v]), key=key))
-    repair(builder)
+    insert_in_order(builder, sorted((v for v in range(len(problem.visits)) if eligible[v]), key=key), stop)
+    repair(builder, stop=stop)
     builder.w_late, builder.w_largest = builder.prices.late_per_minute, builder.prices.largest_late_per_minute
     return builder
 
 
-def insert_in_order(builder: RouteBuilder, order: list[int]) -> int:
+def insert_in_order(builder: RouteBuilder, order: list[int], stop: Stop = _never) -> int:
     """Cheapest feasible insertion of each visit in ``order`` not yet in the rota, each linked
-    partner straight after its visit (while the gap can still be met). Returns how many it placed."""
+    partner straight after its visit (while the gap can still be met), until ``stop``. Returns
+    how many it placed."""
     before = len(builder.crew)
     tried = set(builder.crew)
     for v in order:
+        if stop():
+            break
         insert_with_partners(builder, v, tried)
     return len(builder.crew) - before
 
@@ -263,14 +281,20 @@ REGRET_MAX = 300
 visit left: quadratic)."""
 
 
-def repair(builder: RouteBuilder, rounds: int = 2, deadline: float | None = None, depth: int = EJECTION_DEPTH) -> int:
+def repair(
+    builder: RouteBuilder,
+    rounds: int = 2,
+    deadline: float | None = None,
+    depth: int = EJECTION_DEPTH,
+    stop: Stop = _never,
+) -> int:
     """Ejection chains: put an uncovered visit in by moving a blocking visit elsewhere.
 
     For each uncovered visit and each worker who could do it, take out one of the worker's visits
     that overlap its window (with travel); if the uncovered visit then fits and the one taken out
     fits somewhere else, if need be by moving one of its own blockers in turn (up to ``depth``
     visits moved), keep the moves, else undo. Stops at ``deadline`` (``time.perf_counter``)
-    when given. Returns how many visits it covered.
+    when given, or when ``stop`` says so. Returns how many visits it covered.
     """
     p = builder.problem
     covered = 0
@@ -279,7 +303,7 @@ def repair(builder: RouteBuilder, rounds: int = 2, deadline: float | None = None
         for v in range(len(p.visits)):
             if v in builder.crew or not builder.eligible[v]:
                 continue
-            if deadline is not None and time.perf_counter() > deadline:
+            if (deadline is not None and time.perf_counter() > deadline) or stop():
                 return covered
             if _eject_for(builder, v, depth, frozenset()):
                 covered += 1
