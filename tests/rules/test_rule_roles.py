@@ -111,6 +111,23 @@ def test_nobody_holds_two_roles_and_every_role_is_filled():
     assert sorted(got["scheduler"] + got["storyteller"]) == ["w1", "w2"]
 
 
+def test_with_no_time_to_search_the_roles_are_still_all_filled_from_a_maximum_matching():
+    from selforg_scheduler.core.problem import compile_problem
+    from selforg_scheduler.rules.config import default_rules
+
+    inst = team(
+        [worker(f"w{i}", *three_days()) for i in range(1, 5)],
+        [role("scheduler"), role("storyteller", minutes=60), role("recorder", minutes=60)],
+    )
+    problem = compile_problem(inst)
+    assigner = default_rules().role_assigner()
+    assert assigner is not None
+    held = assigner.choose(problem, limit_s=1e-9)  # CP-SAT finds nothing in no time
+    pairs = [(r, w) for w, roles in held.items() for r in roles]
+    assert len(pairs) == assigner.most_filled(problem) == 3
+    assert len({w for _, w in pairs}) == 3 and len({r for r, _ in pairs}) == 3  # one role each
+
+
 def test_a_role_nobody_can_hold_is_reported_unfilled_and_the_week_still_solves():
     inst = team(
         [worker("w1", *three_days(), skills=["first_aid"]), worker("w2", *three_days(), new_starter=True)],

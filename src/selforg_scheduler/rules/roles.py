@@ -98,6 +98,11 @@ class Roles(Rule[RolesParams]):
 
     def most_filled(self, problem: Problem) -> int:
         """The most role places any assignment can fill (maximum bipartite matching)."""
+        return len(self.matching(problem))
+
+    def matching(self, problem: Problem) -> list[tuple[int, int]]:
+        """(role, worker) pairs of a maximum bipartite matching of role places and workers: an
+        assignment that fills as many places as any can, on no cost of its own."""
         graph = nx.Graph()
         places = [(r, k) for r, rd in enumerate(problem.roles) for k in range(rd.holders)]
         graph.add_nodes_from(("place", r, k) for r, k in places)
@@ -106,7 +111,7 @@ class Roles(Rule[RolesParams]):
             graph.add_edges_from((("place", r, k), ("worker", w)) for k in range(problem.roles[r].holders))
         top = [("place", r, k) for r, k in places]
         matching = nx.bipartite.hopcroft_karp_matching(graph, top_nodes=top)
-        return sum(1 for node in top if node in matching)
+        return sorted((node[1], matching[node][1]) for node in top if node in matching)
 
     # --- fairness ------------------------------------------------------------------------------
     def _history(self, problem: Problem) -> tuple[RoleHistory, dt.date]:
@@ -181,19 +186,26 @@ class Roles(Rule[RolesParams]):
         return -self.params.never_held_reward * min(len(rewarded), self.most_filled(m.problem))
 
     def choose(self, problem: Problem, limit_s: float = 2.0) -> dict[int, tuple[int, ...]]:
-        """The best holders for the week on the roles' own costs (the greedy's starting point)."""
+        """The best holders for the week on the roles' own costs (the greedy's starting point),
+        searched from a maximum matching, which is what it gives when ``limit_s`` finds nothing
+        better (a pool of a hundred workers and fifty role places can need more than 2 s): every
+        place that can be filled always is."""
         pairs = self.eligible_pairs(problem)
         if not pairs:
             return {}
+        matched = self.matching(problem)
         model = cp_model.CpModel()
         holds = {pair: model.new_bool_var(f"holds_{pair[0]}_{pair[1]}") for pair in pairs}
+        hinted = set(matched)
+        for pair, var in holds.items():
+            model.add_hint(var, pair in hinted)
         terms = self._constrain(model, problem, holds)
         model.minimize(sum(weight * expr for weight, expr, _ in terms))
         solver = cp_model.CpSolver()
         solver.parameters.num_search_workers = 1
         solver.parameters.max_time_in_seconds = limit_s
         if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return {}
+            return held_from(matched)
         return held_from(pair for pair, var in holds.items() if solver.value(var))
 
     # --- the validator -------------------------------------------------------------------------
