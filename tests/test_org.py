@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 from selforg_scheduler import SolveParams, validate
 from selforg_scheduler.cli import app
 from selforg_scheduler.contract.errors import InputError
-from selforg_scheduler.contract.io import instance_from_dict, load_solution
+from selforg_scheduler.contract.instance import Instance
+from selforg_scheduler.contract.io import instance_from_dict, instance_sha256, load_solution
 from selforg_scheduler.contract.solution import Solution
 from selforg_scheduler.datasets.generate import generate_instance
 from selforg_scheduler.modes.org import (
@@ -235,7 +236,7 @@ def test_parts_start_smallest_first_each_with_its_share_of_the_time_left(two_tea
     inst = instance_from_dict(two_teams)
     seen: list[org.PartJob] = []
 
-    def capture(jobs_list, jobs, on_part):  # type: ignore[no-untyped-def]
+    def capture(jobs_list, jobs, on_part, executor, address):  # type: ignore[no-untyped-def]
         seen.extend(jobs_list)
         raise KeyboardInterrupt  # stop before the parts run
 
@@ -289,3 +290,50 @@ def test_borrowing_swaps_a_regular_worker_when_the_cap_blocks_the_borrowed_one()
     assert crews["pa"] == crews["pb"] == crews["pc"] == ["b1"]
     report = validate(inst, sol, capped)
     assert report.ok and report.objective == sol.objective
+
+
+@pytest.fixture(scope="module")
+def unlabelled_pool() -> Instance:
+    """Three generated teams of eight with their labels removed: one pool of 24 workers."""
+    raw = generate_instance(workers=24, visits=240, days=7, seed=6, teams=3).instance
+    for key in ("workers", "clients", "roles"):
+        for item in raw[key]:
+            item.pop("team", None)
+    return instance_from_dict(raw)
+
+
+def test_an_unlabelled_pool_is_solved_in_the_parts_of_its_split(unlabelled_pool: Instance) -> None:
+    result = solve_organisation(unlabelled_pool, rules(), TEAMS, jobs=2)
+    sol = result.solution
+    assert [p.id for p in sol.parts] == ["p01", "p02", "p03"]
+    listed = sorted(w for p in sol.parts for w in p.workers)
+    assert listed == sorted(w.id for w in unlabelled_pool.workers)  # every worker in one part
+    assert sum(p.visits for p in sol.parts) == len(unlabelled_pool.visits)
+    assert sum(p.clients for p in sol.parts) == len(unlabelled_pool.clients)
+    assert len(sol.visits) >= sum(p.covered for p in sol.parts)  # borrowing only adds
+    report = validate(unlabelled_pool, sol, rules())
+    assert report.ok, [str(v) for v in report.violations]
+    assert report.objective == sol.objective
+    assert sol.instance.sha256 == instance_sha256(unlabelled_pool)
+
+
+def test_ray_tasks_give_the_rota_the_process_pool_gives(unlabelled_pool: Instance) -> None:
+    pytest.importorskip("ray")  # in the test extra, so CI runs it
+
+    def rota(executor: str) -> tuple:
+        sol = solve_organisation(unlabelled_pool, rules(), TEAMS, jobs=2, executor=executor).solution
+        return (
+            [(a.visit, a.start, tuple(a.workers)) for a in sol.visits],
+            [(r.role, r.worker) for r in sol.roles],
+            [(p.id, p.workers, p.covered) for p in sol.parts],
+            sol.objective,
+        )
+
+    local = rota("local")
+    assert rota("ray") == local
+
+
+def test_an_unknown_executor_is_one_clear_error(unlabelled_pool: Instance) -> None:
+    with pytest.raises(InputError) as info:
+        solve_organisation(unlabelled_pool, rules(), TEAMS, executor="dask")
+    assert info.value.field == "--executor" and "ray" in str(info.value)

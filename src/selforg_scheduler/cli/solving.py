@@ -51,6 +51,11 @@ if TYPE_CHECKING:
 __all__ = ["ExecutorKind", "explain", "repair_cmd", "solve", "solve_many_cmd", "validate_cmd"]
 
 
+class ExecutorKind(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
 @app.command()
 @guarded
 def solve(
@@ -78,11 +83,18 @@ def solve(
         bool,
         typer.Option(
             "--by-team/--whole",
-            help="an organisation (workers name several teams): solve each team in parallel, then "
-            "let teams borrow workers; --whole makes one model of everything",
+            help="an organisation (workers name several teams), or a pool without team labels too large "
+            "for one model (split into parts of about a team's size): solve each part in parallel, then "
+            "let parts borrow workers; --whole makes one model of everything",
         ),
     ] = True,
-    jobs: Annotated[int, typer.Option(help="teams solved at once with --by-team; 0 = one per core", min=0)] = 0,
+    jobs: Annotated[int, typer.Option(help="parts solved at once with --by-team; 0 = one per core", min=0)] = 0,
+    executor: Annotated[
+        ExecutorKind, typer.Option(help="where the parts run: local processes, or Ray tasks")
+    ] = ExecutorKind.local,
+    address: Annotated[
+        str | None, typer.Option(help="Ray cluster address (default: start a local Ray runtime)")
+    ] = None,
     page: Annotated[
         Path | None, typer.Option("--html", help="the rota page to write (default: rota.html beside --out)")
     ] = None,
@@ -94,7 +106,8 @@ def solve(
     setup_logging(verbose)
     inst = load_instance(instance)
     rule_set = load_rule_set(rules, set_)
-    from selforg_scheduler.modes.org import is_organisation
+    from selforg_scheduler.modes.parts import is_organisation
+    from selforg_scheduler.modes.split import needs_split
     from selforg_scheduler.pipeline.solve import SolveParams, solve_detailed
 
     params = SolveParams(
@@ -108,8 +121,8 @@ def solve(
         log_search=verbose >= 2,
     )
     live_wanted = out.is_terminal and not quiet
-    if by_team and is_organisation(inst):
-        result = _solve_by_team(inst, rule_set, params, jobs, live_wanted)
+    if by_team and (is_organisation(inst) or needs_split(inst)):
+        result = _solve_by_team(inst, rule_set, params, jobs, live_wanted, executor.value, address)
         sol, report = result.solution, result.report
     else:
         if live_wanted:
@@ -142,38 +155,47 @@ def solve(
         print_violations(report)
 
 
-def _solve_by_team(inst: Instance, rules: RuleSet, params: SolveParams, jobs: int, live_wanted: bool) -> OrgResult:
-    """An organisation's week: the teams in parallel, then borrowing (``org.solve_organisation``)."""
+def _solve_by_team(
+    inst: Instance,
+    rules: RuleSet,
+    params: SolveParams,
+    jobs: int,
+    live_wanted: bool,
+    executor: str = "local",
+    address: str | None = None,
+) -> OrgResult:
+    """An organisation's week, or a large pool's: the parts in parallel, then borrowing
+    (``org.solve_organisation``)."""
     from selforg_scheduler.modes.org import solve_organisation
+    from selforg_scheduler.modes.parts import is_organisation
 
+    kind = "teams" if is_organisation(inst) else "parts"
     live = Live(console=out, refresh_per_second=4, transient=True)
 
     def show(part: PartOutcome, done: int, total: int) -> None:
         sol = part.solution
         if live_wanted:
             live.update(
-                f"[bold]teams solved[/] {done}/{total}  (last: {', '.join(part.teams)}, "
+                f"[bold]{kind} solved[/] {done}/{total}  (last: {', '.join(part.teams)}, "
                 f"{len(sol.visits)}/{part.visits} visits, objective {sol.objective:,.0f})"
             )
-        log.info("team %s: %s, %d/%d visits covered", "+".join(part.teams), sol.status, len(sol.visits), part.visits)
+        log.info("part %s: %s, %d/%d visits covered", "+".join(part.teams), sol.status, len(sol.visits), part.visits)
+
+    def run() -> OrgResult:
+        return solve_organisation(inst, rules, params, jobs=jobs, on_part=show, executor=executor, address=address)
 
     if live_wanted:
         with live:
-            result = solve_organisation(inst, rules, params, jobs=jobs, on_part=show)
+            result = run()
     else:
-        result = solve_organisation(inst, rules, params, jobs=jobs, on_part=show)
+        result = run()
     out.print(
-        f"{len(result.parts)} teams solved in parallel in {result.timings['parts_s']:.0f}s; "
+        f"{len(result.parts)} {kind} solved in parallel in {result.timings['parts_s']:.0f}s; "
         f"{result.borrowed} visits covered by borrowing; merge {result.timings['merge_s']:.0f}s; "
         f"peak memory about {result.peak_memory_mb:,.0f} MB",
         highlight=False,
     )
     return result
-
-
-class ExecutorKind(str, Enum):
-    local = "local"
-    ray = "ray"
 
 
 @app.command("solve-many")

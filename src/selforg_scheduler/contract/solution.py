@@ -77,6 +77,19 @@ class UnfilledRole(_Strict):
     reason: str
 
 
+class SolvedPart(_Strict):
+    """Added: one part of an organisation's or a large pool's week, solved on its own before the
+    parts were merged (a team, teams tied by a linked visit or a buddy group, or a pool's part)."""
+
+    id: str = Field(description="the team id (or ids joined by '+'), or p01, p02, ... for a pool's parts")
+    workers: list[str]
+    clients: int = Field(ge=0)
+    visits: int = Field(ge=0)
+    covered: int = Field(ge=0, description="visits the part's own solve covered")
+    status: Status
+    wall_s: float = Field(ge=0)
+
+
 class Solution(_Strict):
     """A rota for one instance, with the solver's status and the rota's costs and KPIs."""
 
@@ -99,6 +112,11 @@ class Solution(_Strict):
     check_ins: list[CheckIn] = Field(default_factory=list, description="added: buddies for late lone visits")
     found_by: Literal["cp-sat", "greedy", "hand"] | None = Field(
         default=None, description="added: what produced this rota"
+    )
+    parts: list[SolvedPart] = Field(
+        default_factory=list,
+        description="added: the parts solved on their own and merged (teams, or a large pool's split); empty "
+        "when the week was solved whole",
     )
 
     def summary(self) -> str:

@@ -220,12 +220,16 @@ def read_rota(ctx: ModelContext, values: list[int]) -> RawRota:
     return RawRota(start, crew, held_from(pair for pair, var in ctx.holds.items() if values[var.index]))
 
 
-def complete_hint(ctx: ModelContext, limit_s: float) -> list[int] | None:
+def complete_hint(ctx: ModelContext, limit_s: float, deterministic_s: float | None = None) -> list[int] | None:
     """Complete the hint (auxiliary variables too) by a quick solve with the hinted values fixed;
-    returns the completed assignment (a full rota of the model), or None if it could not be."""
+    returns the completed assignment (a full rota of the model), or None if it could not be.
+    ``deterministic_s`` (a deterministic budget) also bounds it in deterministic seconds, so it
+    succeeds or fails alike however long the wall-clock limit."""
     solver = cp_model.CpSolver()
     solver.parameters.fix_variables_to_their_hinted_value = True
     solver.parameters.max_time_in_seconds = limit_s
+    if deterministic_s is not None:
+        solver.parameters.max_deterministic_time = deterministic_s
     solver.parameters.num_search_workers = 1
     code = solver.solve(ctx.model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from selforg_scheduler.contract.errors import InputError
-
-EXECUTORS = ("local", "ray")
+from selforg_scheduler.modes.cluster import check_executor, ray_runtime
 
 
 @dataclass(frozen=True)
@@ -51,11 +50,9 @@ class Outcome:
 def solve_file(task: Task) -> Outcome:
     """Load, solve, validate and write one instance; bad input becomes an ``INPUT_ERROR`` row."""
     from selforg_scheduler.contract.io import load_instance, write_solution
-    from selforg_scheduler.modes.org import (
-        OrgResult,
-        is_organisation,
-        solve_organisation,
-    )
+    from selforg_scheduler.modes.org import OrgResult, solve_organisation
+    from selforg_scheduler.modes.parts import is_organisation
+    from selforg_scheduler.modes.split import needs_split
     from selforg_scheduler.pipeline.solve import (
         SolveParams,
         SolveResult,
@@ -73,7 +70,9 @@ def solve_file(task: Task) -> Outcome:
             name, "", "INPUT_ERROR", 0, 0, None, False, round(time.perf_counter() - t0, 3), "", exc.one_line()
         )
     params = SolveParams(time_limit_s=task.time_limit_s, workers=task.workers, seed=task.seed)
-    if is_organisation(inst):  # as `solve` does: team by team (one after another: tasks already run side by side)
+    if is_organisation(inst) or needs_split(
+        inst
+    ):  # as `solve` does: in parts (one after another: tasks run side by side)
         result: SolveResult | OrgResult = solve_organisation(inst, rules, params, jobs=1)
     else:
         result = solve_detailed(inst, rules, params)
@@ -129,22 +128,9 @@ def run_local(tasks: Sequence[Task], jobs: int) -> list[Outcome]:
 
 def run_ray(tasks: Sequence[Task], address: str | None, jobs: int) -> list[Outcome]:
     """The same tasks as Ray remote functions; a local Ray runtime when no address is given."""
-    try:
-        import ray
-    except ImportError:
-        raise InputError("the ray executor needs Ray: pip install '.[ray]'", field="--executor") from None
-    started = not ray.is_initialized()
-    if started:
-        if address:
-            ray.init(address=address, log_to_driver=False)
-        else:
-            ray.init(num_cpus=max(1, jobs), include_dashboard=False, log_to_driver=False)
-    try:
+    with ray_runtime(address, jobs) as ray:
         remote = ray.remote(num_cpus=1)(solve_file)
         return list(ray.get([remote.remote(t) for t in tasks]))
-    finally:
-        if started:
-            ray.shutdown()
 
 
 def solve_many(
@@ -158,8 +144,7 @@ def solve_many(
     seed: int = 0,
 ) -> list[Outcome]:
     """Solve every instance of ``folder``, writing ``out_dir/<name>.solution.json`` each."""
-    if executor not in EXECUTORS:
-        raise InputError(f"unknown executor {executor!r}; valid: {', '.join(EXECUTORS)}", field="--executor")
+    check_executor(executor)
     files = instance_files(folder)
     if not files:
         raise InputError("no instance files (*.json) in the folder", file=str(folder))

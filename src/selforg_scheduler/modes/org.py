@@ -33,14 +33,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
-import networkx as nx
-
-from selforg_scheduler.contract.instance import Instance, MatrixTravel, Team
-from selforg_scheduler.contract.io import client_team
-from selforg_scheduler.contract.solution import Solution, Status
+from selforg_scheduler.contract.instance import Instance
+from selforg_scheduler.contract.solution import Solution, SolvedPart, Status
 from selforg_scheduler.core.problem import Problem, compile_problem
 from selforg_scheduler.core.role_facts import held_from
 from selforg_scheduler.cpsat.run import Progress, RawRota
+from selforg_scheduler.modes.cluster import check_executor, ray_runtime
+from selforg_scheduler.modes.parts import TeamPart, is_organisation, team_parts
+from selforg_scheduler.modes.split import pool_parts
 from selforg_scheduler.pipeline.reasons import builder_from_rota
 from selforg_scheduler.pipeline.solve import SolveParams, make_solution, solve_detailed
 from selforg_scheduler.rules.config import RuleSet, default_rules
@@ -66,98 +66,6 @@ PART_OVERHEAD_S = 1.0
 COVERED_EXTRA = 0.2
 """Once a team's every coverable visit is covered, its search goes on for at most this share of
 its time limit more (travel and continuity polish): the rest goes to the teams after it."""
-
-
-@dataclass(frozen=True)
-class TeamPart:
-    """The instance of one team (or of teams that must be solved together)."""
-
-    teams: tuple[str, ...]
-    instance: Instance
-
-
-def is_organisation(instance: Instance) -> bool:
-    """Whether the workers belong to more than one team."""
-    return len({w.team for w in instance.workers if w.team is not None}) > 1
-
-
-def team_parts(instance: Instance) -> list[TeamPart]:
-    """One instance per team, largest first. Roles without a team go with the largest part.
-
-    Link workers and exclusions naming another team's worker are dropped from the part (the
-    merged rota is still costed on the whole instance)."""
-    worker_team = {w.id: w.team for w in instance.workers}
-    teams = sorted({t for t in worker_team.values() if t is not None})
-    if len(teams) <= 1:
-        return [TeamPart(tuple(teams), instance)]
-    of_client = {c.id: client_team(c, worker_team) for c in instance.clients}
-    of_visit = {v.id: of_client[v.client] for v in instance.visits}
-    ties = nx.Graph()
-    ties.add_nodes_from(teams)
-    for d in instance.dependencies:
-        ties.add_edge(of_visit[d.first], of_visit[d.second])
-    for group in instance.buddies:
-        ties.add_edges_from((worker_team[group[0]], worker_team[w]) for w in group[1:])
-    groups = [tuple(sorted(c)) for c in nx.connected_components(ties)]
-    size = {g: sum(1 for v in instance.visits if of_visit[v.id] in g) for g in groups}
-    groups.sort(key=lambda g: (-size[g], g))
-    loose_roles = {r.id for r in instance.roles if r.team is None}
-    return [
-        TeamPart(g, _part(instance, set(g), worker_team, of_client, loose_roles if k == 0 else set()))
-        for k, g in enumerate(groups)
-    ]
-
-
-def _part(
-    inst: Instance,
-    teams: set[str],
-    worker_team: dict[str, str | None],
-    of_client: dict[str, str | None],
-    loose_roles: set[str],
-) -> Instance:
-    workers = [w for w in inst.workers if w.team in teams]
-    ids = {w.id for w in workers}
-    clients = [
-        c.model_copy(
-            update={
-                "link_workers": [w for w in c.link_workers if w in ids],
-                "excluded_workers": [w for w in c.excluded_workers if w in ids],
-            }
-        )
-        for c in inst.clients
-        if of_client[c.id] in teams
-    ]
-    client_ids = {c.id for c in clients}
-    visits = [v for v in inst.visits if v.client in client_ids]
-    visit_ids = {v.id for v in visits}
-    roles = [r for r in inst.roles if r.team in teams or r.id in loose_roles]
-    role_ids = {r.id for r in roles}
-    used = {c.location for c in clients} | {w.home for w in workers if w.home is not None}
-    travel = inst.travel
-    if isinstance(travel, MatrixTravel):
-        travel = travel.model_copy(
-            update={
-                "minutes": {
-                    a: {b: t for b, t in row.items() if b in used} for a, row in travel.minutes.items() if a in used
-                }
-            }
-        )
-    name = "+".join(sorted(teams))
-    return inst.model_copy(
-        update={
-            "team": Team(id=name, name=f"{inst.team.name}: {name}", timezone=inst.team.timezone),
-            "travel": travel,
-            "locations": [loc for loc in inst.locations if loc.id in used],
-            "workers": workers,
-            "clients": clients,
-            "visits": visits,
-            "dependencies": [d for d in inst.dependencies if d.first in visit_ids],
-            "buddies": [g for g in inst.buddies if g[0] in ids],
-            "roles": roles,
-            "role_history": [h for h in inst.role_history if h.role in role_ids and h.worker in ids],
-            "buddy_history": [h for h in inst.buddy_history if all(m in ids for m in h.members)],
-        }
-    )
 
 
 # --- the parts, in parallel ------------------------------------------------------------------
@@ -248,13 +156,18 @@ def solve_organisation(
     params: SolveParams | None = None,
     jobs: int = 0,
     on_part: Callable[[PartOutcome, int, int], None] | None = None,
+    executor: str = "local",
+    address: str | None = None,
 ) -> OrgResult:
-    """Solve every team in parallel (``jobs`` processes, 0 = one per core), merge, borrow."""
+    """Solve every part in parallel (``jobs`` at a time, 0 = one per core; in a local process
+    pool, or as Ray tasks with ``executor="ray"``), merge, borrow. The parts are the teams of an
+    organisation, else the split of a large pool (:func:`~selforg_scheduler.modes.split.pool_parts`)."""
     rules = rules or default_rules()
     params = params or SolveParams()
+    check_executor(executor)
     t0 = time.perf_counter()
     epoch0 = time.time()
-    parts = team_parts(instance)
+    parts = team_parts(instance) if is_organisation(instance) else pool_parts(instance, params.seed)
     jobs = min(jobs or os.cpu_count() or 1, len(parts))
     finish = FINISH_S_PER_VISIT * len(instance.visits)
     reserve = max(2.0, MERGE_S_PER_VISIT * len(instance.visits))
@@ -264,8 +177,10 @@ def solve_organisation(
     # The smallest teams first: the time they leave unused goes to the busiest, which start last.
     order = sorted(parts, key=lambda p: (len(p.instance.visits), p.teams))
     log.info(
-        "%d team parts, %d at a time, about %.1f s each",
+        "%d parts (%s) in %.1fs, %d at a time, about %.1f s each",
         len(parts),
+        "teams" if is_organisation(instance) else "a pool's split",
+        time.perf_counter() - t0,
         jobs,
         (parts_deadline - time.time()) / math.ceil(len(parts) / jobs),
     )
@@ -276,6 +191,8 @@ def solve_organisation(
         ],
         jobs,
         on_part,
+        executor,
+        address,
     )
     t_parts = time.perf_counter()
 
@@ -300,6 +217,7 @@ def solve_organisation(
         wall,
     )
     solution.objective = report.objective
+    solution.parts = [_summary(out, part) for out, part in zip(outcomes, _by_teams(parts, outcomes), strict=True)]
     solution.wall_s = round(time.perf_counter() - t0, 3)
     first, within = _curve(outcomes, epoch0)
     parent = _peak_rss_mb()
@@ -370,20 +288,64 @@ def borrow(
     return builder, borrowed
 
 
+def _by_teams(parts: Sequence[TeamPart], outcomes: Sequence[PartOutcome]) -> list[TeamPart]:
+    of = {p.teams: p for p in parts}
+    return [of[o.teams] for o in outcomes]
+
+
+def _summary(outcome: PartOutcome, part: TeamPart) -> SolvedPart:
+    sol = outcome.solution
+    return SolvedPart(
+        id="+".join(outcome.teams),
+        workers=[w.id for w in part.instance.workers],
+        clients=len(part.instance.clients),
+        visits=outcome.visits,
+        covered=len(sol.visits),
+        status=sol.status,
+        wall_s=round(outcome.finished - outcome.started, 3),
+    )
+
+
 def _run_parts(
-    jobs_list: Sequence[PartJob], jobs: int, on_part: Callable[[PartOutcome, int, int], None] | None
+    jobs_list: Sequence[PartJob],
+    jobs: int,
+    on_part: Callable[[PartOutcome, int, int], None] | None,
+    executor: str = "local",
+    address: str | None = None,
 ) -> list[PartOutcome]:
+    if executor == "ray":
+        return _run_on_ray(jobs_list, jobs, on_part, address)
     outcomes: list[PartOutcome] = []
     if jobs == 1:
         for job in jobs_list:
             outcomes.append(_solve_part(job))
             if on_part is not None:
                 on_part(outcomes[-1], len(outcomes), len(jobs_list))
-        return outcomes
+        return sorted(outcomes, key=lambda o: o.teams)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(_solve_part, job) for job in jobs_list]
         for future in as_completed(futures):
             outcomes.append(future.result())
+            if on_part is not None:
+                on_part(outcomes[-1], len(outcomes), len(jobs_list))
+    return sorted(outcomes, key=lambda o: o.teams)
+
+
+def _run_on_ray(
+    jobs_list: Sequence[PartJob],
+    jobs: int,
+    on_part: Callable[[PartOutcome, int, int], None] | None,
+    address: str | None,
+) -> list[PartOutcome]:
+    """The parts as Ray tasks: on the cluster at ``address``, else on a local Ray runtime of
+    ``jobs`` CPUs. Each task asks for as many CPUs as its CP-SAT search workers."""
+    with ray_runtime(address, jobs) as ray:
+        remote = ray.remote(_solve_part)
+        waiting = [remote.options(num_cpus=max(1, job.params.workers)).remote(job) for job in jobs_list]
+        outcomes: list[PartOutcome] = []
+        while waiting:
+            ready, waiting = ray.wait(waiting, num_returns=1)
+            outcomes.append(ray.get(ready[0]))
             if on_part is not None:
                 on_part(outcomes[-1], len(outcomes), len(jobs_list))
     return sorted(outcomes, key=lambda o: o.teams)

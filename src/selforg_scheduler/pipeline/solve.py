@@ -93,6 +93,9 @@ minutes)."""
 SEARCH_FLOOR = 0.1
 """When less than this share of the time limit is left after the warm start, the model is not
 built: the warm start is handed on as it is (found by the greedy), rather than overrunning."""
+HINT_SHARE = 0.2
+"""On a deterministic budget, the hint's completion gets at most this share of it (deterministic
+seconds: the same outcome on any machine, however loaded)."""
 RUIN_STEPS_PER_S = 50
 """On a deterministic budget, ruin-and-recreate steps per deterministic second of its share (a
 step count, not a clock, keeps the run reproducible; about what a busy team's week does a second)."""
@@ -217,7 +220,8 @@ def solve_detailed(
         add_hints(ctx, greedy.start, greedy.crew, greedy.held, greedy.routes)
         # A few seconds complete a week's hint; a model of a million arcs needs longer.
         limit = min(0.2 * params.time_limit_s, max(5.0, 0.1 * params.time_limit_s), max(0.1, budget.wall.left()))
-        warm = complete_hint(ctx, limit)
+        det = None if params.deterministic_time is None else HINT_SHARE * params.deterministic_time
+        warm = complete_hint(ctx, limit, det)
     found = search(ctx, warm, budget, params.search_settings(), on_progress)
     bound = found.bound
     if bound is not None:

@@ -103,15 +103,16 @@ class Roles(Rule[RolesParams]):
     def matching(self, problem: Problem) -> list[tuple[int, int]]:
         """(role, worker) pairs of a maximum bipartite matching of role places and workers: an
         assignment that fills as many places as any can, on no cost of its own."""
+        # integer nodes (places first, then workers): networkx's matching walks sets of nodes, and
+        # ints hash alike in every process, so the matching (a hint, a fallback) is reproducible
+        places = [r for r, rd in enumerate(problem.roles) for _ in range(rd.holders)]
+        first = {r: places.index(r) for r in set(places)}
         graph = nx.Graph()
-        places = [(r, k) for r, rd in enumerate(problem.roles) for k in range(rd.holders)]
-        graph.add_nodes_from(("place", r, k) for r, k in places)
-        graph.add_nodes_from(("worker", w) for w in range(len(problem.workers)))
+        graph.add_nodes_from(range(len(places) + len(problem.workers)))
         for r, w in self.eligible_pairs(problem):
-            graph.add_edges_from((("place", r, k), ("worker", w)) for k in range(problem.roles[r].holders))
-        top = [("place", r, k) for r, k in places]
-        matching = nx.bipartite.hopcroft_karp_matching(graph, top_nodes=top)
-        return sorted((node[1], matching[node][1]) for node in top if node in matching)
+            graph.add_edges_from((first[r] + k, len(places) + w) for k in range(problem.roles[r].holders))
+        matching = nx.bipartite.hopcroft_karp_matching(graph, top_nodes=range(len(places)))
+        return sorted((places[p], matching[p] - len(places)) for p in range(len(places)) if p in matching)
 
     # --- fairness ------------------------------------------------------------------------------
     def _history(self, problem: Problem) -> tuple[RoleHistory, dt.date]:
