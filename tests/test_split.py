@@ -198,7 +198,13 @@ def test_a_client_without_link_workers_goes_to_the_nearest_part_able_to_serve_it
         "workers": east + west,
         "clients": [{"id": "near", "location": "N"}, {"id": "hoist", "location": "N"}],
         "visits": [
-            {"id": "v1", "client": "near", "earliest_start": at("08:00"), "latest_start": at("09:00"), "duration_min": 30},
+            {
+                "id": "v1",
+                "client": "near",
+                "earliest_start": at("08:00"),
+                "latest_start": at("09:00"),
+                "duration_min": 30,
+            },
             {
                 "id": "v2",
                 "client": "hoist",
