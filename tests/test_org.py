@@ -337,3 +337,23 @@ def test_an_unknown_executor_is_one_clear_error(unlabelled_pool: Instance) -> No
     with pytest.raises(InputError) as info:
         solve_organisation(unlabelled_pool, rules(), TEAMS, executor="dask")
     assert info.value.field == "--executor" and "ray" in str(info.value)
+
+
+def test_a_limit_short_for_the_size_still_leaves_the_parts_most_of_it(two_teams: dict, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The merge's reserve grows with the visits but never past its share of the limit, so a
+    limit too short for the size is not spent before the parts start (fake clock standing still)."""
+    import selforg_scheduler.modes.org as org
+
+    now = 1_000_000.0
+    monkeypatch.setattr(org, "time", SimpleNamespace(time=lambda: now, perf_counter=lambda: now))
+    monkeypatch.setattr(org, "MERGE_S_PER_VISIT", 1.0)  # as if each visit took a second to merge
+    seen: list[org.PartJob] = []
+
+    def capture(jobs_list, jobs, on_part, executor, address):  # type: ignore[no-untyped-def]
+        seen.extend(jobs_list)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(org, "_run_parts", capture)
+    with pytest.raises(KeyboardInterrupt):
+        solve_organisation(instance_from_dict(two_teams), rules(), SolveParams(time_limit_s=10), jobs=1)
+    assert [job.deadline for job in seen] == [now + 10 - org.MERGE_MAX_SHARE * 10] * 2

@@ -96,7 +96,7 @@ def test_watchdog_stops_an_overrunning_search_and_keeps_a_rota(monkeypatch):
     # The hint completion (every hinted variable fixed) gets as long as it needs, not its share of
     # the 0.5 s: on a loaded machine that share could run out and leave no complete rota to keep.
     complete_hint = solve_mod.complete_hint
-    monkeypatch.setattr(solve_mod, "complete_hint", lambda ctx, limit_s: complete_hint(ctx, SAFETY_S))
+    monkeypatch.setattr(solve_mod, "complete_hint", lambda ctx, limit_s, det=None: complete_hint(ctx, SAFETY_S))
     week = busy_week()
     result = solve_detailed(week, rules(), SolveParams(time_limit_s=0.5, workers=1))
     assert stopped.is_set(), "the watchdog called stop_search"
@@ -152,7 +152,7 @@ def test_lns_starts_from_the_completed_hint_when_the_main_search_finds_nothing(m
     # The hint completion (every hinted variable fixed) gets as long as it needs, not its share of
     # the time limit, which a loaded machine could spend before it completes.
     complete_hint = solver_module.complete_hint
-    monkeypatch.setattr(solver_module, "complete_hint", lambda ctx, limit_s: complete_hint(ctx, SAFETY_S))
+    monkeypatch.setattr(solver_module, "complete_hint", lambda ctx, limit_s, det=None: complete_hint(ctx, SAFETY_S))
     inst = instance(
         [worker("w1"), worker("w2")],
         [client("p1"), client("p2", "B"), client("p3", "C")],
@@ -254,3 +254,68 @@ def test_a_solve_with_no_time_left_after_the_warm_start_hands_it_on_instead_of_o
     assert all(u.reason for u in sol.unassigned)
     report = validate(week, sol, rules())
     assert report.ok and report.objective == sol.objective
+
+
+def test_a_frame_out_of_time_leaves_the_visits_it_did_not_examine_uncovered_saying_why(monkeypatch):
+    from selforg_scheduler.core.budget import SolveBudget
+    from selforg_scheduler.pipeline.reasons import NO_TIME
+
+    clock = TickingClock(0.1)  # the frame's share (0.3 of 1 s) is spent after a few visits
+    monkeypatch.setattr(
+        SolveParams, "budget", lambda self, clock_=clock: SolveBudget.of(self.time_limit_s, None, clock_)
+    )
+    week = busy_week()
+    sol = solve_detailed(week, rules(), SolveParams(time_limit_s=1.0, workers=1)).solution
+    assert len(sol.visits) + len(sol.unassigned) == len(week.visits)
+    no_time = [u.visit for u in sol.unassigned if u.reason == NO_TIME]
+    assert len(no_time) >= len(week.visits) - 3  # the frame examined at most the first three
+    report = validate(week, sol, rules())
+    assert report.ok and report.objective == sol.objective
+
+
+def test_the_model_estimate_bounds_the_arcs_then_declines_to_build(monkeypatch, caplog):
+    from selforg_scheduler.cpsat.model import ArcFilter
+
+    # n visits on a worker-day: n^2 + n arcs with every arc, about 2k + 2 a visit with k neighbours
+    assert solve_mod.estimated_arcs([10, 3], None) == 110 + 12
+    assert solve_mod.estimated_arcs([200], ArcFilter(25, above=120)) == 200 * 52
+    assert solve_mod.estimated_arcs([100], ArcFilter(25, above=120)) == 100 * 101
+
+    week = busy_week()
+    seen: list[tuple] = []
+    build = solve_mod.build_model
+
+    def spy(problem, rule_set, frame, arcs=None, guarded=False):
+        seen.append((arcs.per_visit, arcs.above))
+        return build(problem, rule_set, frame, arcs, guarded)
+
+    monkeypatch.setattr(solve_mod, "build_model", spy)
+    monkeypatch.setattr(solve_mod, "MAX_ARCS", 100)  # every arc: 2 worker-days of 10 visits, 220 arcs
+    result = solve_detailed(week, rules(), DETERMINISTIC)
+    assert seen == [(solve_mod.MIN_GRANULAR, 2 * solve_mod.MIN_GRANULAR)]  # fewest neighbours, on more days
+    assert validate(week, result.solution, rules()).ok
+
+    seen.clear()
+    monkeypatch.setattr(solve_mod, "MAX_ARCS", 1)
+    with caplog.at_level(logging.WARNING):
+        result = solve_detailed(week, rules(), DETERMINISTIC)
+    assert not seen, "a model past the memory bound is not built"
+    assert result.solution.found_by == "greedy" and "the warm start is the rota" in caplog.text
+    assert validate(week, result.solution, rules()).ok
+
+
+def test_reasons_after_the_limit_say_that_time_ran_out():
+    from selforg_scheduler.core.problem import compile_problem
+    from selforg_scheduler.pipeline.reasons import NO_TIME, builder_from_rota, unassigned_reasons
+    from selforg_scheduler.rules.frame import eligibility
+
+    week, rule_set = busy_week(), rules()
+    problem = compile_problem(week)
+    eligible, domains = eligibility(problem, rule_set)
+    builder = builder_from_rota(problem, rule_set, eligible, domains, {}, {}, {})
+    visits = list(range(len(problem.visits)))
+    calls = iter(range(10**6))
+    reasons = unassigned_reasons(builder, visits, unexamined=[0], stop=lambda: next(calls) >= 4)
+    assert reasons[0] == NO_TIME  # unexamined
+    assert all(reasons[v] != NO_TIME for v in visits[1:5])  # worked out before the stop
+    assert all(reasons[v] == NO_TIME for v in visits[5:])

@@ -189,8 +189,10 @@ def _solve_by_team(
             result = run()
     else:
         result = run()
+    n = len(result.parts)
     out.print(
-        f"{len(result.parts)} {kind} solved in parallel in {result.timings['parts_s']:.0f}s; "
+        f"{n} {kind if n > 1 else kind[:-1]} solved {'in parallel ' if n > 1 else ''}in "
+        f"{result.timings['parts_s']:.0f}s; "
         f"{result.borrowed} visits covered by borrowing; merge {result.timings['merge_s']:.0f}s; "
         f"peak memory about {result.peak_memory_mb:,.0f} MB",
         highlight=False,

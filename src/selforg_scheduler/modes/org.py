@@ -44,7 +44,7 @@ from selforg_scheduler.modes.split import pool_parts
 from selforg_scheduler.pipeline.reasons import builder_from_rota
 from selforg_scheduler.pipeline.solve import SolveParams, make_solution, solve_detailed
 from selforg_scheduler.rules.config import RuleSet, default_rules
-from selforg_scheduler.rules.frame import eligibility
+from selforg_scheduler.rules.frame import eligibility, eligibility_until
 from selforg_scheduler.rules.validator import ValidationReport
 from selforg_scheduler.search.builder import RouteBuilder
 from selforg_scheduler.search.greedy import blockers_of, insert_in_order, repair
@@ -59,6 +59,10 @@ MERGE_S_PER_VISIT = 0.004
 (measured: about 35 s for 10,000 visits on one core), at least 2 s."""
 FINISH_S_PER_VISIT = 0.003
 """Seconds per visit to write the merged rota: reasons, KPIs and the validator on the whole."""
+MERGE_MAX_SHARE, FINISH_MAX_SHARE = 0.3, 0.15
+"""The merge's reserve and the writing's are at most these shares of the time limit: a limit too
+short for the instance's size still leaves the parts their time (the merge then borrows less and
+reasons that time ran out)."""
 
 
 PART_OVERHEAD_S = 1.0
@@ -169,8 +173,8 @@ def solve_organisation(
     epoch0 = time.time()
     parts = team_parts(instance) if is_organisation(instance) else pool_parts(instance, params.seed)
     jobs = min(jobs or os.cpu_count() or 1, len(parts))
-    finish = FINISH_S_PER_VISIT * len(instance.visits)
-    reserve = max(2.0, MERGE_S_PER_VISIT * len(instance.visits))
+    finish = min(FINISH_S_PER_VISIT * len(instance.visits), FINISH_MAX_SHARE * params.time_limit_s)
+    reserve = min(max(2.0, MERGE_S_PER_VISIT * len(instance.visits)), MERGE_MAX_SHARE * params.time_limit_s)
     parts_deadline = time.time() + params.time_limit_s - reserve - (time.perf_counter() - t0)
     cores = params.workers or os.cpu_count() or 1
     part_params = params.model_copy(update={"workers": max(1, cores // jobs)})
@@ -199,7 +203,7 @@ def solve_organisation(
     problem = compile_problem(instance, rules.resolution)
     # ejections may run until the time the reasons and the check need is all that is left
     deadline = t0 + params.time_limit_s - finish
-    builder, borrowed = borrow(problem, rules, [out.solution for out in outcomes], deadline)
+    builder, borrowed, unexamined = borrow(problem, rules, [out.solution for out in outcomes], deadline)
     statuses = {out.solution.status for out in outcomes}
     status: Status = "FEASIBLE" if statuses <= {"OPTIMAL", "FEASIBLE"} else "UNKNOWN"
     found_by = "cp-sat" if all(out.solution.found_by == "cp-sat" for out in outcomes) else "greedy"
@@ -215,6 +219,8 @@ def solve_organisation(
         found_by,
         None,
         wall,
+        unexamined=unexamined,
+        stop=lambda: time.perf_counter() > t0 + params.time_limit_s,
     )
     solution.objective = report.objective
     solution.parts = [_summary(out, part) for out, part in zip(outcomes, _by_teams(parts, outcomes), strict=True)]
@@ -240,7 +246,7 @@ def solve_organisation(
 
 def borrow(
     problem: Problem, rules: RuleSet, rotas: Sequence[Solution], deadline: float | None = None
-) -> tuple[RouteBuilder, int]:
+) -> tuple[RouteBuilder, int, list[int]]:
     """The teams' rotas as one, and every visit none of them covered offered to every worker of
     the organisation. Returns the builder holding the merged rota, and how many visits it added.
 
@@ -256,10 +262,14 @@ def borrow(
             crew[v] = tuple(problem.worker_index[w] for w in a.workers)
         pairs += [(problem.role_index[r.role], problem.worker_index[r.worker]) for r in rota.roles]
     missing = [v for v in range(len(problem.visits)) if v not in crew]
-    eligible, domains = eligibility(problem, rules, missing)
+
+    def late() -> bool:
+        return deadline is not None and time.perf_counter() > deadline
+
+    (eligible, domains), unexamined = eligibility_until(problem, rules, late, missing)
     builder = builder_from_rota(problem, rules, eligible, domains, start, crew, held_from(pairs))
     by_need = sorted(missing, key=lambda v: (len(eligible[v]) / problem.visits[v].required, problem.visits[v].earliest))
-    insert_in_order(builder, by_need)
+    insert_in_order(builder, by_need, stop=late)
     still = [v for v in missing if v not in builder.crew and eligible[v]]
     if still and (deadline is None or time.perf_counter() < deadline):
         # Ejections and ruins move the visits in the way and the clients' other visits: those
@@ -285,7 +295,7 @@ def borrow(
             )
     borrowed = len(builder.crew) - len(crew)
     log.info("borrowing: %d of %d uncovered visits placed", borrowed, len(missing))
-    return builder, borrowed
+    return builder, borrowed, unexamined
 
 
 def _by_teams(parts: Sequence[TeamPart], outcomes: Sequence[PartOutcome]) -> list[TeamPart]:

@@ -11,6 +11,7 @@ sentence stays short.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 from selforg_scheduler.core.problem import Interval, Problem
@@ -32,9 +33,30 @@ def _clause(problem: Problem, workers: list[int], why: tuple[str, str]) -> str:
     return f"{_names(problem, workers)} {why[0] if len(workers) == 1 else why[1]}"
 
 
-def unassigned_reasons(builder: RouteBuilder, visits: list[int]) -> dict[int, str]:
-    """A reason for each visit, given a builder holding the final rota."""
-    return {v: _reason(builder, v) for v in visits}
+NO_TIME = (
+    "not placed: the time limit ran out before every worker could be tried for it "
+    "(a longer --time-limit places it or says why not)"
+)
+"""The reason of a visit the solve had no time to examine (its eligibility or its reason)."""
+
+
+def unassigned_reasons(
+    builder: RouteBuilder,
+    visits: list[int],
+    unexamined: Collection[int] = (),
+    stop: Callable[[], bool] | None = None,
+) -> dict[int, str]:
+    """A reason for each visit, given a builder holding the final rota. A visit in
+    ``unexamined`` (its eligibility not worked out in time), and every visit once ``stop()``
+    is true, gets :data:`NO_TIME`."""
+    skipped = set(unexamined)
+    out: dict[int, str] = {}
+    for v in visits:
+        if v in skipped or (stop is not None and stop()):
+            out[v] = NO_TIME
+        else:
+            out[v] = _reason(builder, v)
+    return out
 
 
 def _reason(b: RouteBuilder, v: int) -> str:

@@ -19,6 +19,7 @@ import logging
 import os
 import random
 import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -50,7 +51,7 @@ from selforg_scheduler.cpsat.run import (
 from selforg_scheduler.pipeline.annotate import annotate
 from selforg_scheduler.pipeline.reasons import builder_from_rota, unassigned_reasons
 from selforg_scheduler.rules.config import RuleSet, default_rules
-from selforg_scheduler.rules.frame import eligibility
+from selforg_scheduler.rules.frame import eligibility_until
 from selforg_scheduler.rules.validator import ValidationReport, evaluate
 from selforg_scheduler.search.builder import RouteBuilder
 from selforg_scheduler.search.greedy import from_reference, greedy_rota
@@ -64,6 +65,15 @@ AUTO_GRANULAR, AUTO_GRANULAR_ABOVE = 25, 120
 """Granular circuits by default: on a worker-day of more than 120 possible visits (a benchmark's
 whole-day carers: 300 visits a day make 1.3 million arcs), 25 neighbours a visit; team weeks have
 far fewer visits a worker-day and keep every arc."""
+MAX_ARCS = 400_000
+"""The arcs a model may have: measured about 2.3 KB of peak memory an arc (54 workers and 2,676
+visits whole: 1,770,462 arcs, 4 GB), so about 1 GB. Above it the automatic granularity keeps
+fewer neighbours a visit (:func:`_arc_filter`)."""
+MIN_GRANULAR = 4
+"""The fewest neighbours a visit the automatic granularity keeps."""
+ARC_SLACK = 3
+"""A model estimated at more than ``ARC_SLACK`` x ``MAX_ARCS`` arcs even at ``MIN_GRANULAR`` is
+not built: the warm start is handed on (the estimate is an upper bound)."""
 RUIN_SHARE = 0.4
 """Share of the time limit that ruin and recreate (:mod:`~selforg_scheduler.search.ruin`) may spend
 covering what the greedy left uncovered, before the model is built (it stops sooner once every
@@ -86,6 +96,10 @@ at most 37 a carer-day, 120 s: 0.70 and 0.19 % above the best known with it, see
 MAX_CHAINS = 8
 """At most this many cost searches run side by side (one per CP-SAT search worker, i.e. per core
 by default): the best of independent annealing chains, each as long as one alone."""
+FRAME_SHARE = 0.3
+"""Share of the time limit after which the frame (who may do each visit, when) examines no more
+visits: they stay uncovered, their reason says time ran out (a week's frame takes a fraction of a
+second; 20,000 visits for one model take seconds)."""
 GREEDY_SHARE = 0.3
 """Share of the time limit after which the greedy tries no further insertion order and stops
 inserting (a week's greedy takes a fraction of a second; a pool of thousands of visits can take
@@ -191,11 +205,18 @@ def solve_detailed(
     params = params or SolveParams()
     budget = params.budget()
     problem = compile_problem(instance, rules.resolution).attach(reference)
-    frame = eligibility(problem, rules)
+    frame_end = budget.wall.clock() + FRAME_SHARE * params.time_limit_s
+    frame, unexamined = eligibility_until(problem, rules, lambda: budget.wall.clock() > frame_end)
     log.info(
         "frame: %d visits, %d workers, %d eligible pairs after %.1fs",
         len(problem.visits), len(problem.workers), sum(map(len, frame[0])), budget.elapsed(),
     )  # fmt: skip
+    if unexamined:
+        log.warning(
+            "%d of %d visits not examined: the frame took %.0f%% of the time limit; they stay uncovered",
+            len(unexamined), len(problem.visits), 100 * FRAME_SHARE,
+        )  # fmt: skip
+    past_limit = _past(budget)
     greedy = warm_start(problem, rules, frame, params, budget)
     log.info("warm start: %d of %d visits covered after %.1fs", len(greedy.crew), len(problem.visits), budget.elapsed())
     if budget.wall.left() < SEARCH_FLOOR * params.time_limit_s:
@@ -206,10 +227,32 @@ def solve_detailed(
         )  # fmt: skip
         raw = RawRota(dict(greedy.start), dict(greedy.crew), dict(greedy.held))
         solution, report = make_solution(
-            problem, rules, frame, instance, "UNKNOWN", raw, "greedy", None, budget.elapsed()
-        )
+            problem, rules, frame, instance, "UNKNOWN", raw, "greedy", None, budget.elapsed(),
+            unexamined=unexamined, stop=past_limit,
+        )  # fmt: skip
         return SolveResult(solution, report, problem, None)
-    ctx = build_model(problem, rules, frame, _arc_filter(params, greedy))
+    arc_filter, estimate = _arc_filter(params, greedy)
+    log.info(
+        "model estimate: at most %d arcs (%s)",
+        estimate,
+        "every arc"
+        if arc_filter is None
+        else f"{arc_filter.per_visit} neighbours a visit on worker-days "
+        f"of more than {max(arc_filter.per_visit, arc_filter.above)} visits",
+    )
+    if estimate > MAX_ARCS * ARC_SLACK:
+        log.warning(
+            "the model would have about %d arcs (more than %d fit the memory a solve may take): "
+            "the warm start is the rota; solve it in parts (a pool is split by default) or narrow it",
+            estimate, MAX_ARCS * ARC_SLACK,
+        )  # fmt: skip
+        raw = RawRota(dict(greedy.start), dict(greedy.crew), dict(greedy.held))
+        solution, report = make_solution(
+            problem, rules, frame, instance, "UNKNOWN", raw, "greedy", None, budget.elapsed(),
+            unexamined=unexamined, stop=past_limit,
+        )  # fmt: skip
+        return SolveResult(solution, report, problem, None)
+    ctx = build_model(problem, rules, frame, arc_filter)
     log.info(
         "model: %d visits, %d workers, %d eligible pairs, %d worker-days, %d arcs; greedy covers %d",
         len(problem.visits), len(problem.workers), len(ctx.x), len(ctx.worker_days),
@@ -236,8 +279,9 @@ def solve_detailed(
         raw = RawRota(dict(greedy.start), dict(greedy.crew), dict(greedy.held))
         found_by = "greedy"
     solution, report = make_solution(
-        problem, rules, frame, instance, found.status, raw, found_by, bound, budget.elapsed()
-    )
+        problem, rules, frame, instance, found.status, raw, found_by, bound, budget.elapsed(),
+        unexamined=unexamined, stop=past_limit,
+    )  # fmt: skip
     if solver_objective is not None:
         solution.objective = solver_objective
         if report.objective != solver_objective:
@@ -268,16 +312,49 @@ def warm_start(
     return greedy
 
 
-def _arc_filter(params: SolveParams, greedy: RouteBuilder) -> ArcFilter | None:
-    """Granular circuits (``params.granular``), always keeping the warm start's arcs."""
-    if params.granular == 0:
-        return None
+def _arc_filter(params: SolveParams, greedy: RouteBuilder) -> tuple[ArcFilter | None, int]:
+    """Granular circuits (``params.granular``), always keeping the warm start's arcs, and the
+    model's estimated arcs. Automatic: every arc on worker-days of up to ``AUTO_GRANULAR_ABOVE``
+    visits, ``AUTO_GRANULAR`` neighbours a visit above; if the estimate still passes ``MAX_ARCS``
+    (memory), fewer neighbours on smaller days, down to ``MIN_GRANULAR``."""
     keep = frozenset(
         (w, u, v) for (w, _day), route in greedy.routes.items() for u, v in zip(route, route[1:], strict=False)
     )
-    if params.granular is None:
-        return ArcFilter(AUTO_GRANULAR, keep, above=AUTO_GRANULAR_ABOVE)
-    return ArcFilter(params.granular, keep)
+    sizes = _worker_day_sizes(greedy.problem, greedy.eligible)
+    if params.granular == 0:
+        return None, estimated_arcs(sizes, None)
+    if params.granular is not None:
+        chosen = ArcFilter(params.granular, keep)
+        return chosen, estimated_arcs(sizes, chosen)
+    chosen = ArcFilter(AUTO_GRANULAR, keep, above=AUTO_GRANULAR_ABOVE)
+    k = AUTO_GRANULAR
+    while estimated_arcs(sizes, chosen) > MAX_ARCS and k > MIN_GRANULAR:
+        k = max(MIN_GRANULAR, k * 2 // 3)
+        chosen = ArcFilter(k, keep, above=2 * k)
+    return chosen, estimated_arcs(sizes, chosen)
+
+
+def _worker_day_sizes(problem: Problem, eligible: list[list[int]]) -> list[int]:
+    """How many visits each worker could do on each day (by eligibility)."""
+    counts: dict[tuple[int, int], int] = {}
+    for v, workers in enumerate(eligible):
+        day = problem.visits[v].day
+        for w in workers:
+            counts[(w, day)] = counts.get((w, day), 0) + 1
+    return list(counts.values())
+
+
+def estimated_arcs(sizes: list[int], arcs: ArcFilter | None) -> int:
+    """An upper bound on a model's arcs from its worker-days' sizes: n visits make n^2 + n arcs
+    (every order, and from and to home), or about 2k per visit where an :class:`ArcFilter`
+    keeps k neighbours each way (time windows rule out many more: the model has fewer)."""
+    total = 0
+    for n in sizes:
+        if arcs is not None and arcs.per_visit and n > max(arcs.per_visit, arcs.above):
+            total += n * (2 * arcs.per_visit + 2)
+        else:
+            total += n * n + n
+    return total
 
 
 def _ruin_and_recreate(greedy: RouteBuilder, rules: RuleSet, params: SolveParams, budget: SolveBudget) -> None:
@@ -311,12 +388,12 @@ def _ruin_and_recreate(greedy: RouteBuilder, rules: RuleSet, params: SolveParams
 
 def _busiest_worker_day(problem: Problem, eligible: list[list[int]]) -> int:
     """The most visits one worker could do on one day (by eligibility)."""
-    counts: dict[tuple[int, int], int] = {}
-    for v, workers in enumerate(eligible):
-        day = problem.visits[v].day
-        for w in workers:
-            counts[(w, day)] = counts.get((w, day), 0) + 1
-    return max(counts.values(), default=0)
+    return max(_worker_day_sizes(problem, eligible), default=0)
+
+
+def _past(budget: SolveBudget) -> Callable[[], bool]:
+    """Whether the wall-clock limit has passed (reasons found after it are cut short)."""
+    return lambda: budget.wall.left() <= 0
 
 
 def _gap(objective: float, bound: float | None) -> float | None:
@@ -335,14 +412,19 @@ def make_solution(
     found_by: str,
     bound: float | None,
     wall: float,
+    *,
+    unexamined: Collection[int] = (),
+    stop: Callable[[], bool] | None = None,
 ) -> tuple[Solution, ValidationReport]:
     """The contract solution of a rota: reasons for its uncovered visits (``eligible`` = workers
-    and start domains per visit, as :func:`~selforg_scheduler.cpsat.model.eligibility` gives), its
-    costs and KPIs as the validator recomputes them."""
+    and start domains per visit, as :func:`~selforg_scheduler.rules.frame.eligibility` gives), its
+    costs and KPIs as the validator recomputes them. Visits ``unexamined`` by the frame, and every
+    uncovered visit once ``stop()`` is true (the time limit passed), get the reason that time ran
+    out (:data:`~selforg_scheduler.pipeline.reasons.NO_TIME`)."""
     start, crew = rota.start, rota.crew
     missing = [v for v in range(len(problem.visits)) if v not in crew]
     builder = builder_from_rota(problem, rules, *eligible, start, crew, rota.held)
-    reasons = unassigned_reasons(builder, missing)
+    reasons = unassigned_reasons(builder, missing, unexamined, stop)
     week = problem.origin.date()
     assigner = rules.role_assigner()
     solution = Solution(

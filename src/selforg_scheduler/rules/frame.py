@@ -7,23 +7,35 @@ worker's free time (``free_time``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from selforg_scheduler.core.problem import Interval, Problem, fitting_starts
 from selforg_scheduler.rules.config import RuleSet
 
+Frame = tuple[list[list[int]], dict[tuple[int, int], tuple[Interval, ...]]]
+"""Eligible workers per visit, and each eligible (visit, worker) pair's allowed start intervals."""
 
-def eligibility(
-    problem: Problem, rules: RuleSet, visits: Iterable[int] | None = None
-) -> tuple[list[list[int]], dict[tuple[int, int], tuple[Interval, ...]]]:
+
+def eligibility(problem: Problem, rules: RuleSet, visits: Iterable[int] | None = None) -> Frame:
     """Eligible workers per visit and each eligible pair's allowed start intervals; with
     ``visits``, only for those (the others get no eligible worker)."""
+    frame, _ = eligibility_until(problem, rules, lambda: False, visits)
+    return frame
+
+
+def eligibility_until(
+    problem: Problem, rules: RuleSet, stop: Callable[[], bool], visits: Iterable[int] | None = None
+) -> tuple[Frame, list[int]]:
+    """:func:`eligibility` until ``stop()`` (asked before each visit): the frame, and the visits
+    it had no time to examine (they get no eligible worker; their reason says why)."""
     active = list(rules.active())
     eligible: list[list[int]] = [[] for _ in problem.visits]
     domains: dict[tuple[int, int], tuple[Interval, ...]] = {}
     blocks = [rules.free_time(problem, w.index) for w in problem.workers]
-    chosen = range(len(problem.visits)) if visits is None else sorted(set(visits))
-    for vd in (problem.visits[v] for v in chosen):
+    chosen = list(range(len(problem.visits))) if visits is None else sorted(set(visits))
+    for k, vd in enumerate(problem.visits[v] for v in chosen):
+        if stop():
+            return (eligible, domains), chosen[k:]
         lo, hi = rules.start_range(problem, vd.index)
         ws = []
         for wd in problem.workers:
@@ -43,4 +55,4 @@ def eligibility(
                 del domains[(vd.index, w)]
             ws = []
         eligible[vd.index] = ws
-    return eligible, domains
+    return (eligible, domains), []
