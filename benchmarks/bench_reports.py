@@ -46,6 +46,24 @@ def test_scaling_writes_its_table_and_plot(tmp_path: Path, monkeypatch: pytest.M
     assert "every visit covered" in text and "uncovered" not in text.split("Largest run")[1]
 
 
+def test_pools_write_their_table_and_verdicts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = tmp_path / "benchmarks.md"
+    monkeypatch.setattr(scaling, "replace_section", lambda title, body: page.replace_section(title, body, doc))
+    rows = [
+        scaling.PoolRow(120, 4478, 60, 52.4, 10, 4472, 0, 559, 30248, 29639, 58.3, 65.0, True, 2, 5),
+        scaling.PoolRow(500, 20000, 600, 650, 42, 19990, 5, 7000, 140000, 130000, 55.0, 64.0, True, 2, 5),
+    ]
+    scaling.write_pool_section(rows)
+    text = doc.read_text(encoding="utf-8")
+    assert "| 120 | 4,478 | 60 | 52 | 10 | 4,472 (99.86 %) | 0 | 559 | +2.1 % | 58.3 % (65.0 %) | yes |" in text
+    assert "Every run within 1.2 x its limit + 5 s" in text and "under 2 GB up to 5,000 visits" in text
+    rows[-1].wall_s, rows[-1].peak_memory_mb = 800, 9000  # over 1.2 x 600 + 5, and over 8 GB
+    scaling.write_pool_section(rows)
+    text = doc.read_text(encoding="utf-8")
+    assert "OVER 1.2 x the limit + 5 s in 1 of 2 runs" in text and "OVER its target in 1 of 2 runs" in text
+    assert text.count("## Unlabelled pools") == 1
+
+
 def test_mankowska_no_save_writes_neither_results_nor_rotas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import mankowska
 

@@ -1,4 +1,5 @@
-"""Organisation scale: generated organisations of 1 to 16 teams, solved team by team in parallel.
+"""Organisation scale: generated organisations of 1 to 16 teams, solved team by team in parallel;
+and unlabelled pools of 60 to 500 workers, split into parts and solved the same way.
 
 For each size: ``generate`` an organisation of ``teams`` teams of 12.5 workers and 625 visits a
 team (16 teams = 200 workers and 10,000 visits asked), solve it with
@@ -9,6 +10,15 @@ first rota of every team and to within 1 % of the teams' final total, coverage a
 Writes ``benchmarks/results/scaling.json``, ``docs/scaling.png`` (matplotlib) and the "Organisation scale" section of ``docs/benchmarks.md``.
 
     python benchmarks/scaling.py [--teams 1,2,4,8,16] [--limit 300] [--seed 1] [--report-only]
+
+With ``--pools 60,120,250,500``: pools of that many workers (1,500 to 20,000 visits, generated
+as teams of 12 whose ``team`` labels are then removed, as an agency would send them) solved as
+``selforg-scheduler solve`` does (split into parts, :mod:`selforg_scheduler.modes.split`), each in a
+fresh process: wall time against the limit, peak memory, coverage, and travel and link-worker
+visits against the planted rota. Writes ``benchmarks/results/pools.json`` and the "Unlabelled
+pools" section.
+
+    python benchmarks/scaling.py --pools 60,120,250,500 [--seed 5] [--report-only]
 
 Sizes not run keep their row from the results file.
 """
@@ -90,6 +100,150 @@ def run(teams: int, limit_full: float, seed: int) -> Row:
         objective=float(sol.objective or 0),
         cores=os.cpu_count() or 1,
     )
+
+
+POOLS = {60: (1500, 60.0), 120: (4500, 60.0), 250: (10000, 300.0), 500: (20000, 600.0)}
+"""Workers: (visits, time limit in seconds). 120 workers at 60 s is issue #20's reproduction."""
+POOL_RESULTS = ROOT / "benchmarks" / "results" / "pools.json"
+POOL_MEMORY_MB = {5000: 2048, 20000: 8192}
+"""Peak memory targets: under 2 GB up to 5,000 visits, under 8 GB up to 20,000."""
+
+
+@dataclass
+class PoolRow:
+    workers: int
+    visits: int
+    limit_s: float
+    wall_s: float
+    parts: int
+    covered: int
+    borrowed: int
+    peak_memory_mb: float
+    travel_minutes: float
+    planted_travel_minutes: float
+    link_worker_pct: float
+    planted_link_worker_pct: float
+    valid: bool
+    cores: int
+    seed: int
+
+
+def make_pool(workers: int, seed: int, folder: Path) -> tuple[Path, Path]:
+    """A generated pool without team labels, and its planted rota, written to ``folder``."""
+    visits, _ = POOLS[workers]
+    gen = generate_instance(workers=workers, visits=visits, days=7, seed=seed, teams=max(1, round(workers / 12)))
+    raw = gen.instance
+    for key in ("workers", "clients", "roles"):
+        for item in raw.get(key, []):
+            item.pop("team", None)
+    inst_path, plan_path = folder / f"pool{workers}.json", folder / f"pool{workers}.plan.json"
+    inst_path.write_text(json.dumps(raw), encoding="utf-8")
+    plan_path.write_text(json.dumps(gen.plan), encoding="utf-8")
+    return inst_path, plan_path
+
+
+def run_pool(workers: int, seed: int, inst_path: Path, plan_path: Path) -> PoolRow:
+    """Load and solve the pool as ``solve`` does (timed from the file), then compare with the plan."""
+    from selforg_scheduler.contract.io import load_instance, load_solution
+    from selforg_scheduler.core.problem import compile_problem
+    from selforg_scheduler.modes.split import needs_split
+    from selforg_scheduler.rules.validator import evaluate
+
+    _, limit = POOLS[workers]
+    t0 = time.perf_counter()
+    inst = load_instance(inst_path)
+    assert needs_split(inst), "a pool this size is split"
+    rules = default_rules()
+    result = solve_organisation(inst, rules, SolveParams(time_limit_s=limit - (time.perf_counter() - t0), seed=0))
+    wall = time.perf_counter() - t0
+    sol = result.solution
+    report = validate(inst, sol, rules)
+    planted = evaluate(compile_problem(inst, rules.resolution), rules, load_solution(plan_path))
+    return PoolRow(
+        workers=len(inst.workers),
+        visits=len(inst.visits),
+        limit_s=limit,
+        wall_s=round(wall, 1),
+        parts=len(sol.parts),
+        covered=len(sol.visits),
+        borrowed=result.borrowed,
+        peak_memory_mb=result.peak_memory_mb,
+        travel_minutes=float(report.kpis["travel_minutes"]),
+        planted_travel_minutes=float(planted.kpis["travel_minutes"]),
+        link_worker_pct=float(report.kpis["link_worker_visit_pct"]),
+        planted_link_worker_pct=float(planted.kpis["link_worker_visit_pct"]),
+        valid=report.ok and report.objective == sol.objective,
+        cores=os.cpu_count() or 1,
+        seed=seed,
+    )
+
+
+def write_pool_section(rows: list[PoolRow]) -> None:
+    body = [
+        "Written by `benchmarks/scaling.py --pools`.",
+        "",
+        "An agency or an organisation often sends one pool without `team` labels (a field this project",
+        "added). Pools made by `selforg-scheduler generate --workers N --teams N/12` with the labels then",
+        "removed (issue #20's reproduction is the 120-worker row), solved as `selforg-scheduler solve`",
+        "does: a pool of more than 30 workers or 1,200 visits is split into parts of about a team",
+        "(link workers, buddy groups, linked visits, geography and working days:",
+        "[architecture](architecture.md#large-pools)), the parts solved in parallel, then merged with",
+        "borrowing. *wall*: from loading the file to the checked rota, in a fresh process; *peak memory*:",
+        "the main process's peak plus jobs x the largest part process's peak (an upper bound);",
+        "*travel* and *link-worker visits* against the rota the generator planted (which covers every",
+        "visit, so every visit is coverable).",
+        "",
+        "| workers | visits | limit s | wall s | parts | covered | by borrowing | peak memory MB | travel vs planted | link-worker visits (planted) | valid |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        travel = 100 * (r.travel_minutes / max(1.0, r.planted_travel_minutes) - 1)
+        body.append(
+            f"| {r.workers} | {r.visits:,} | {r.limit_s:.0f} | {r.wall_s:.0f} | {r.parts} | "
+            f"{r.covered:,} ({_share(r.covered, r.visits)} %) | {r.borrowed} | {r.peak_memory_mb:,.0f} | "
+            f"{travel:+.1f} % | {r.link_worker_pct:.1f} % ({r.planted_link_worker_pct:.1f} %) | "
+            f"{'yes' if r.valid else 'NO'} |"
+        )
+    over = [r for r in rows if r.wall_s > 1.2 * r.limit_s + 5]
+    heavy = [r for r in rows if r.peak_memory_mb > (2048 if r.visits <= 5000 else 8192)]
+    body += [
+        "",
+        ("Every run within 1.2 x its limit + 5 s" if not over else f"OVER 1.2 x the limit + 5 s in {len(over)} of {len(rows)} runs")
+        + "; peak memory "
+        + ("under 2 GB up to 5,000 visits and under 8 GB up to 20,000." if not heavy else "OVER its target in "
+           f"{len(heavy)} of {len(rows)} runs."),
+        "",
+        f"Ran on {rows[-1].cores} cores with OR-Tools {ortools.__version__}, Python {platform.python_version()}, seed {rows[-1].seed}.",
+    ]  # fmt: skip
+    replace_section("Unlabelled pools", body)
+
+
+def pools_main(sizes: list[int], seed: int, report_only: bool) -> int:
+    import tempfile
+
+    if report_only:
+        rows = [PoolRow(**r) for r in json.loads(POOL_RESULTS.read_text(encoding="utf-8"))]
+    else:
+        kept = (
+            {r["workers"]: PoolRow(**r) for r in json.loads(POOL_RESULTS.read_text(encoding="utf-8"))}
+            if POOL_RESULTS.exists()
+            else {}
+        )
+        spawn = multiprocessing.get_context("spawn")
+        with tempfile.TemporaryDirectory() as tmp:
+            for n in sizes:
+                # generated in one fresh process, solved in another: the solve's peak is its own
+                with ProcessPoolExecutor(1, mp_context=spawn) as fresh:
+                    paths = fresh.submit(make_pool, n, seed, Path(tmp)).result()
+                with ProcessPoolExecutor(1, mp_context=spawn) as fresh:
+                    kept[n] = fresh.submit(run_pool, n, seed, *paths).result()
+                print(json.dumps(asdict(kept[n])), flush=True)
+                POOL_RESULTS.write_text(
+                    json.dumps([asdict(kept[k]) for k in sorted(kept)], indent=1) + "\n", encoding="utf-8"
+                )
+        rows = [kept[k] for k in sorted(kept)]
+    write_pool_section(sorted(rows, key=lambda r: r.workers))
+    return 0
 
 
 def plot(rows: list[Row]) -> None:
@@ -185,9 +339,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--teams", default="1,2,4,8,16", help="comma-separated numbers of teams")
     ap.add_argument("--limit", type=float, default=300.0, help="time limit for 16 teams (scaled by size)")
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=None, help="generator seed (default: 1; pools: 5, as in issue #20)")
     ap.add_argument("--report-only", action="store_true", help="rewrite the page and plot from the results file")
+    ap.add_argument("--pools", default="", help="comma-separated pool sizes in workers (of 60,120,250,500)")
     args = ap.parse_args(argv)
+    if args.pools:
+        return pools_main(
+            [int(x) for x in args.pools.split(",")], 5 if args.seed is None else args.seed, args.report_only
+        )
     rows: list[Row]
     if args.report_only:
         rows = [Row(**r) for r in json.loads(RESULTS.read_text(encoding="utf-8"))]
