@@ -5,6 +5,7 @@ A rota that breaks a hard rule makes ``validate`` exit 1.
 
 from __future__ import annotations
 
+import signal
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -41,6 +42,7 @@ from selforg_scheduler.cli.tables import (
 )
 from selforg_scheduler.contract.errors import InputError
 from selforg_scheduler.contract.io import load_instance, load_solution, write_solution
+from selforg_scheduler.core.interrupt import on_signals, requested
 
 if TYPE_CHECKING:
     from selforg_scheduler.contract.instance import Instance
@@ -121,23 +123,25 @@ def solve(
         log_search=verbose >= 2,
     )
     live_wanted = out.is_terminal and not quiet
-    if by_team and (is_organisation(inst) or needs_split(inst)):
-        result = _solve_by_team(inst, rule_set, params, jobs, live_wanted, executor.value, address)
-        sol, report = result.solution, result.report
-    else:
-        if live_wanted:
-            with Live(console=out, refresh_per_second=4, transient=True) as live:
-
-                def show(p: Progress) -> None:
-                    live.update(
-                        f"[bold]searching[/] objective {p.objective:,.0f}  bound {p.bound:,.0f}  "
-                        f"{p.wall_s:5.1f}s of {time_limit:g}s"
-                    )
-
-                solved = solve_detailed(inst, rule_set, params, on_progress=show)
+    with on_signals():  # a first Ctrl-C or SIGTERM stops the search and keeps the best rota
+        if by_team and (is_organisation(inst) or needs_split(inst)):
+            result = _solve_by_team(inst, rule_set, params, jobs, live_wanted, executor.value, address)
+            sol, report = result.solution, result.report
         else:
-            solved = solve_detailed(inst, rule_set, params)
-        sol, report = solved.solution, solved.report
+            if live_wanted:
+                with Live(console=out, refresh_per_second=4, transient=True) as live:
+
+                    def show(p: Progress) -> None:
+                        live.update(
+                            f"[bold]searching[/] objective {p.objective:,.0f}  bound {p.bound:,.0f}  "
+                            f"{p.wall_s:5.1f}s of {time_limit:g}s"
+                        )
+
+                    solved = solve_detailed(inst, rule_set, params, on_progress=show)
+            else:
+                solved = solve_detailed(inst, rule_set, params)
+            sol, report = solved.solution, solved.report
+        stopped = requested()
     write_solution(sol, out_path)
     if not quiet:
         from selforg_scheduler.outputs.reports import build_reports
@@ -153,6 +157,13 @@ def solve(
         out.print(f"rota page (open in a browser): {written}", highlight=False, soft_wrap=True)
     if not report.ok:
         print_violations(report)
+    if stopped:
+        err.print(
+            f"interrupted by {stopped}: the search stopped early; the best rota found by then is written above",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(128 + int(getattr(signal.Signals, stopped, signal.SIGINT)))
 
 
 def _solve_by_team(

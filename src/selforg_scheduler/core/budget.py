@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from selforg_scheduler.core.interrupt import requested
+
 Clock = Callable[[], float]
 
 
@@ -39,6 +41,9 @@ class WallClock:
     clock: Clock = time.perf_counter
 
     def left(self) -> float:
+        """Seconds to the deadline; none once a stop is requested (SIGINT, SIGTERM)."""
+        if requested():
+            return min(0.0, self.deadline - self.clock())
         return self.deadline - self.clock()
 
     def spend(self, deterministic_s: float = 0.0) -> None:

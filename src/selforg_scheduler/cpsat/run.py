@@ -16,6 +16,7 @@ from ortools.sat.python import cp_model
 
 from selforg_scheduler.contract.solution import Status
 from selforg_scheduler.core.budget import SolveBudget
+from selforg_scheduler.core.interrupt import quiet_solver, watching
 from selforg_scheduler.core.role_facts import held_from
 from selforg_scheduler.core.variables import ModelContext
 from selforg_scheduler.cpsat.lns import Incumbent, lns_improve
@@ -117,7 +118,7 @@ def search(
     if warm is None:
         # No complete rota to start LNS from: the main search must find one, so it gets half.
         main_limit = max(main_limit, 0.5 * remaining)
-    solver = cp_model.CpSolver()
+    solver = quiet_solver(cp_model.CpSolver())
     settings.configure(solver, main_limit, budget)
     watch = _Watch(on_progress)
     code = run_watched(solver, ctx.model, watch)
@@ -162,7 +163,7 @@ def _improve(
             on_progress(Progress(inc.objective, main_bound, budget.elapsed()))
 
     def step(model: cp_model.CpModel, limit: float) -> cp_model.CpSolver:
-        step_solver = cp_model.CpSolver()
+        step_solver = quiet_solver(cp_model.CpSolver())
         settings.configure(step_solver, limit, budget)
         run_watched(step_solver, model)
         return step_solver
@@ -188,7 +189,8 @@ def run_watched(
     watchdog.daemon = True
     watchdog.start()
     try:
-        return solver.solve(model, callback)
+        with watching(solver):
+            return solver.solve(model, callback)
     finally:
         watchdog.cancel()
 
@@ -225,13 +227,14 @@ def complete_hint(ctx: ModelContext, limit_s: float, deterministic_s: float | No
     returns the completed assignment (a full rota of the model), or None if it could not be.
     ``deterministic_s`` (a deterministic budget) also bounds it in deterministic seconds, so it
     succeeds or fails alike however long the wall-clock limit."""
-    solver = cp_model.CpSolver()
+    solver = quiet_solver(cp_model.CpSolver())
     solver.parameters.fix_variables_to_their_hinted_value = True
     solver.parameters.max_time_in_seconds = limit_s
     if deterministic_s is not None:
         solver.parameters.max_deterministic_time = deterministic_s
     solver.parameters.num_search_workers = 1
-    code = solver.solve(ctx.model)
+    with watching(solver):
+        code = solver.solve(ctx.model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         log.warning("greedy hint could not be completed (%s); kept as a partial hint", solver.status_name(code))
         return None

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from selforg_scheduler.contract.instance import Instance
+from selforg_scheduler.core.interrupt import quiet_solver
 from selforg_scheduler.core.problem import Problem, compile_problem
 from selforg_scheduler.cpsat.model import build_model
 from selforg_scheduler.pipeline.reasons import plural
@@ -238,7 +239,7 @@ def _solve_with(
 ) -> tuple[cp_model.CpSolverStatus, cp_model.CpSolver]:
     model.clear_assumptions()
     model.add_assumptions(lits)
-    solver = cp_model.CpSolver()
+    solver = quiet_solver(cp_model.CpSolver())
     solver.parameters.num_search_workers = 1
     solver.parameters.max_time_in_seconds = max(0.1, limit)
     return solver.solve(model), solver

@@ -22,19 +22,22 @@ and 10,000 visits is far too big, and a team's visits are (almost) all its own, 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import math
 import os
 import random
 import resource
+import signal
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from selforg_scheduler.contract.instance import Instance
 from selforg_scheduler.contract.solution import Solution, SolvedPart, Status
+from selforg_scheduler.core.interrupt import requested
 from selforg_scheduler.core.problem import Problem, compile_problem
 from selforg_scheduler.core.role_facts import held_from
 from selforg_scheduler.cpsat.run import Progress, RawRota
@@ -65,6 +68,10 @@ short for the instance's size still leaves the parts their time (the merge then 
 reasons that time ran out)."""
 
 
+POLL_S = 0.5
+"""How often the parent looks for finished parts and for a stop request."""
+STOP_GRACE_S = 5.0
+"""After a stop request, how long running parts get to hand on their best rota before they are ended."""
 PART_OVERHEAD_S = 1.0
 """A part's time beyond its search limit (process hand-over, writing its solution)."""
 COVERED_EXTRA = 0.2
@@ -264,7 +271,7 @@ def borrow(
     missing = [v for v in range(len(problem.visits)) if v not in crew]
 
     def late() -> bool:
-        return deadline is not None and time.perf_counter() > deadline
+        return (deadline is not None and time.perf_counter() > deadline) or requested() is not None
 
     (eligible, domains), unexamined = eligibility_until(problem, rules, late, missing)
     builder = builder_from_rota(problem, rules, eligible, domains, start, crew, held_from(pairs))
@@ -333,12 +340,33 @@ def _run_parts(
                 on_part(outcomes[-1], len(outcomes), len(jobs_list))
         return sorted(outcomes, key=lambda o: o.teams)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(_solve_part, job) for job in jobs_list]
-        for future in as_completed(futures):
-            outcomes.append(future.result())
-            if on_part is not None:
-                on_part(outcomes[-1], len(outcomes), len(jobs_list))
+        pending = {pool.submit(_solve_part, job) for job in jobs_list}
+        stopping_since: float | None = None
+        while pending:
+            done, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+            for future in done:
+                if not future.cancelled():
+                    outcomes.append(future.result())
+                    if on_part is not None:
+                        on_part(outcomes[-1], len(outcomes), len(jobs_list))
+            if requested() and stopping_since is None:
+                # a stop (SIGINT, SIGTERM): parts not started are dropped; the running ones are
+                # asked to hand on their best rota, and ended if they have not within the grace
+                stopping_since = time.perf_counter()
+                log.warning("stop requested: %d parts not finished are asked to stop", len(pending))
+                for future in pending:
+                    future.cancel()
+                _signal_workers(pool, signal.SIGINT)
+            if stopping_since is not None and pending and time.perf_counter() - stopping_since > STOP_GRACE_S:
+                _signal_workers(pool, signal.SIGKILL)
+                break
     return sorted(outcomes, key=lambda o: o.teams)
+
+
+def _signal_workers(pool: ProcessPoolExecutor, signum: signal.Signals) -> None:
+    for process in list(getattr(pool, "_processes", {}).values()):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signum)
 
 
 def _run_on_ray(
@@ -354,7 +382,14 @@ def _run_on_ray(
         waiting = [remote.options(num_cpus=max(1, job.params.workers)).remote(job) for job in jobs_list]
         outcomes: list[PartOutcome] = []
         while waiting:
-            ready, waiting = ray.wait(waiting, num_returns=1)
+            ready, waiting = ray.wait(waiting, num_returns=1, timeout=POLL_S)
+            if requested():
+                log.warning("stop requested: %d parts not finished are cancelled", len(waiting))
+                for ref in waiting:
+                    ray.cancel(ref, force=True)
+                break
+            if not ready:
+                continue
             outcomes.append(ray.get(ready[0]))
             if on_part is not None:
                 on_part(outcomes[-1], len(outcomes), len(jobs_list))

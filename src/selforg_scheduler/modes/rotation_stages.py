@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from ortools.sat.python import cp_model
 
 from selforg_scheduler.contract.errors import InputError
+from selforg_scheduler.core.interrupt import quiet_solver
 
 if TYPE_CHECKING:
     from selforg_scheduler.modes.rotation import RotationParams
@@ -31,7 +32,7 @@ class Stages:
         self.budget = params.time_limit_s
 
     def _solve(self, model: cp_model.CpModel) -> cp_model.CpSolverStatus:
-        solver = cp_model.CpSolver()
+        solver = quiet_solver(cp_model.CpSolver())
         sp = solver.parameters
         sp.num_search_workers = self.params.workers
         sp.random_seed = self.params.seed

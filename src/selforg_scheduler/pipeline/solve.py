@@ -306,7 +306,14 @@ def warm_start(
     if problem.reference:
         return from_reference(problem, rules, eligible, domains, chosen)
     greedy_end = budget.wall.clock() + GREEDY_SHARE * params.time_limit_s
-    greedy = greedy_rota(problem, rules, eligible, domains, chosen, stop=lambda: budget.wall.clock() > greedy_end)
+    greedy = greedy_rota(
+        problem,
+        rules,
+        eligible,
+        domains,
+        chosen,
+        stop=lambda: budget.wall.clock() > greedy_end or budget.wall.left() <= 0,
+    )
     if params.hint:
         _ruin_and_recreate(greedy, rules, params, budget)
     return greedy

@@ -24,6 +24,7 @@ import networkx as nx
 from ortools.sat.python import cp_model
 from pydantic import Field
 
+from selforg_scheduler.core.interrupt import quiet_solver
 from selforg_scheduler.core.problem import Problem, intersect
 from selforg_scheduler.core.role_facts import RoleHistory, held_from, holder_problem
 from selforg_scheduler.core.rota import Rota
@@ -202,7 +203,7 @@ class Roles(Rule[RolesParams]):
             model.add_hint(var, pair in hinted)
         terms = self._constrain(model, problem, holds)
         model.minimize(sum(weight * expr for weight, expr, _ in terms))
-        solver = cp_model.CpSolver()
+        solver = quiet_solver(cp_model.CpSolver())
         solver.parameters.num_search_workers = 1
         solver.parameters.max_time_in_seconds = limit_s
         if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from selforg_scheduler.core.interrupt import requested
 from selforg_scheduler.core.problem import (
     Interval,
     Problem,
@@ -303,7 +304,7 @@ def repair(
         for v in range(len(p.visits)):
             if v in builder.crew or not builder.eligible[v]:
                 continue
-            if (deadline is not None and time.perf_counter() > deadline) or stop():
+            if (deadline is not None and time.perf_counter() > deadline) or stop() or requested():
                 return covered
             if _eject_for(builder, v, depth, frozenset()):
                 covered += 1

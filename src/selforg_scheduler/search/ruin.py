@@ -41,6 +41,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
+from selforg_scheduler.core.interrupt import requested
 from selforg_scheduler.core.problem import Problem
 from selforg_scheduler.rules.config import RuleSet
 from selforg_scheduler.search.builder import RouteBuilder
@@ -166,7 +167,7 @@ def cover_by_ruin(
     while holes and stats.steps - last_better < STALL_STEPS:
         if max_steps is not None and stats.steps >= max_steps:
             break
-        if deadline is not None and time.perf_counter() > deadline:
+        if (deadline is not None and time.perf_counter() > deadline) or requested():
             break
         stats.steps += 1
         uncovered = [v for v in range(len(p.visits)) if v not in b.crew and b.eligible[v]]
@@ -398,7 +399,7 @@ def _anneal(
             done = stats.steps / max_steps
         if deadline is not None:
             now = time.perf_counter()
-            if now > deadline:
+            if now > deadline or requested():
                 break
             wall_done = (now - began) / max(1e-9, deadline - began)
             done = wall_done if max_steps is None else max(done, wall_done)
