@@ -1,15 +1,18 @@
-"""Organisation-size weeks: one model per team, solved in parallel processes, then borrowing.
+"""Organisation-size weeks: one model per part, solved in parallel processes, then borrowing.
 
 An instance whose workers name their ``team`` (an added field; clients and roles name it too, or a
-client goes with its link workers) is an organisation of teams. One CP-SAT model for 200 workers
-and 10,000 visits is far too big, and a team's visits are (almost) all its own, so:
+client goes with its link workers) is an organisation of teams; a large pool without labels is
+split into parts of about a team (:mod:`~selforg_scheduler.modes.split`). One CP-SAT model for 200
+workers and 10,000 visits is far too big, and a part's visits are (almost) all its own, so:
 
-1. :func:`team_parts` splits the instance into one instance per team. Teams tied together by a
-   linked visit or a buddy group across them are kept in one part (networkx components).
+1. :func:`~selforg_scheduler.modes.parts.team_parts` splits the instance into one instance per team
+   (or :func:`~selforg_scheduler.modes.split.pool_parts` per part of a pool). Teams tied together by
+   a linked visit or a buddy group across them are kept in one part (networkx components).
 2. Each part is solved by :func:`~selforg_scheduler.pipeline.solve.solve_detailed` in a process pool
-   (the cores shared out: one CP-SAT worker per process when there are as many parts running as
-   cores), smallest team first. A part's time limit is set as it starts: an equal share of the
-   time left (after a reserve for the merge, 4 ms a visit) with the parts still to start; a team
+   or as Ray tasks (the cores shared out: one CP-SAT worker per process when there are as many parts
+   running as cores), smallest first. A part's time limit is set as it starts: an equal share of the
+   time left (after a reserve for the merge, 4 ms a visit, at most 30 % of the limit) with the parts
+   still to start; a team
    whose every coverable visit is covered searches only a fifth of its share more, so the time it
    leaves goes to the busiest teams, which start last.
 3. The rotas are merged into the whole instance, and every visit a team could not cover is
