@@ -125,17 +125,173 @@ def test_roster_rotations_are_drawn_not_listed_when_there_are_too_many() -> None
     assert roster._rotations(small, rng) == every[: roster.ROTATION_TRIALS]
 
 
-def test_a_circle_is_drawn_from_the_nearest_workers_of_a_large_pool() -> None:
-    from selforg_scheduler.datasets import planting
+def _built_team(workers: int, visits: int, seed: int, clients: bool = True):
+    """A team built as the generator builds one (workers, then clients planted unless not
+    ``clients``), to look into its state."""
+    import random
+    from datetime import date
+
+    from selforg_scheduler.datasets.geography import EXETER
+    from selforg_scheduler.datasets.names import Names
+    from selforg_scheduler.datasets.planting import make_clients
+    from selforg_scheduler.datasets.roster import make_workers
+    from selforg_scheduler.datasets.team import Team
+
+    team = Team(random.Random(seed), "", EXETER, workers, visits, date(2026, 11, 30), 7, Names(random.Random(seed)))
+    make_workers(team)
+    if clients:
+        make_clients(team)
+    return team
+
+
+def test_a_circle_is_drawn_from_the_nearest_workers_with_room_of_a_large_pool() -> None:
+    from selforg_scheduler.datasets import circles
     from selforg_scheduler.datasets.geography import km
 
-    class Team:
-        workers = [type("W", (), {"idx": i, "home": (50.7 + i / 1000, -3.5)})() for i in range(100)]
-
-    point = (50.75, -3.5)  # nearest: worker 50
-    near = planting._nearby_workers(Team, point)  # type: ignore[arg-type]
-    assert len(near) == planting.NEARBY_WORKERS and [w.idx for w in near] == sorted(w.idx for w in near)
+    team = _built_team(100, 0, seed=1, clients=False)
+    point = team.centre
+    near = circles.nearby_workers(team, point)
+    assert len(near) == circles.NEARBY_WORKERS and [w.idx for w in near] == sorted(w.idx for w in near)
     farthest_in = max(km(point, w.home) for w in near)
-    assert all(km(point, w.home) >= farthest_in for w in Team.workers if w not in near)
-    Team.workers = Team.workers[:30]  # a team no larger than that: everyone, as always
-    assert planting._nearby_workers(Team, point) == Team.workers  # type: ignore[arg-type]
+    assert all(km(point, w.home) >= farthest_in - 1e-9 for w in team.workers if w not in near)
+    full = sorted(near, key=lambda w: km(point, w.home))[:5]  # the five nearest have no room left
+    for w in full:
+        w.week_work = w.cap_week - circles.ROOM_MINUTES + 1
+    team.shifts = None  # (planting keeps it up to date; here it is made again)
+    again = circles.nearby_workers(team, point)
+    assert len(again) == circles.NEARBY_WORKERS and not set(full) & set(again)
+    assert set(near) - set(full) <= set(again), "the next nearest with room take their places"
+    for w in team.workers:  # busier workers count as further away
+        w.week_work = (w.idx * 37) % 100 * w.cap_week // 100
+    team.shifts = None
+    ranked = sorted(
+        team.workers,
+        key=lambda w: (
+            w.cap_week - w.week_work < circles.ROOM_MINUTES,
+            km(point, w.home) + circles.LOAD_KM * w.week_work / w.cap_week,
+            w.idx,
+        ),
+    )
+    assert circles.nearby_workers(team, point) == sorted(ranked[: circles.NEARBY_WORKERS], key=lambda w: w.idx)
+    small = _built_team(30, 0, seed=1, clients=False)  # a team no larger than that: everyone, as always
+    assert circles.nearby_workers(small, point) == small.workers
+
+
+@pytest.mark.parametrize(("workers", "visits", "teams", "seed"), [(40, 1600, 1, 1), (24, 900, 2, 4), (12, 450, 1, 2)])
+def test_every_requested_visit_is_planted_and_covered(workers, visits, teams, seed):
+    """A team of 40 (a mid-size single team), an organisation and a small team: the instance has
+    exactly the visits requested, and the planted rota covers them all and passes the validator."""
+    made = generate_instance(workers=workers, visits=visits, teams=teams, seed=seed)
+    inst = instance_from_dict(made.instance)
+    plan = Solution.model_validate(made.plan)
+    assert len(inst.visits) == visits
+    assert {v.visit for v in plan.visits} == {v.id for v in inst.visits}
+    for rules in ("default.yaml", "strict.yaml"):
+        report = validate(inst, plan, load_rules(CONSTRAINTS / rules))
+        assert report.ok, (rules, [str(v) for v in report.violations][:5])
+        assert report.kpis["coverage_pct"] == 100.0
+
+
+def test_a_rota_full_for_the_usual_care_plans_is_filled_with_people_needing_a_few_calls(monkeypatch):
+    """Twelve workers and 460 visits: the usual care plans stop fitting before the rota has them
+    all; the team then takes on people needing one call on a few days where it has room."""
+    from selforg_scheduler.datasets import planting
+
+    drawn = []
+    original = planting.make_spec
+
+    def spy(team, kind, *args, **kwargs):
+        specs = original(team, kind, *args, **kwargs)
+        if kind == "fill":
+            drawn.extend(specs)
+        return specs
+
+    monkeypatch.setattr(planting, "make_spec", spy)
+    made = generate_instance(workers=12, visits=460, seed=1)
+    assert drawn and all(len(s.calls) == 1 and 1 <= len(s.calls[0][6]) <= 3 for s in drawn)
+    inst = instance_from_dict(made.instance)
+    assert len(inst.visits) == 460
+    assert validate(inst, Solution.model_validate(made.plan), load_rules(CONSTRAINTS / "strict.yaml")).ok
+
+
+def test_a_team_that_cannot_carry_the_visits_says_how_many_it_planted(caplog):
+    with caplog.at_level("WARNING", logger="selforg_scheduler.datasets"):
+        made = generate_instance(workers=2, visits=300, seed=1)
+    got = len(made.instance["visits"])
+    assert 0 < got < 300
+    assert any(f"planted {got} of the 300 visits requested" in r.getMessage() for r in caplog.records), caplog.text
+    plan = Solution.model_validate(made.plan)
+    assert validate(instance_from_dict(made.instance), plan).ok
+
+
+def test_a_large_pool_gives_the_same_instance_for_the_same_seed():
+    a = generate_instance(workers=60, visits=700, days=3, seed=8)
+    b = generate_instance(workers=60, visits=700, days=3, seed=8)
+    assert a == b and len(a.instance["visits"]) == 700
+
+
+def test_the_screen_and_the_quick_check_agree_with_asking_every_start():
+    """``screen`` rules a worker out of a visit only where no start candidates offers fits, and
+    ``can_take`` answers as trying every start does, so neither changes what is planted."""
+    from selforg_scheduler.datasets.feasibility import can_take, candidates, insertion
+    from selforg_scheduler.datasets.screen import may_start, reachable
+    from selforg_scheduler.datasets.team import Visit
+
+    team = _built_team(60, 1500, seed=2)
+    # candidate visits like the planted ones (a second call at the same times), planted nowhere
+    vis = [Visit(v.client, v.loc, v.day, v.e, v.l, v.dur, v.req, v.skills, v.call) for v in team.visits[::7]]
+    ws = team.workers
+    may = reachable(team, vis, [v.req for v in vis], [v.e for v in vis], [v.l for v in vis], [w.idx for w in ws])
+    seen = 0
+    for v, row in zip(vis, may.tolist(), strict=True):
+        for w, ok in zip(ws, row, strict=True):
+            fits = any(insertion(team, w, v, s, p) is not None for s, p in candidates(team, w, v, v.req, v.e, v.l))
+            assert ok == may_start(team, w, v, v.req, v.e, v.l)
+            assert ok or not fits, (v, w.id)
+            assert can_take(team, w, v) == fits, (v, w.id)
+            seen += fits
+    assert seen > 50
+
+
+def test_a_circle_is_the_one_asking_every_nearby_worker_would_choose(monkeypatch):
+    """``choose_circle`` stops asking workers who cannot be among the best; the circle and the
+    visits it can take are those that asking every nearby worker about every visit gives."""
+    import itertools
+
+    from selforg_scheduler.datasets import circles, planting
+    from selforg_scheduler.datasets.feasibility import can_take
+
+    def asking_everyone(team, vis, point, nearby):
+        masks = [sum(1 << w.idx for w in nearby if can_take(team, w, v)) for v in vis]
+        count = {w.idx: sum(m >> w.idx & 1 for m in masks) for w in nearby}
+        fits = [(v.req, m) for v, m in zip(vis, masks, strict=True)]
+        doubles = any(v.req == 2 for v in vis)
+        wanted = frozenset().union(*(v.skills for v in vis))
+
+        def load(i):
+            return circles._load(team, team.workers[i], point, doubles, wanted)
+
+        cand = sorted((i for i in count if count[i]), key=lambda i: (-count[i], load(i), i))[:8]
+        if not cand:
+            return [], [False] * len(vis)
+        exp = sum(1 << i for i in cand if not team.workers[i].new)
+        best = None
+        for combo in itertools.combinations(cand, min(3, len(cand))):
+            m = sum(1 << i for i in combo)
+            flags = [(mask & m & exp) != 0 and (mask & m).bit_count() >= req for req, mask in fits]
+            score = 1000.0 * sum(flags) - sum(load(i) for i in combo)
+            if best is None or score > best[0]:
+                best = (score, combo, flags)
+        return sorted(best[1], key=lambda i: (-count[i], load(i), i)), best[2]
+
+    calls = []
+
+    def both(team, vis, point, nearby):
+        got = circles.choose_circle(team, vis, point, nearby)
+        assert got == asking_everyone(team, vis, point, nearby)
+        calls.append(got)
+        return got
+
+    monkeypatch.setattr(planting, "choose_circle", both)
+    team = _built_team(80, 1200, seed=3)
+    assert len(calls) > 100 and sum(1 for v in team.visits if v.workers) == 1200

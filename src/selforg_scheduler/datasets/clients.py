@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from selforg_scheduler.datasets.geography import client_point, offset
 from selforg_scheduler.datasets.names import SURNAMES
+from selforg_scheduler.datasets.screen import call_room
 from selforg_scheduler.datasets.team import (
     BRISK_SHARE,
     LONE_LATEST_END,
@@ -109,7 +110,7 @@ def retime(team: Team, spec: Spec) -> Spec:
 def make_spec(team: Team, kind: str, max_visits: int | None = None, daily_only: bool = False) -> list[Spec]:
     """One client's care plan (two for a household); ``kind`` is regular, four or three (calls
     a day), two (two_workers), hoist (some double-up calls), couple or pair (households with
-    linked visits)."""
+    linked visits), or fill (one call on a few days, at a time of day the team has room for)."""
     rng = team.rng
     alldays = list(range(team.days))
     for attempt in range(200):
@@ -122,6 +123,8 @@ def make_spec(team: Team, kind: str, max_visits: int | None = None, daily_only: 
             needs.add("catheter_care")
         if rng.random() < 0.04:
             needs.add("peg_feeding")
+        if kind == "fill":
+            return _fill(team, needs, max_visits)
         if kind == "two":
             calls: tuple[str, ...] = rng.choice((("morning", "lunch"), ("tea", "bed")))
             spec = Spec(team.names.client(), client_point(team), True, [
@@ -173,3 +176,26 @@ def make_spec(team: Team, kind: str, max_visits: int | None = None, daily_only: 
         spec_calls = [_call(team, c, 1, needs, call_days) for c in calls]
         return [Spec(team.names.client(), client_point(team), False, spec_calls)]
     return []
+
+
+FILL_DAYS = (1, 2, 2, 3)
+"""Days a week of a care plan taken on to fill a nearly full rota (a weekly shower, a sitting
+service, a welfare call)."""
+
+
+def _fill(team: Team, needs: set[str], max_visits: int | None) -> list[Spec]:
+    """A care plan of one call on a few days, on days the team still has room for the call
+    (``screen.call_room``), the call drawn by how many days it has room for."""
+    rng = team.rng
+    calls = {call: (min(starts), last, min(durs)) for call, (starts, last, durs) in CALLS.items()}
+    room = call_room(team, calls)
+    open_days = {call: [d for d, n in enumerate(room[call]) if n] for call in CALLS}
+    choices = [call for call in CALLS if open_days[call]]
+    if not choices:
+        return []
+    call = rng.choices(choices, weights=[len(open_days[c]) for c in choices])[0]
+    k = min(rng.choice(FILL_DAYS), len(open_days[call]), max_visits if max_visits is not None else team.days)
+    if k < 1:
+        return []
+    call_days = sorted(rng.sample(open_days[call], k))
+    return [Spec(team.names.client(), client_point(team), False, [_call(team, call, 1, needs, call_days)])]

@@ -2,14 +2,19 @@
 
 Starts a worker may take a visit at (availability, flexible working, commitments, the lone-worker
 and new-starter rules), whether a visit fits into a day's route at a start (travel, daily and
-weekly minutes, rest between days, a break after six hours), the break's slot, and the working
-minutes a route adds up to. The state is the ``Team`` being built; nothing here draws at random.
+weekly minutes, rest between days, a break after six hours), whether it fits at any start
+(``can_take``), the break's slot, and the working minutes a route adds up to. Starts are looked
+for only between the route's visits around the visit's window (``route_gaps``), and ``recompute``
+tells the ``screen`` of each change to a route. The state is the ``Team`` being built; nothing
+here draws at random.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator
 
+from selforg_scheduler.datasets.screen import NEVER, note_route
 from selforg_scheduler.datasets.team import (
     BREAK_AFTER,
     BREAK_MINUTES,
@@ -55,38 +60,115 @@ def eligible(w: Worker, v: Visit, req: int, skills: bool = True) -> bool:
     return (not skills or v.skills <= w.skills) and not (req == 1 and w.new)
 
 
-def candidates(team: Team, w: Worker, v: Visit, req: int, lo: int, hi: int) -> Iterator[tuple[int, int]]:
+def candidates(
+    team: Team, w: Worker, v: Visit, req: int, lo: int, hi: int, fit: bool = True
+) -> Iterator[tuple[int, int]]:
     """(start, availability period) pairs where w may do v with req workers, the start in
-    [lo, hi] and the visit's window: every 5 minutes plus starts fitting tight to the route."""
-    d = v.day
-    base = d * DAY
-    if d in w.avoid or (req == 1 and w.new):
-        return
-    lo = max(lo, v.e, base + w.earliest[d])
-    hi = min(hi, v.l, base + w.latest[d] - v.dur)
-    if req == 1:
-        hi = min(hi, base + LONE_LATEST_END - v.dur)
-    for pidx, (a, b) in enumerate(w.periods[d]):
-        s0, s1 = max(lo, a), min(hi, b - v.dur)
-        if s0 > s1:
-            continue
+    [lo, hi] and the visit's window: every 5 minutes plus starts fitting tight to the route.
+
+    With ``fit``, starts that overlap the route (with the travel to and from their neighbours)
+    are left out: ``insertion`` would refuse them."""
+    return _starts(team, w, v, req, _windows(team, w, v, req, lo, hi, fit))
+
+
+def _starts(
+    team: Team, w: Worker, v: Visit, req: int, windows: list[tuple[int, int, int, list[tuple[int, int]]]]
+) -> Iterator[tuple[int, int]]:
+    """``candidates`` in the given windows."""
+    for pidx, s0, s1, gaps in windows:
         starts = set(range(s0 + (-s0) % 5, s1 + 1, 5))
         starts.add(s0)
         starts.add(s1)
-        for stop in w.routes[d]:
+        for stop in w.routes[v.day]:
             x = stop.end + team.tt[stop.loc][v.loc]
             if s0 <= x <= s1:
                 starts.add(x)
             y = stop.start - team.tt[v.loc][stop.loc] - v.dur
             if s0 <= y <= s1:
                 starts.add(y)
+        g, last = 0, len(gaps) - 1
         for s in sorted(starts):
-            end = s + v.dur
-            if any(s < ce and cs < end for cs, ce, _ in w.commits[d]):
+            while g < last and gaps[g][1] < s:
+                g += 1
+            if gaps[g][0] <= s <= gaps[g][1] and _free(team, w, v, req, s):
+                yield s, pidx
+
+
+def can_take(team: Team, w: Worker, v: Visit) -> bool:
+    """Whether w can take v (with v.req workers) at a start ``candidates`` offers, as
+    ``insertion`` checks it. The earliest start of each period is tried first: it mostly fits."""
+    windows = _windows(team, w, v, v.req, v.e, v.l, True)
+    for pidx, s0, _, gaps in windows:
+        s = max(s0, gaps[0][0])  # the first start candidates offers in this period, if it is free
+        if _free(team, w, v, v.req, s) and insertion(team, w, v, s, pidx) is not None:
+            return True
+    return any(insertion(team, w, v, s, pidx) is not None for s, pidx in _starts(team, w, v, v.req, windows))
+
+
+def _windows(
+    team: Team, w: Worker, v: Visit, req: int, lo: int, hi: int, fit: bool
+) -> list[tuple[int, int, int, list[tuple[int, int]]]]:
+    """(availability period, first start, last start, gaps of the route meeting them) where w's
+    roster lets w start v with req workers, the start in [lo, hi]."""
+    d = v.day
+    base = d * DAY
+    if d in w.avoid or (req == 1 and w.new):
+        return []
+    lo = max(lo, v.e, base + w.earliest[d])
+    hi = min(hi, v.l, base + w.latest[d] - v.dur)
+    if req == 1:
+        hi = min(hi, base + LONE_LATEST_END - v.dur)
+    if lo > hi:
+        return []
+    route = w.routes[d]
+    out = []
+    for pidx, (a, b) in enumerate(w.periods[d]):
+        s0, s1 = max(lo, a), min(hi, b - v.dur)
+        if s0 > s1:
+            continue
+        gaps = route_gaps(team, w, v, s0, s1) if route and fit else [(s0, s1)]
+        if gaps:
+            out.append((pidx, s0, s1, gaps))
+    return out
+
+
+def route_gaps(team: Team, w: Worker, v: Visit, s0: int, s1: int) -> list[tuple[int, int]]:
+    """The (earliest, latest) starts of v between two consecutive visits of w's route on v's
+    day (or before the first, or after the last) that leave the travel to and from them, for the
+    gaps meeting [s0, s1], in order: ``insertion`` refuses every start outside them (it checks
+    the rest). Only the visits around [s0, s1] are looked at (the route is sorted by start)."""
+    d = v.day
+    route = w.routes[d]
+    to_v = team.tt[v.loc]
+    dur = v.dur
+    gaps = []
+    # (s,) sorts just before a stop starting at s: the position insertion puts a visit at s
+    for pos in range(bisect_left(route, (s0,)), bisect_left(route, (s1,)) + 1):
+        if pos:
+            prev = route[pos - 1]
+            lo = prev.end + team.tt[prev.loc][v.loc]
+            if lo > s1:
                 continue
-            if req == 1 and end - base > BUDDY_CHECK_AFTER and not buddy_on(team, w, d, end):
+        else:
+            lo = -NEVER
+        if pos < len(route):
+            nxt = route[pos]
+            arrive = nxt.start - to_v[nxt.loc]
+            if arrive - dur < max(lo, s0) or arrive < w.periods[d][nxt.period][0]:
                 continue
-            yield s, pidx
+            gaps.append((lo, arrive - dur))
+        else:
+            gaps.append((lo, NEVER))
+    return gaps
+
+
+def _free(team: Team, w: Worker, v: Visit, req: int, s: int) -> bool:
+    """Whether a visit at s keeps clear of w's commitments and, alone late, has a buddy on."""
+    d = v.day
+    end = s + v.dur
+    if any(s < ce and cs < end for cs, ce, _ in w.commits[d]):
+        return False
+    return req != 1 or end - d * DAY <= BUDDY_CHECK_AFTER or buddy_on(team, w, d, end)
 
 
 # --- with the route ---------------------------------------------------------------------------
@@ -103,9 +185,7 @@ def insertion(team: Team, w: Worker, v: Visit, s: int, pidx: int) -> tuple[int, 
     route = w.routes[d]
     tt = team.tt
     end = s + v.dur
-    pos = 0
-    while pos < len(route) and route[pos].start < s:
-        pos += 1
+    pos = bisect_left(route, (s,))  # the first stop starting at s or later
     prev = route[pos - 1] if pos else None
     nxt = route[pos] if pos < len(route) else None
     pa = w.periods[d][pidx][0]
@@ -184,3 +264,4 @@ def recompute(team: Team, w: Worker, d: int) -> None:
     work += sum(team.tt[a.loc][b.loc] for a, b in zip(route, route[1:], strict=False))
     w.week_work += work - w.day_work[d]
     w.day_work[d] = work
+    note_route(team, w, d)

@@ -7,15 +7,18 @@ workers per client, at most 540 working minutes a day, room for team-role minute
 
 How, for each team (its state is a ``team.Team``): rota lines give each worker's availability
 (``roster``); clients with care plans (``clients``, homes from ``geography``) are then generated
-one at a time, people with daily calls first, and their candidate visits planted into the
-workers' routes by cheapest feasible insertion (``planting``, checks in ``feasibility``); the
-team is then written out with contract ids (``export``). This module assembles the teams into
-one instance and plan, gives the roles holders (``roles.plant_roles``) and states the plan's cost.
-Only ``random.Random(seed)`` is used: same arguments, same instance and plan.
+one at a time, people with daily calls first, each with a circle of workers living near them
+(``circles``), and their candidate visits planted into the workers' routes by cheapest feasible
+insertion (``planting``, checks in ``feasibility``, screened with numpy in ``screen``) until the
+team has exactly its share of the visits; the team is then written out with contract ids
+(``export``). This module assembles the teams into one instance and plan, gives the roles
+holders (``roles.plant_roles``) and states the plan's cost. Only ``random.Random(seed)`` is
+used: same arguments, same instance and plan.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -30,6 +33,8 @@ from selforg_scheduler.datasets.roster import make_workers
 from selforg_scheduler.datasets.team import Team
 
 __all__ = ["GeneratedInstance", "generate_instance", "plant_roles"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,8 +53,10 @@ def generate_instance(
     start: date = date(2026, 11, 30),
     teams: int = 1,
 ) -> GeneratedInstance:
-    """Generate a week (``days`` long) for ``teams`` teams sharing ``workers`` workers and about
-    ``visits`` visits (within 5 % where the workers can carry them), with a planted rota."""
+    """Generate a week (``days`` long) for ``teams`` teams sharing ``workers`` workers and
+    ``visits`` visits, with a planted rota covering them. Where a team's workers cannot carry
+    its share of the visits it has fewer, and a warning names how many were planted of how many
+    requested."""
     if teams < 1 or workers < teams:
         raise ValueError("need at least one worker per team")
     if not 1 <= days <= 28:
@@ -102,18 +109,25 @@ def generate_instance(
         "penalties": {},
         "kpis": {},
     }
-    plan["roles"] = plant_roles(instance, plan)
+    if org and len(instance["visits"]) < visits:
+        log.warning("planted %d of the %d visits requested in %d teams", len(instance["visits"]), visits, teams)
     if not org:
         _people_matters(instance, start)
     # The plan names the instance it belongs to, so validate warns if they are mixed up, and
-    # states its cost under the default rules (what validate recomputes).
+    # states its cost under the default rules (what validate recomputes). The instance is
+    # compiled once, for the role holders and the cost (a large pool's takes seconds).
     from selforg_scheduler.contract.io import instance_from_dict, instance_sha256
     from selforg_scheduler.contract.solution import Solution
-    from selforg_scheduler.rules.validator import validate
+    from selforg_scheduler.core.problem import compile_problem
+    from selforg_scheduler.rules.config import default_rules
+    from selforg_scheduler.rules.validator import evaluate
 
     parsed = instance_from_dict(instance)
+    rules = default_rules()
+    problem = compile_problem(parsed, rules.resolution)
+    plan["roles"] = plant_roles(instance, plan, problem)
     plan["instance"]["sha256"] = instance_sha256(parsed)
-    report = validate(parsed, Solution.model_validate(plan))
+    report = evaluate(problem, rules, Solution.model_validate(plan))  # what validate does
     plan["objective"] = report.objective
     plan["penalties"] = dict(report.penalties)
     plan["kpis"] = dict(report.kpis)

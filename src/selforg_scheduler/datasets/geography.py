@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 import random
 
-from selforg_scheduler.core.travel import haversine_minutes
+import numpy as np
+
+from selforg_scheduler.core.travel import EARTH_RADIUS_KM, haversine_minutes
 from selforg_scheduler.datasets.team import Team
 
 SPEED_KMH = 30.0
@@ -79,17 +81,64 @@ def client_point(team: Team) -> tuple[float, float]:
         x, y = hx + team.rng.gauss(0, 0.55), hy + team.rng.gauss(0, 0.55)
         if math.hypot(x, y) <= 4.9:
             p = offset(*team.centre, x, y)
-            if all(km(p, q) > 0.03 for q in team.points):
+            if _distinct(team, p):
                 return p
     return offset(*team.centre, *disc(team.rng, 4.9))
 
 
+def _distinct(team: Team, p: tuple[float, float]) -> bool:
+    """Whether p is more than 30 m (by ``km``) from every client location: the locations near it
+    are found with numpy, and those within float noise of the limit are measured again by ``km``."""
+    n = len(team.points)
+    if not n:
+        return True
+    lat, lon = team.coords[0, :n], team.coords[1, :n]
+    north = (p[0] - lat) * 111.195
+    east = (p[1] - lon) * (111.195 * math.cos(math.radians(p[0])))
+    close = np.flatnonzero(np.hypot(north, east) <= 0.03 + 1e-9)
+    return all(km(p, team.points[i]) > 0.03 for i in close)
+
+
 def add_point(team: Team, p: tuple[float, float]) -> int:
-    """Add a client location and its travel times; return its index."""
+    """Add a client location and its travel times; return its index.
+
+    The new row is vectorised as ``core.travel``'s matrix is (a large team has thousands of
+    locations), and a value within float noise of a whole minute is recomputed by
+    ``haversine_minutes``, so every time equals the scalar function's. Rows have room for more
+    locations than there are (``Team.coords``'s), so dropping a location is cheap."""
     idx = len(team.points)
+    room = team.coords.shape[1]
+    if room <= idx:
+        grown = np.zeros((2, max(64, 2 * room)))
+        grown[:, :idx] = team.coords[:, :idx]
+        team.coords = grown
+        for r in team.tt:
+            r.extend([0] * (grown.shape[1] - room))
+    team.coords[:, idx] = p
     team.points.append(p)
-    row = [haversine_minutes(p[0], p[1], q[0], q[1], SPEED_KMH, DETOUR_FACTOR) if q != p else 0 for q in team.points]
-    for i, r in enumerate(team.tt):
-        r.append(row[i])
+    team.point_index.setdefault(p, idx)
+    lat, lon = team.coords[0, : idx + 1], team.coords[1, : idx + 1]
+    p1, p2 = math.radians(p[0]), np.radians(lat)
+    a = np.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(np.radians(lon - p[1]) / 2) ** 2
+    raw = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a))) * DETOUR_FACTOR / SPEED_KMH * 60.0
+    minutes = np.zeros(team.coords.shape[1], dtype=np.int64)
+    minutes[: idx + 1] = np.ceil(np.round(raw, 9))
+    for i in np.flatnonzero(np.abs(raw - np.rint(raw)) < 1e-6):
+        q = team.points[i]
+        minutes[i] = haversine_minutes(p[0], p[1], q[0], q[1], SPEED_KMH, DETOUR_FACTOR)
+    minutes[idx] = 0
+    row = minutes.tolist()
+    for r, t in zip(team.tt, row, strict=False):
+        r[idx] = t
     team.tt.append(row)
     return idx
+
+
+def drop_points(team: Team, n: int) -> None:
+    """Forget the client locations from index n on (a dropped client's), and their travel times
+    (the rows' entries for them are left, to be written over)."""
+    for p in team.points[n:]:
+        if team.point_index.get(p, -1) >= n:
+            del team.point_index[p]
+    del team.points[n:]
+    del team.tt[n:]

@@ -1,17 +1,21 @@
 """The planted rota: clients taken on one at a time, their visits put into the workers' routes.
 
-Each client (or household) gets a circle of up to 3 workers with room for its calls, and its
-candidate visits are planted into the workers' routes by cheapest feasible insertion (linked
-visits of a household as a pair). A candidate visit that cannot be planted is left out of the
-instance; a client that loses too many is dropped and the team's state is rolled back. Clients
-are added until the number of visits is near the target (``make_clients``).
+Each client (or household) gets a circle of up to 3 workers with room for its calls
+(``circles``), and its candidate visits are planted into the workers' routes by cheapest feasible
+insertion (linked visits of a household as a pair). A candidate visit that cannot be planted is
+left out of the instance; a client that loses too many is dropped and the team's state is rolled
+back. Clients are added until the team has exactly the visits wanted, the last one's visits cut
+short to reach it; a team whose workers cannot carry them all says so (``make_clients``).
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import math
+from bisect import bisect_left, insort
 
+from selforg_scheduler.datasets.circles import choose_circle, nearby_workers
 from selforg_scheduler.datasets.clients import make_spec, retime
 from selforg_scheduler.datasets.feasibility import (
     candidates,
@@ -20,7 +24,8 @@ from selforg_scheduler.datasets.feasibility import (
     period_of,
     recompute,
 )
-from selforg_scheduler.datasets.geography import add_point, km
+from selforg_scheduler.datasets.geography import add_point, drop_points
+from selforg_scheduler.datasets.screen import may_start, reachable
 from selforg_scheduler.datasets.team import (
     ACCEPT_SHARE,
     DAY,
@@ -36,6 +41,9 @@ from selforg_scheduler.datasets.team import (
 )
 
 log = logging.getLogger(__name__)
+
+SCREEN_MANY = 16
+"""Workers screened together with numpy (``screen.reachable``) rather than one by one."""
 
 
 def _cost(team: Team, w: Worker, c: Client, v: Visit, s: int, delta: int) -> float:
@@ -53,21 +61,35 @@ def _cost(team: Team, w: Worker, c: Client, v: Visit, s: int, delta: int) -> flo
 
 
 def _options(
-    team: Team, vi: int, req: int, lo: int, hi: int, circle_only: bool
+    team: Team, vi: int, req: int, lo: int, hi: int, circle_only: bool, best: bool = False
 ) -> list[tuple[float, int, tuple[int, ...]]]:
-    """Feasible (cost, start, workers) for visit vi with req workers, start in [lo, hi]."""
+    """Feasible (cost, start, workers) for visit vi with req workers, start in [lo, hi], the
+    cheapest first: its circle's workers (or those it already has, at 3), else the workers near
+    the client. With ``best`` (for the cheapest alone) a lone visit's starts between the same
+    two visits of a worker's route are tried only until one fits: the later ones there add the
+    same travel and cost more."""
     v = team.visits[vi]
     c = team.clients[v.client]
-    cands = [w for w in team.workers if eligible(w, v, req) and (not circle_only or w.idx in c.circle)]
     free = MAX_CLIENT_WORKERS - len(c.counts)
-    if free <= 0:
-        cands = [w for w in cands if w.idx in c.counts]
+    pool = sorted(c.counts if free <= 0 else c.circle if circle_only else c.nearby)
+    cands = [team.workers[wi] for wi in pool if eligible(team.workers[wi], v, req)]
+    if len(cands) > SCREEN_MANY:
+        may = reachable(team, [v], [req], [lo], [hi], [w.idx for w in cands])[0].tolist()
+        cands = [w for w, ok in zip(cands, may, strict=True) if ok]
+    else:
+        cands = [w for w in cands if may_start(team, w, v, req, lo, hi)]
     per_start: dict[int, list[tuple[float, int]]] = {}
     for w in cands:
+        route = w.routes[v.day]
+        done: set[int] = set()  # positions in the route where a start fits (with best)
         for s, pidx in candidates(team, w, v, req, lo, hi):
+            if done and bisect_left(route, (s,)) in done:
+                continue
             ins = insertion(team, w, v, s, pidx)
             if ins is None:
                 continue
+            if best and req == 1:
+                done.add(ins[0])
             per_start.setdefault(s, []).append((_cost(team, w, c, v, s, ins[1]), w.idx))
     out: list[tuple[float, int, tuple[int, ...]]] = []
     if req == 1:
@@ -94,11 +116,7 @@ def _apply(team: Team, vi: int, s: int, ws: tuple[int, ...]) -> None:
     for wi in ws:
         w = team.workers[wi]
         pidx = period_of(w, v.day, s, s + v.dur)
-        route = w.routes[v.day]
-        pos = 0
-        while pos < len(route) and route[pos].start < s:
-            pos += 1
-        route.insert(pos, Stop(s, s + v.dur, vi, v.loc, pidx))
+        insort(w.routes[v.day], Stop(s, s + v.dur, vi, v.loc, pidx))
         recompute(team, w, v.day)
         c.counts[wi] = c.counts.get(wi, 0) + 1
     v.start, v.workers, v.req = s, ws, len(ws)
@@ -121,9 +139,9 @@ def _unapply(team: Team, vi: int) -> None:
 def _plant(team: Team, vi: int, circle_only: bool) -> bool:
     """Plant visit vi at its cheapest feasible start and workers; False if it fits nowhere."""
     v = team.visits[vi]
-    opts = _options(team, vi, v.req, v.e, v.l, circle_only)
+    opts = _options(team, vi, v.req, v.e, v.l, circle_only, best=True)
     if not opts and v.req == 2 and v.fallback_single and not circle_only:
-        opts = _options(team, vi, 1, v.e, v.l, circle_only)
+        opts = _options(team, vi, 1, v.e, v.l, circle_only, best=True)
     if not opts:
         return False
     _, s, ws = opts[0]
@@ -137,7 +155,7 @@ def _plant_pair(team: Team, a: int, b: int, gap_lo: int, gap_hi: int, circle_onl
     for _, s, ws in _options(team, a, va.req, va.e, va.l, circle_only)[:25]:
         _apply(team, a, s, ws)
         vb = team.visits[b]
-        opts = _options(team, b, vb.req, s + gap_lo, s + gap_hi, circle_only)
+        opts = _options(team, b, vb.req, s + gap_lo, s + gap_hi, circle_only, best=True)
         if opts:
             _, s2, ws2 = opts[0]
             _apply(team, b, s2, ws2)
@@ -146,78 +164,21 @@ def _plant_pair(team: Team, a: int, b: int, gap_lo: int, gap_hi: int, circle_onl
     return False
 
 
-NEARBY_WORKERS = 48
-"""A person's circle is drawn from the workers living nearest them, at most this many (every
-worker in a team of up to 48: their rosters do not change). Asking every worker of a 500-strong
-pool about every visit made the generator quadratic in its size."""
-
-
-def _nearby_workers(team: Team, point: tuple[float, float]) -> list[Worker]:
-    """The ``NEARBY_WORKERS`` workers whose homes are nearest ``point``, in worker order."""
-    if len(team.workers) <= NEARBY_WORKERS:
-        return team.workers
-    near = sorted(team.workers, key=lambda w: (km(point, w.home), w.idx))[:NEARBY_WORKERS]
-    return sorted(near, key=lambda w: w.idx)
-
-
-def _choose_circle(team: Team, vis: list[Visit], point: tuple[float, float]) -> tuple[list[int], list[bool]]:
-    """Up to 3 workers with room for most of these visits in their shifts and routes, lightly
-    loaded, working nearby and with the skills wanted (the visits' skills are fitted to the
-    circle afterwards), and which of the visits it can take (one flag per visit)."""
-    fits: list[tuple[int, int]] = []  # (req, mask)
-    count = [0] * len(team.workers)
-    nearby = _nearby_workers(team, point)
-    for v in vis:
-        mask = 0
-        for w in nearby:
-            if not eligible(w, v, v.req, skills=False):
-                continue
-            for s, pidx in candidates(team, w, v, v.req, v.e, v.l):
-                if insertion(team, w, v, s, pidx) is not None:
-                    mask |= 1 << w.idx
-                    count[w.idx] += 1
-                    break
-        fits.append((v.req, mask))
-
-    doubles = any(req == 2 for req, _ in fits)
-    wanted = frozenset().union(*(v.skills for v in vis))
-
-    def load(wi: int) -> float:  # lower is better
-        w = team.workers[wi]
-        if w.new:
-            return -300.0 if doubles else 0.0
-        geo = 0.0
-        if w.served:
-            geo = km(point, (w.lat_sum / w.served, w.lon_sum / w.served))
-        return 200.0 * w.week_work / max(1, w.cap_week) + 30.0 * geo - 60.0 * len(wanted & w.skills)
-
-    able = (wi for wi in range(len(team.workers)) if count[wi])
-    cand = sorted(able, key=lambda i: (-count[i], load(i), i))[:8]
-    if not cand:
-        return [], [False] * len(vis)
-    exp_mask = sum(1 << w.idx for w in team.workers if not w.new)
-    best: tuple[float, tuple[int, ...], list[bool]] | None = None
-    for combo in itertools.combinations(cand, min(MAX_CLIENT_WORKERS, len(cand))):
-        m = sum(1 << i for i in combo)
-        flags = [(mask & m & exp_mask) != 0 and (mask & m).bit_count() >= req for req, mask in fits]
-        score = 1000.0 * sum(flags) - sum(load(i) for i in combo)
-        if best is None or score > best[0]:
-            best = (score, combo, flags)
-    assert best is not None
-    return sorted(best[1], key=lambda i: (-count[i], load(i), i)), best[2]
-
-
-def add_clients(team: Team, specs: list[Spec], deps: list[tuple[int, int, int, int, list[int]]]) -> int:
+def add_clients(
+    team: Team, specs: list[Spec], deps: list[tuple[int, int, int, int, list[int]]], cap: int | None = None
+) -> int:
     """Plant a client (or a household); return visits planted, or 0 if it was dropped.
 
-    ``deps`` are (first client, first call, second client, second call, days) in spec terms.
+    ``deps`` are (first client, first call, second client, second call, days) in spec terms. At
+    most ``cap`` visits are planted (the rest are left out, as visits that fit nowhere are), and
+    planting ``cap`` of them is enough to take the client on.
     """
     n_visits0, n_clients0, n_points0 = len(team.visits), len(team.clients), len(team.points)
     vmap: dict[tuple[int, int, int], int] = {}
     locs = []
     for spec in specs:
-        known = spec.point in team.points
-        locs.append(team.points.index(spec.point) if known else add_point(team, spec.point))
+        known = team.point_index.get(spec.point)
+        locs.append(known if known is not None else add_point(team, spec.point))
     for k, spec in enumerate(specs):
         loc = locs[k]
         ci = len(team.clients)
@@ -230,11 +191,15 @@ def add_clients(team: Team, specs: list[Spec], deps: list[tuple[int, int, int, i
                 team.clients[ci].visits.append(vi)
                 vmap[(k, ki, d)] = vi
     new_vis = list(range(n_visits0, len(team.visits)))
+    limit = len(new_vis) if cap is None else min(cap, len(new_vis))
     need = min(0.6, team.accept_share) if any(s.two_workers for s in specs) else team.accept_share
-    circle, reach = _choose_circle(team, [team.visits[vi] for vi in new_vis], specs[0].point)
-    hopeful = sum(reach) >= need * len(new_vis)
+    enough = need * limit  # (of the visits wanted, when the cap cuts them short)
+    nearby = nearby_workers(team, specs[0].point)
+    circle, reach = choose_circle(team, [team.visits[vi] for vi in new_vis], specs[0].point, nearby)
+    hopeful = sum(reach) >= enough
     for ci in range(n_clients0, len(team.clients)):
         team.clients[ci].circle = circle
+        team.clients[ci].nearby = [w.idx for w in nearby]
     # A call keeps a wanted skill only if every circle member who can make that call has it:
     # the team gives a person needing dementia care a circle trained in it.
     by_call: dict[tuple[int, str], list[int]] = {}
@@ -246,7 +211,7 @@ def add_clients(team: Team, specs: list[Spec], deps: list[tuple[int, int, int, i
             w = team.workers[wi]
             for vi in group:
                 v = team.visits[vi]
-                if next(candidates(team, w, v, v.req, v.e, v.l), None) is not None:
+                if next(candidates(team, w, v, v.req, v.e, v.l, fit=False), None) is not None:
                     keep &= w.skills
                     break
         for vi in group:
@@ -264,27 +229,24 @@ def add_clients(team: Team, specs: list[Spec], deps: list[tuple[int, int, int, i
     rest.sort(key=lambda vi: (-team.visits[vi].req, team.visits[vi].e, vi))
     for circle_only in (True, False) if hopeful else ():
         for a, b, lo, hi in todo_pairs:
+            if len(planted) + 2 > limit:
+                break
             if not team.visits[a].workers and _plant_pair(team, a, b, lo, hi, circle_only):
                 planted += [a, b]
                 pairs.append((a, b, lo, hi))
         for vi in rest:
+            if len(planted) >= limit:
+                break
             if not team.visits[vi].workers and _plant(team, vi, circle_only):
                 planted.append(vi)
-    stats: dict[str, list[int]] = {}
-    for k, vi in enumerate(new_vis):
-        v = team.visits[vi]
-        st = stats.setdefault(v.call, [0, 0])
-        st[0] += 1
-        st[1] += not (v.workers if hopeful else reach[k])
-    for call, (n, failed) in stats.items():
-        team.pressure[call] = 0.6 * team.pressure.get(call, 0.0) + 0.4 * failed / n
-    if not new_vis or len(planted) < need * len(new_vis):
+    if limit == len(new_vis):  # (a client cut short by the cap says nothing of the calls' pressure)
+        _note_pressure(team, [team.visits[vi] for vi in new_vis], reach if not hopeful else None)
+    if not new_vis or len(planted) < enough:
         for vi in reversed(planted):
             _unapply(team, vi)
         del team.visits[n_visits0:]
         del team.clients[n_clients0:]
-        del team.points[n_points0:]
-        team.tt = [row[:n_points0] for row in team.tt[:n_points0]]
+        drop_points(team, n_points0)
         for spec in specs:
             team.names.used.discard(spec.name)
         return 0
@@ -298,10 +260,32 @@ def add_clients(team: Team, specs: list[Spec], deps: list[tuple[int, int, int, i
     return len(planted)
 
 
+def _note_pressure(team: Team, vis: list[Visit], reach: list[bool] | None) -> None:
+    """Update each call's recent share of candidate visits that failed (planted, or, for a client
+    the circle could not take on, reached by the circle)."""
+    stats: dict[str, list[int]] = {}
+    for k, v in enumerate(vis):
+        st = stats.setdefault(v.call, [0, 0])
+        st[0] += 1
+        st[1] += not (v.workers if reach is None else reach[k])
+    for call, (n, failed) in stats.items():
+        team.pressure[call] = 0.6 * team.pressure.get(call, 0.0) + 0.4 * failed / n
+
+
+MAX_ATTEMPTS = 2000
+"""Care plans a team draws at most, or ``ATTEMPTS_PER_VISIT`` per visit wanted if that is more
+(a team of 500 takes on about 2,000 people, turning down more)."""
+ATTEMPTS_PER_VISIT = 0.3
+MAX_REJECTS = 100
+"""Care plans the team may turn down in a row before its rota is taken to be full for them; it
+then takes on people needing one call on a few days, at times it still has room for, until it
+turns this many of them down in a row too (or has drawn ``MAX_ATTEMPTS`` more)."""
+
+
 def make_clients(team: Team) -> None:
-    """Add clients one at a time until the planted visits are near the target."""
-    tol = max(1, int(0.03 * team.target))  # overshoot allowed
-    low = max(1, round(0.01 * team.target))  # undershoot aimed for
+    """Add clients one at a time until the planted visits reach the target (the last one's
+    visits cut short to reach it exactly); a warning says so if the team cannot carry them."""
+    tol = max(1, int(0.03 * team.target))  # a care plan may have this many visits more than wanted
     total = 0
     plan: list[str] = []
     if team.n >= 9:
@@ -311,14 +295,20 @@ def make_clients(team: Team) -> None:
         plan += ["couple", "pair"]
     rejects = 0
     attempts = 0
+    max_attempts = max(MAX_ATTEMPTS, math.ceil(ATTEMPTS_PER_VISIT * team.target))
     heavy = True  # people with daily calls first, while the rota has room for them
-    while total < team.target - low and rejects < 100 and attempts < 2000:
+    filling = False  # a rota full for them: then people with a few calls where it has room
+    while total < team.target:
+        if rejects >= MAX_REJECTS or attempts >= max_attempts:
+            if filling:
+                break
+            filling, rejects, max_attempts = True, 0, attempts + MAX_ATTEMPTS
         attempts += 1
         if heavy and (rejects >= 20 or total >= 0.8 * team.target):
             heavy = False
         # a full rota: take on people whose care the team can only partly give
         team.accept_share = ACCEPT_SHARE if rejects < 40 else LAST_ACCEPT_SHARE
-        kind = plan.pop(0) if plan else "regular"
+        kind = plan.pop(0) if plan else "fill" if filling else "regular"
         remaining = team.target - total
         specs = make_spec(team, kind, max_visits=remaining + tol, daily_only=heavy)
         if not specs:
@@ -332,11 +322,11 @@ def make_clients(team: Team) -> None:
             deps = [(0, 0, 1, 0, [0, 30])]
         elif kind == "pair":
             deps = [(0, 1, 1, 0, [0, 0])]
-        got = add_clients(team, specs, deps)
+        got = add_clients(team, specs, deps, cap=remaining)
         for _ in range(RETIME_TRIES if len(specs) == 1 and not got else 0):
             specs = [retime(team, specs[0])]
             team.names.used.add(specs[0].name)
-            got = add_clients(team, specs, deps)
+            got = add_clients(team, specs, deps, cap=remaining)
             if got:
                 break
         if got:
@@ -344,5 +334,8 @@ def make_clients(team: Team) -> None:
             rejects = 0
         else:
             rejects += 1
-    if total < 0.95 * team.target:
-        log.warning("team %s: planted %d visits, short of the target %d", team.town[0], total, team.target)
+    if total < team.target:
+        log.warning(
+            "team %s: planted %d of the %d visits requested (%d short): its workers cannot carry more",
+            team.town[0], total, team.target, team.target - total,
+        )  # fmt: skip

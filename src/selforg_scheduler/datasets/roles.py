@@ -5,9 +5,12 @@ the planted week (``plant_roles``, run on the whole instance and plan once they 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from selforg_scheduler.datasets.team import Team
+
+if TYPE_CHECKING:
+    from selforg_scheduler.core.problem import Problem
 
 ROLES = (
     ("meeting_facilitator", "Meeting facilitator", 90),
@@ -49,10 +52,11 @@ def role_history(team: Team) -> list[dict[str, Any]]:
     return history
 
 
-def plant_roles(instance: dict[str, Any], plan: dict[str, Any]) -> list[dict[str, Any]]:
+def plant_roles(instance: dict[str, Any], plan: dict[str, Any], problem: Problem | None = None) -> list[dict[str, Any]]:
     """Role holders for the planted rota: every role place the team can fill, each given to an
     eligible worker whose week has room for the role's minutes (a maximum bipartite matching on
-    the pairs that fit; the most room first, so the choice is deterministic)."""
+    the pairs that fit; the most room first, so the choice is deterministic). ``problem`` is the
+    instance compiled, if it is at hand."""
     import networkx as nx
 
     from selforg_scheduler.contract.io import instance_from_dict
@@ -62,7 +66,8 @@ def plant_roles(instance: dict[str, Any], plan: dict[str, Any]) -> list[dict[str
     from selforg_scheduler.core.workday import role_load, week_minutes
     from selforg_scheduler.rules.config import default_rules
 
-    problem = compile_problem(instance_from_dict(instance))
+    if problem is None:
+        problem = compile_problem(instance_from_dict(instance))
     rules = default_rules()
     rota = rota_from_solution(problem, Solution.model_validate(plan))
     room = {

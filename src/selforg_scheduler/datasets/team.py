@@ -12,9 +12,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
 
 from selforg_scheduler.datasets.names import Names
+
+if TYPE_CHECKING:
+    from selforg_scheduler.datasets.screen import Shifts
 
 # --- the rules the planted rota keeps (at or inside the project's defaults) -------------------
 DAY = 1440
@@ -104,6 +109,7 @@ class Client:
     two_workers: bool
     visits: list[int] = field(default_factory=list)
     circle: list[int] = field(default_factory=list)
+    nearby: list[int] = field(default_factory=list)  # the workers asked for its visits (its circle's pool)
     counts: dict[int, int] = field(default_factory=dict)
 
 
@@ -136,13 +142,16 @@ class Team:
     workers: list[Worker] = field(default_factory=list)
     groups: list[list[int]] = field(default_factory=list)  # buddy groups, worker indices
     points: list[tuple[float, float]] = field(default_factory=list)  # client locations, by loc index
-    tt: list[list[int]] = field(default_factory=list)  # travel minutes between client locations
+    point_index: dict[tuple[float, float], int] = field(default_factory=dict)  # location index of a point
+    coords: np.ndarray = field(default_factory=lambda: np.zeros((2, 0)), compare=False)  # points' lat, lon, room
+    tt: list[list[int]] = field(default_factory=list)  # travel minutes between locations (rows have spare room)
     visits: list[Visit] = field(default_factory=list)
     clients: list[Client] = field(default_factory=list)
     deps: list[tuple[int, int, int, int]] = field(default_factory=list)
     hoods: list[tuple[float, float]] = field(default_factory=list)
     pressure: dict[str, float] = field(default_factory=dict)  # recent share of failed candidate visits per call
     accept_share: float = ACCEPT_SHARE
+    shifts: Shifts | None = field(default=None, compare=False)  # the open stretches of time (``screen``)
     centre: tuple[float, float] = field(init=False)
     h0: datetime = field(init=False)
     weekday: list[int] = field(init=False)
