@@ -22,11 +22,12 @@ def compute_kpis(rota: Rota) -> dict[str, int | float]:
     def minutes(ticks: int) -> int | float:
         return ticks if p.unit == 1 else round(ticks / p.unit, 3)
 
+    placed = set(covered)
     return {
         "visits": total,
         "visits_covered": len(covered),
         "coverage_pct": round(100.0 * len(covered) / total, 2) if total else 100.0,
-        "uncovered_minutes": sum(p.visits[v].minutes for v in range(total) if v not in set(covered)),
+        "uncovered_minutes": sum(p.visits[v].minutes for v in range(total) if v not in placed),
         "travel_minutes": minutes(travel),
         "visit_minutes": worked,
         "mean_distinct_workers_per_client": round(sum(distinct) / len(distinct), 3) if distinct else 0.0,
