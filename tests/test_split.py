@@ -8,7 +8,11 @@ generated organisation with its labels removed must be split back into its teams
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -220,3 +224,26 @@ def test_a_client_without_link_workers_goes_to_the_nearest_part_able_to_serve_it
     assert east_part != west_part
     assert split.client_part["near"] == east_part  # nearest
     assert split.client_part["hoist"] == west_part  # the only part with the skill
+
+
+def test_the_split_does_not_depend_on_the_process_hash_seed(three_teams: dict[str, Any], tmp_path: Path) -> None:
+    """Louvain is seeded, but the graph's order must not follow set iteration (string hashes
+    differ from process to process)."""
+    path = tmp_path / "pool.json"
+    path.write_text(json.dumps(_strip_teams(three_teams)), encoding="utf-8")
+    code = (
+        "import json, sys; from selforg_scheduler.contract.io import load_instance; "
+        "from selforg_scheduler.modes.split import split_pool; "
+        "print(json.dumps(split_pool(load_instance(sys.argv[1])).worker_part, sort_keys=True))"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code, str(path)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(runs) == 1

@@ -90,8 +90,8 @@ def split_pool(instance: Instance, seed: int = 0) -> PoolSplit:
     order = {w.id: k for k, w in enumerate(instance.workers)}
     unit_of = _buddy_units(instance)
     members: dict[str, list[str]] = defaultdict(list)
-    for w, u in unit_of.items():
-        members[u].append(w)
+    for worker in instance.workers:  # in file order: the same units, in the same order, in any process
+        members[unit_of[worker.id]].append(worker.id)
     units = sorted(members, key=lambda u: order[members[u][0]])
     where = _positions(instance)
     clients = {c.id: c for c in instance.clients}
@@ -245,19 +245,29 @@ def _right_sized(graph: nx.Graph, communities: list[set[str]], size: dict[str, i
     while todo:
         c = todo.pop()
         if workers(c) > PART_MAX and len(c) > 1:
-            a, b = nx.community.kernighan_lin_bisection(graph.subgraph(c), weight="weight", seed=seed)
+            a, b = nx.community.kernighan_lin_bisection(_ordered(graph, c), weight="weight", seed=seed)
             todo += [set(a), set(b)]
         else:
             done.append(c)
     done.sort(key=lambda c: (workers(c), sorted(c)))
     while len(done) > 1 and workers(done[0]) < PART_MIN:
         small = done.pop(0)
-        tie = [sum(graph[u][v]["weight"] for u in small for v in graph[u] if v in other) for other in done]
+        tie = [sum(graph[u][v]["weight"] for u in sorted(small) for v in graph[u] if v in other) for other in done]
         fits = [k for k, other in enumerate(done) if workers(other) + workers(small) <= PART_MAX]
         pick = max(fits or range(len(done)), key=lambda k: (tie[k], -workers(done[k])))
         done[pick] |= small
         done.sort(key=lambda c: (workers(c), sorted(c)))
     return done
+
+
+def _ordered(graph: nx.Graph, nodes: set[str]) -> nx.Graph:
+    """The subgraph on ``nodes`` with its nodes and edges in a fixed order (a subgraph view
+    iterates its node set, whose order follows string hashes, so differs from process to process)."""
+    sub = nx.Graph()
+    order = sorted(nodes)
+    sub.add_nodes_from(order)
+    sub.add_edges_from((u, v, d) for u in order for v, d in graph[u].items() if v in nodes)
+    return sub
 
 
 def _clients_to_parts(
