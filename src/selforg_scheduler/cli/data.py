@@ -20,7 +20,7 @@ __all__ = ["generate", "import_mankowska"]
 def generate(
     workers: Annotated[int, typer.Option(help="workers in the whole instance", min=1)] = 12,
     visits: Annotated[
-        int, typer.Option(help="visits wanted (reached within 5 % where the workers can carry them)", min=0)
+        int, typer.Option(help="visits wanted (every one planted where the workers can carry them; a shortfall is said)", min=0)
     ] = 450,
     days: Annotated[int, typer.Option(help="days in the horizon", min=1, max=28)] = 7,
     teams: Annotated[
@@ -54,7 +54,7 @@ def generate(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     got = len(made.instance["visits"])
-    short = f" (short of {visits}: the workers cannot carry more)" if got < 0.95 * visits else ""
+    short = f" (short of {visits}: the workers cannot carry more)" if got < visits else ""
     out.print(
         f"{len(made.instance['workers'])} workers, {len(made.instance['clients'])} clients, {got} visits"
         f"{short} over {days} days in {teams} team{'s' if teams > 1 else ''}",
