@@ -50,7 +50,7 @@ from selforg_scheduler.modes.split import pool_parts
 from selforg_scheduler.pipeline.reasons import builder_from_rota
 from selforg_scheduler.pipeline.solve import SolveParams, make_solution, solve_detailed
 from selforg_scheduler.rules.config import RuleSet, default_rules
-from selforg_scheduler.rules.frame import eligibility, eligibility_until
+from selforg_scheduler.rules.frame import eligibility_until
 from selforg_scheduler.rules.validator import ValidationReport
 from selforg_scheduler.search.builder import RouteBuilder
 from selforg_scheduler.search.greedy import blockers_of, insert_in_order, repair
@@ -283,10 +283,13 @@ def borrow(
     still = [v for v in missing if v not in builder.crew and eligible[v]]
     if still and (deadline is None or time.perf_counter() < deadline):
         # Ejections and ruins move the visits in the way and the clients' other visits: those
-        # need their own eligibility first (only they: a few hundred of 10,000).
+        # need their own eligibility first (only they: a few hundred of 10,000; on a pool of
+        # 500 workers it can be thousands, so it stops at the deadline: a visit not examined
+        # keeps no eligibility and stays where it is).
         movable = {u for v in still for u in blockers_of(builder, v)}
         movable.update(u for v in still for u in problem.clients[problem.visits[v].client].visits if u in crew)
-        more, more_domains = eligibility(problem, rules, movable)
+        (more, more_domains), skipped = eligibility_until(problem, rules, late, movable)
+        movable.difference_update(skipped)
         for u in movable:
             eligible[u] = more[u]
         domains.update(more_domains)
