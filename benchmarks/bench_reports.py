@@ -55,7 +55,7 @@ def test_pools_write_their_table_and_verdicts(tmp_path: Path, monkeypatch: pytes
     ]
     scaling.write_pool_section(rows)
     text = doc.read_text(encoding="utf-8")
-    assert "| 120 | 4,478 | 60 | 52 | 10 | 4,472 (99.86 %) | 0 | 559 | +2.1 % | 58.3 % (65.0 %) | yes |" in text
+    assert "| 120 | 4,478 | 60 | 52 | 10 | 4,472 (99.86 %) | 0 | 559 | +2.1 % | 58.3 % (65.0 %) | yes | - |" in text
     assert "Every run within 1.2 x its limit + 5 s" in text and "under 2 GB up to 5,000 visits" in text
     rows[-1].wall_s, rows[-1].peak_memory_mb = 800, 9000  # over 1.2 x 600 + 5, and over 8 GB
     scaling.write_pool_section(rows)

@@ -126,6 +126,19 @@ class PoolRow:
     valid: bool
     cores: int
     seed: int
+    commit: str = ""
+    """The code that made the row (``git rev-parse --short HEAD``): generator and solver."""
+
+
+def _commit() -> str:
+    import subprocess
+
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
 
 
 def make_pool(workers: int, seed: int, folder: Path) -> tuple[Path, Path]:
@@ -175,6 +188,7 @@ def run_pool(workers: int, seed: int, inst_path: Path, plan_path: Path) -> PoolR
         valid=report.ok and report.objective == sol.objective,
         cores=os.cpu_count() or 1,
         seed=seed,
+        commit=_commit(),
     )
 
 
@@ -193,8 +207,8 @@ def write_pool_section(rows: list[PoolRow]) -> None:
         "*travel* and *link-worker visits* against the rota the generator planted (which covers every",
         "visit, so every visit is coverable).",
         "",
-        "| workers | visits | limit s | wall s | parts | covered | by borrowing | peak memory MB | travel vs planted | link-worker visits (planted) | valid |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| workers | visits | limit s | wall s | parts | covered | by borrowing | peak memory MB | travel vs planted | link-worker visits (planted) | valid | code |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         travel = 100 * (r.travel_minutes / max(1.0, r.planted_travel_minutes) - 1)
@@ -202,7 +216,7 @@ def write_pool_section(rows: list[PoolRow]) -> None:
             f"| {r.workers} | {r.visits:,} | {r.limit_s:.0f} | {r.wall_s:.0f} | {r.parts} | "
             f"{r.covered:,} ({_share(r.covered, r.visits)} %) | {r.borrowed} | {r.peak_memory_mb:,.0f} | "
             f"{travel:+.1f} % | {r.link_worker_pct:.1f} % ({r.planted_link_worker_pct:.1f} %) | "
-            f"{'yes' if r.valid else 'NO'} |"
+            f"{'yes' if r.valid else 'NO'} | {r.commit or '-'} |"
         )
     over = [r for r in rows if r.wall_s > 1.2 * r.limit_s + 5]
     heavy = [r for r in rows if r.peak_memory_mb > (2048 if r.visits <= 5000 else 8192)]
