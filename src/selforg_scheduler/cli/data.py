@@ -20,7 +20,10 @@ __all__ = ["generate", "import_mankowska"]
 def generate(
     workers: Annotated[int, typer.Option(help="workers in the whole instance", min=1)] = 12,
     visits: Annotated[
-        int, typer.Option(help="visits wanted (every one planted where the workers can carry them; a shortfall is said)", min=0)
+        int,
+        typer.Option(
+            help="visits wanted (every one planted where the workers can carry them; a shortfall is said)", min=0
+        ),
     ] = 450,
     days: Annotated[int, typer.Option(help="days in the horizon", min=1, max=28)] = 7,
     teams: Annotated[
