@@ -218,6 +218,16 @@ def solve_detailed(
         )  # fmt: skip
     past_limit = _past(budget)
     greedy = warm_start(problem, rules, frame, params, budget)
+
+    def warm_start_as_rota() -> SolveResult:
+        """The warm start handed on as the rota (no time, or no memory, for the model)."""
+        raw = RawRota(dict(greedy.start), dict(greedy.crew), dict(greedy.held))
+        solution, report = make_solution(
+            problem, rules, frame, instance, "UNKNOWN", raw, "greedy", None, budget.elapsed(),
+            unexamined=unexamined, stop=past_limit,
+        )  # fmt: skip
+        return SolveResult(solution, report, problem, None)
+
     log.info("warm start: %d of %d visits covered after %.1fs", len(greedy.crew), len(problem.visits), budget.elapsed())
     if budget.wall.left() < SEARCH_FLOOR * params.time_limit_s:
         log.warning(
@@ -225,12 +235,7 @@ def solve_detailed(
             "the warm start is the rota",
             budget.wall.left(), params.time_limit_s,
         )  # fmt: skip
-        raw = RawRota(dict(greedy.start), dict(greedy.crew), dict(greedy.held))
-        solution, report = make_solution(
-            problem, rules, frame, instance, "UNKNOWN", raw, "greedy", None, budget.elapsed(),
-            unexamined=unexamined, stop=past_limit,
-        )  # fmt: skip
-        return SolveResult(solution, report, problem, None)
+        return warm_start_as_rota()
     arc_filter, estimate = _arc_filter(params, greedy)
     log.info(
         "model estimate: at most %d arcs (%s)",
@@ -246,12 +251,7 @@ def solve_detailed(
             "the warm start is the rota; solve it in parts (a pool is split by default) or narrow it",
             estimate, MAX_ARCS * ARC_SLACK,
         )  # fmt: skip
-        raw = RawRota(dict(greedy.start), dict(greedy.crew), dict(greedy.held))
-        solution, report = make_solution(
-            problem, rules, frame, instance, "UNKNOWN", raw, "greedy", None, budget.elapsed(),
-            unexamined=unexamined, stop=past_limit,
-        )  # fmt: skip
-        return SolveResult(solution, report, problem, None)
+        return warm_start_as_rota()
     ctx = build_model(problem, rules, frame, arc_filter)
     log.info(
         "model: %d visits, %d workers, %d eligible pairs, %d worker-days, %d arcs; greedy covers %d",
