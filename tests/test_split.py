@@ -23,7 +23,7 @@ from tests.factory import DAY0, at
 from selforg_scheduler.contract.instance import Instance
 from selforg_scheduler.contract.io import instance_from_dict
 from selforg_scheduler.datasets.generate import generate_instance
-from selforg_scheduler.modes.split import PART_MAX, PART_MIN, needs_split, pool_parts, split_pool
+from selforg_scheduler.modes.split import PART_MAX, PART_MIN, needs_split, pool_parts, solved_in_parts, split_pool
 
 
 def _strip_teams(raw: dict[str, Any]) -> dict[str, Any]:
@@ -69,6 +69,9 @@ def test_only_large_unlabelled_pools_are_split(three_teams: dict[str, Any]) -> N
     assert needs_split(pool)  # 36 workers
     small = instance_from_dict(generate_instance(workers=12, visits=300, days=7, seed=1).instance)
     assert not needs_split(small)
+    # what `solve` and `solve-many` take in parts: the labelled teams, or the large pool's split
+    assert solved_in_parts(instance_from_dict(three_teams)) and solved_in_parts(pool)
+    assert not solved_in_parts(small)
 
 
 # --- random pools ----------------------------------------------------------------------------

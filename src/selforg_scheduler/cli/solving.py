@@ -108,8 +108,7 @@ def solve(
     setup_logging(verbose)
     inst = load_instance(instance)
     rule_set = load_rule_set(rules, set_)
-    from selforg_scheduler.modes.parts import is_organisation
-    from selforg_scheduler.modes.split import needs_split
+    from selforg_scheduler.modes.split import solved_in_parts
     from selforg_scheduler.pipeline.solve import SolveParams, solve_detailed
 
     params = SolveParams(
@@ -124,7 +123,7 @@ def solve(
     )
     live_wanted = out.is_terminal and not quiet
     with on_signals():  # a first Ctrl-C or SIGTERM stops the search and keeps the best rota
-        if by_team and (is_organisation(inst) or needs_split(inst)):
+        if by_team and solved_in_parts(inst):
             result = _solve_by_team(inst, rule_set, params, jobs, live_wanted, executor.value, address)
             sol, report = result.solution, result.report
         else:

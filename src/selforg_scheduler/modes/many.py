@@ -51,8 +51,7 @@ def solve_file(task: Task) -> Outcome:
     """Load, solve, validate and write one instance; bad input becomes an ``INPUT_ERROR`` row."""
     from selforg_scheduler.contract.io import load_instance, write_solution
     from selforg_scheduler.modes.org import OrgResult, solve_organisation
-    from selforg_scheduler.modes.parts import is_organisation
-    from selforg_scheduler.modes.split import needs_split
+    from selforg_scheduler.modes.split import solved_in_parts
     from selforg_scheduler.pipeline.solve import (
         SolveParams,
         SolveResult,
@@ -70,9 +69,8 @@ def solve_file(task: Task) -> Outcome:
             name, "", "INPUT_ERROR", 0, 0, None, False, round(time.perf_counter() - t0, 3), "", exc.one_line()
         )
     params = SolveParams(time_limit_s=task.time_limit_s, workers=task.workers, seed=task.seed)
-    if is_organisation(inst) or needs_split(
-        inst
-    ):  # as `solve` does: in parts (one after another: tasks run side by side)
+    # as `solve` does: in parts (one after another: tasks already run side by side)
+    if solved_in_parts(inst):
         result: SolveResult | OrgResult = solve_organisation(inst, rules, params, jobs=1)
     else:
         result = solve_detailed(inst, rules, params)

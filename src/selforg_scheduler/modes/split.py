@@ -38,7 +38,7 @@ import numpy as np
 from selforg_scheduler.contract.instance import Instance, MatrixTravel
 from selforg_scheduler.modes.parts import TeamPart, is_organisation, parts_from_labels
 
-__all__ = ["PART_MAX", "PART_MIN", "PoolSplit", "needs_split", "pool_parts", "split_pool"]
+__all__ = ["PART_MAX", "PART_MIN", "PoolSplit", "needs_split", "pool_parts", "solved_in_parts", "split_pool"]
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +66,6 @@ class PoolSplit:
     client_part: dict[str, str]
     role_part: dict[str, str]
 
-    @property
-    def parts(self) -> list[str]:
-        return sorted(set(self.worker_part.values()))
-
 
 def needs_split(instance: Instance) -> bool:
     """Whether an instance is a pool too large to solve whole: not labelled by team, and more
@@ -77,6 +73,11 @@ def needs_split(instance: Instance) -> bool:
     if is_organisation(instance) or len(instance.workers) < 2 * PART_MIN:
         return False
     return len(instance.workers) > SPLIT_ABOVE_WORKERS or len(instance.visits) > SPLIT_ABOVE_VISITS
+
+
+def solved_in_parts(instance: Instance) -> bool:
+    """Whether ``solve`` takes the instance in parts: an organisation's teams, or a large pool's split."""
+    return is_organisation(instance) or needs_split(instance)
 
 
 def pool_parts(instance: Instance, seed: int = 0) -> list[TeamPart]:
