@@ -3,7 +3,14 @@
 The model builder, the greedy hint, the validator and the reasons all read this one object, so
 they agree on every number. Time is in *ticks* of ``1 / unit`` minute: whole minutes (``unit`` 1)
 unless the rule set asks for a finer ``resolution`` (the benchmarks, whose travel times are
-fractional). Rounding is conservative and documented in ``docs/rules.md``:
+fractional).
+
+Time is *real elapsed* time from local midnight of ``horizon.start`` in the team's time zone
+(:class:`LocalClock`): a day across a clock change has 1380 or 1500 minutes. A day's midnight and
+a clock time on it come from :meth:`Problem.day_start` and :meth:`Problem.at`, a minute's day from
+:meth:`Problem.day_of`, never ``day * 1440``. Without a change these are the wall-clock minutes.
+
+Rounding is conservative and documented in ``docs/rules.md``:
 
 * visit windows: earliest rounded up, latest rounded down to a whole tick;
 * durations and travel: rounded up;
@@ -15,17 +22,18 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cached_property
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from selforg_scheduler.contract.instance import Instance
+from selforg_scheduler.core.clock import MINUTES_PER_DAY, LocalClock
 from selforg_scheduler.core.travel import TravelMatrix, build_matrix, ceil_minutes
 
 if TYPE_CHECKING:
     from selforg_scheduler.contract.solution import Solution
 
-MINUTES_PER_DAY = 1440
 Interval = tuple[int, int]
 
 
@@ -133,6 +141,13 @@ class Problem:
     """Repair: each visit of the rota being repaired, as (start, workers); empty otherwise."""
     fixed: frozenset[int] = frozenset()
     """Repair: visits that must keep their reference workers and start (pinned, or already done)."""
+    zone: tzinfo = UTC
+    """The team's time zone: every naive time of the contract is local to it."""
+
+    @cached_property
+    def local_clock(self) -> LocalClock:
+        """Local times <-> real minutes from ``origin`` (local midnight of the horizon start)."""
+        return LocalClock(self.origin, self.zone, self.days)
 
     def attach(self, reference: Reference | None) -> Problem:
         """Take a reference rota (repair) into indices; unknown ids are ignored. Returns self."""
@@ -151,7 +166,8 @@ class Problem:
     # --- time conversion -------------------------------------------------------------------
     @property
     def day_length(self) -> int:
-        """Ticks in a day."""
+        """Ticks in a day *without a clock change* (1440 minutes). A day of the horizon is
+        ``day_start(day)`` to ``day_start(day + 1)``: 1380 or 1500 minutes on a change day."""
         return MINUTES_PER_DAY * self.unit
 
     def ticks(self, minutes: float) -> int:
@@ -163,15 +179,51 @@ class Problem:
         return f"{round(ticks / self.unit, 3):g}"
 
     def minute_of(self, when: datetime) -> float:
-        """Ticks from the horizon start (wall clock; fractions kept); minutes when unit is 1.
+        """Ticks of real time from the horizon start (local midnight) to local time ``when``
+        (fractions kept); minutes when unit is 1. A time a fall-back change repeats is its first
+        occurrence.
 
         Rounded to a millionth of a tick, so a time written from a whole tick reads back whole."""
-        ticks = round((when - self.origin).total_seconds() / 60.0 * self.unit, 6)
+        ticks = round(self.local_clock.minutes(when) * self.unit, 6)
         return int(ticks) if ticks.is_integer() else ticks
 
     def time_of(self, minute: float) -> datetime:
-        """The wall-clock time of a tick of the horizon."""
-        return self.origin + timedelta(minutes=minute / self.unit)
+        """The local wall-clock time (naive) of a tick of the horizon."""
+        return self.local_clock.local(minute / self.unit)
+
+    def at(self, day: int, minutes: float) -> int:
+        """The tick of local clock time ``minutes`` after midnight on day ``day`` of the horizon
+        (a clock time the change skips: the moment the clock jumps; a repeated one: its first
+        occurrence). ``at(day, 0)`` is :meth:`day_start`."""
+        key = (day, minutes)
+        cache: dict[tuple[int, float], int] = self.__dict__.setdefault("_at_cache", {})
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = int(round(self.local_clock.wall(day, minutes) * self.unit))
+        return found
+
+    def day_start(self, day: int) -> int:
+        """The tick of local midnight at the start of day ``day`` of the horizon (real time)."""
+        return self.at(day, 0)
+
+    def clock_shift(self, a: float, b: float) -> float:
+        """Minutes the local wall clock moves beyond real time from tick ``a`` to tick ``b`` (+60
+        across a spring-forward change, -60 across a fall-back one, else 0)."""
+        return self.local_clock.shift(a / self.unit, b / self.unit)
+
+    def wall_minutes(self, day: int, minute: float) -> float:
+        """What the local wall clock shows at tick ``minute``, as minutes after midnight of day
+        ``day`` (for drawing a day: 02:00 BST on a spring-forward day is 120, one real hour after
+        00:30 GMT is 150)."""
+        start = self.day_start(day)
+        return minute / self.unit - start / self.unit + self.clock_shift(start, minute)
+
+    def day_of(self, minute: float) -> int:
+        """The day of the horizon (local date, negative before it) a tick falls on."""
+        clock = self.local_clock
+        if clock.steady and -self.day_length <= minute <= (self.days + 2) * self.day_length:
+            return int(minute // self.day_length)
+        return (self.time_of(minute).date() - self.origin.date()).days
 
     def day_name(self, day: int) -> str:
         """``Tue 01 Dec`` for a day of the horizon."""
@@ -189,22 +241,35 @@ class Problem:
     def visit_travel(self, a: int, b: int) -> int:
         return self.travel.by_index(self.visits[a].location, self.visits[b].location)
 
-    def home_travel(self, w: int, v: int) -> int:
-        """Travel between worker w's home and visit v (0 when home legs do not count)."""
+    def _home_leg(self, w: int, v: int, out: bool) -> tuple[int, int] | None:
+        """(from, to) locations of worker w's leg from home to visit v (``out``) or from v home;
+        None when home legs do not count. Travel may differ each way (a matrix)."""
         home = self.workers[w].home
         if not self.count_home_legs or home is None:
-            return 0
-        return self.travel.by_index(home, self.visits[v].location)
+            return None
+        return (home, self.visits[v].location) if out else (self.visits[v].location, home)
+
+    def travel_from_home(self, w: int, v: int) -> int:
+        """The leg out: worker w's home -> visit v, before the day's first visit (0 unless counted)."""
+        leg = self._home_leg(w, v, True)
+        return 0 if leg is None else self.travel.by_index(*leg)
+
+    def travel_to_home(self, w: int, v: int) -> int:
+        """The leg back: visit v -> worker w's home, after the day's last visit (0 unless counted)."""
+        leg = self._home_leg(w, v, False)
+        return 0 if leg is None else self.travel.by_index(*leg)
 
     def visit_travel_exact(self, a: int, b: int) -> float:
         """Exact (unrounded) travel minutes between two visits: what travel costs are priced on."""
         return self.travel.exact_by_index(self.visits[a].location, self.visits[b].location)
 
-    def home_travel_exact(self, w: int, v: int) -> float:
-        home = self.workers[w].home
-        if not self.count_home_legs or home is None:
-            return 0.0
-        return self.travel.exact_by_index(home, self.visits[v].location)
+    def travel_from_home_exact(self, w: int, v: int) -> float:
+        leg = self._home_leg(w, v, True)
+        return 0.0 if leg is None else self.travel.exact_by_index(*leg)
+
+    def travel_to_home_exact(self, w: int, v: int) -> float:
+        leg = self._home_leg(w, v, False)
+        return 0.0 if leg is None else self.travel.exact_by_index(*leg)
 
     # --- derived, cached -------------------------------------------------------------------
     @cached_property
@@ -234,9 +299,11 @@ class Problem:
 def compile_problem(instance: Instance, unit: int = 1) -> Problem:
     """Compile a validated instance into a :class:`Problem` with ``unit`` ticks per minute."""
     origin = datetime.combine(instance.horizon.start, datetime.min.time())
+    zone = ZoneInfo(instance.team.timezone)
+    clock = LocalClock(origin, zone, instance.horizon.days)
 
     def minute(when: datetime) -> float:
-        return (when - origin).total_seconds() / 60.0 * unit
+        return clock.minutes(when) * unit
 
     def up(when: datetime) -> int:
         return int(math.ceil(round(minute(when), 9)))
@@ -343,6 +410,7 @@ def compile_problem(instance: Instance, unit: int = 1) -> Problem:
         ],
         role_index={r.id: i for i, r in enumerate(instance.roles)},
         unit=unit,
+        zone=zone,
     )
 
 

@@ -50,8 +50,11 @@ class Rota:
     def travel(self, a: int, b: int) -> int:
         return self.problem.visit_travel(a, b) if self.travel_on else 0
 
-    def home_travel(self, w: int, v: int) -> int:
-        return self.problem.home_travel(w, v) if self.travel_on else 0
+    def travel_from_home(self, w: int, v: int) -> int:
+        return self.problem.travel_from_home(w, v) if self.travel_on else 0
+
+    def travel_to_home(self, w: int, v: int) -> int:
+        return self.problem.travel_to_home(w, v) if self.travel_on else 0
 
     def end(self, v: int) -> float:
         return self.start[v] + self.problem.visits[v].duration
@@ -65,17 +68,18 @@ class Rota:
         return out
 
     def lead_travel(self, w: int, day: int, position: int) -> int:
-        """Travel just before the visit at ``position`` of the worker's day."""
+        """Travel just before the visit at ``position`` of the worker's day (from home, when
+        counted, before the first)."""
         route = self.routes[(w, day)]
         if position == 0:
-            return self.home_travel(w, route[0])
+            return self.travel_from_home(w, route[0])
         return self.travel(route[position - 1], route[position])
 
     def tail_travel(self, w: int, day: int, position: int) -> int:
         """Travel home after the visit at ``position`` when it is the day's last (else 0)."""
         route = self.routes[(w, day)]
         if position == len(route) - 1:
-            return self.home_travel(w, route[-1])
+            return self.travel_to_home(w, route[-1])
         return 0
 
     def legs_of(self, w: int, day: int) -> list[tuple[int, int]]:
@@ -87,14 +91,14 @@ class Rota:
         return legs
 
     def exact_travel(self, w: int, leg: tuple[int, int]) -> float:
-        """Exact minutes of one leg from :meth:`legs_of` (0 when travel is off)."""
+        """Exact minutes of one leg from :meth:`legs_of`, in its direction (0 when travel is off)."""
         if not self.travel_on:
             return 0.0
         a, b = leg
         if a == -1:
-            return self.problem.home_travel_exact(w, b)
+            return self.problem.travel_from_home_exact(w, b)
         if b == -1:
-            return self.problem.home_travel_exact(w, a)
+            return self.problem.travel_to_home_exact(w, a)
         return self.problem.visit_travel_exact(a, b)
 
 

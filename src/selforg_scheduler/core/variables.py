@@ -87,8 +87,11 @@ class ModelContext:
     def travel(self, a: int, b: int) -> int:
         return self.problem.visit_travel(a, b) if self.travel_on else 0
 
-    def home_travel(self, w: int, v: int) -> int:
-        return self.problem.home_travel(w, v) if self.travel_on else 0
+    def travel_from_home(self, w: int, v: int) -> int:
+        return self.problem.travel_from_home(w, v) if self.travel_on else 0
+
+    def travel_to_home(self, w: int, v: int) -> int:
+        return self.problem.travel_to_home(w, v) if self.travel_on else 0
 
     def visit_variables(self, v: int) -> list[int]:
         """Proto indices of a visit's core variables: start, covered, assignments."""
@@ -125,8 +128,8 @@ class ModelContext:
         """Earliest possible start and latest possible end of the worker-day (home legs included
         when counted), from the eligible visits' start domains."""
         p, w = self.problem, wday.worker
-        lo = min(self.domains[(v, w)][0][0] - self.home_travel(w, v) for v in wday.visits)
-        hi = max(self.domains[(v, w)][-1][1] + p.visits[v].duration + self.home_travel(w, v) for v in wday.visits)
+        lo = min(self.domains[(v, w)][0][0] - self.travel_from_home(w, v) for v in wday.visits)
+        hi = max(self.domains[(v, w)][-1][1] + p.visits[v].duration + self.travel_to_home(w, v) for v in wday.visits)
         return lo, hi
 
     def day_bounds(self, wday: WorkerDay) -> tuple[cp_model.IntVar, cp_model.IntVar]:

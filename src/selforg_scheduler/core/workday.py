@@ -6,16 +6,20 @@ order) and starts, so the working-time rules check both with the same code. Defi
 with the CP-SAT model:
 
 * working minutes of a day: its visits' minutes plus travel between consecutive visits, plus the
-  legs from and to home when the instance counts home legs;
-* a day's first start / last end: the first visit's start (minus the home leg when counted) and
-  the last visit's end (plus the home leg when counted).
+  legs from and to home when the instance counts home legs (each in its own direction: home ->
+  first visit, last visit -> home);
+* a day's first start / last end: the first visit's start (minus the leg from home when counted)
+  and the last visit's end (plus the leg home when counted).
+
+Times are the problem's real minutes: a day's midnight and clock times on it come from
+:meth:`Problem.day_start` and :meth:`Problem.at` (a day is 1380 or 1500 minutes across a change).
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from selforg_scheduler.core.problem import MINUTES_PER_DAY, Problem
+from selforg_scheduler.core.problem import Problem
 
 WEEK = 7
 """Days in a week: weekly rules apply per 7-day block of the horizon."""
@@ -32,7 +36,9 @@ class RouteState(Protocol):
 
     def travel(self, a: int, b: int) -> int: ...
 
-    def home_travel(self, w: int, v: int) -> int: ...
+    def travel_from_home(self, w: int, v: int) -> int: ...
+
+    def travel_to_home(self, w: int, v: int) -> int: ...
 
 
 def route(r: RouteState, w: int, day: int) -> list[int]:
@@ -44,12 +50,13 @@ def end(r: RouteState, v: int) -> float:
 
 
 def route_travel(r: RouteState, w: int, visits: list[int]) -> int:
-    """Travel of one worker-day's route: between consecutive visits, and the legs from and to
-    home when the instance counts them (every route's travel is summed here)."""
+    """Travel of one worker-day's route: between consecutive visits, and the legs from home to
+    the first visit and from the last visit home when the instance counts them (every route's
+    travel is summed here)."""
     if not visits:
         return 0
     total = sum(r.travel(a, b) for a, b in zip(visits, visits[1:], strict=False))
-    return total + r.home_travel(w, visits[0]) + r.home_travel(w, visits[-1])
+    return total + r.travel_from_home(w, visits[0]) + r.travel_to_home(w, visits[-1])
 
 
 def working_minutes(r: RouteState, w: int, day: int) -> float:
@@ -84,19 +91,14 @@ def held_minutes(r: RouteState, w: int, block: int | None = None) -> int:
 
 def first_start(r: RouteState, w: int, day: int) -> float:
     visits = route(r, w, day)
-    return r.start[visits[0]] - r.home_travel(w, visits[0])
+    return r.start[visits[0]] - r.travel_from_home(w, visits[0])
 
 
 def last_end(r: RouteState, w: int, day: int) -> float:
     visits = route(r, w, day)
-    return end(r, visits[-1]) + r.home_travel(w, visits[-1])
+    return end(r, visits[-1]) + r.travel_to_home(w, visits[-1])
 
 
 def working_days(r: RouteState, w: int) -> list[int]:
     # a lookup per day of the horizon, not a pass over every worker-day (the greedy asks often)
     return [day for day in range(r.problem.days) if r.routes.get((w, day))]
-
-
-def day_start(day: int) -> int:
-    """Minute of midnight at the start of horizon day ``day``."""
-    return day * MINUTES_PER_DAY

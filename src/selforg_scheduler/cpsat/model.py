@@ -125,10 +125,14 @@ def _build_circuits(ctx: ModelContext, arcs: ArcFilter | None = None) -> None:
             xv = ctx.x[(v, w)]
             model.add_implication(xv, works)
             circuit.append((node[v], node[v], ~xv))
-            for tail, head in ((DEPOT, v), (v, DEPOT)):
+            # the leg out (home -> v) and the leg back (v -> home), each in its own direction
+            out_travel, back_travel = ctx.travel_from_home(w, v), ctx.travel_to_home(w, v)
+            legs = (
+                (DEPOT, v, out_travel, problem.travel_from_home_exact(w, v) if out_travel else 0.0),
+                (v, DEPOT, back_travel, problem.travel_to_home_exact(w, v) if back_travel else 0.0),
+            )
+            for tail, head, travel, exact in legs:
                 lit = model.new_bool_var(f"arc_{wid}_d{day}_{tail}_{head}")
-                travel = ctx.home_travel(w, v)
-                exact = problem.home_travel_exact(w, v) if travel else 0.0
                 wday.arcs.append(Arc(tail, head, lit, travel, exact))
                 circuit.append((node.get(tail, 0), node.get(head, 0), lit))
         # u can come before v only if it can end, and travel, before v's latest start

@@ -111,7 +111,15 @@ class Compatibility:
             return int((when - origin).total_seconds() // 60)
 
         self.free = {w.id: merge([(minute(p.start), minute(p.end)) for p in w.availability]) for w in instance.workers}
-        self.evenings = tuple((d * 1440 + LATE_AFTER, (d + 1) * 1440) for d in range(instance.horizon.days + 1))
+        self.evenings = tuple(  # 20:00 to midnight of each local day, on the same clock as ``minute``
+            (
+                minute(
+                    datetime.fromordinal(origin.toordinal() + d).replace(hour=LATE_AFTER // 60, minute=LATE_AFTER % 60)
+                ),
+                minute(datetime.fromordinal(origin.toordinal() + d + 1)),
+            )
+            for d in range(instance.horizon.days + 1)
+        )
         self._cache: dict[frozenset[str], PairScore] = {}
 
     def pair(self, a: str, b: str) -> PairScore:

@@ -2,7 +2,9 @@
 
 Free time is the union of the worker's availability periods minus their commitments (team
 meeting, supervision, training). Travel to a visit is taken as the minutes just before it; with
-``count_home_legs`` the first visit's travel from home and the last visit's travel home count too.
+``count_home_legs`` the trip out (home -> first visit, just before it) and the trip home (last
+visit -> home, just after it) lie in the same block of free time as the visit, each leg timed in
+its own direction (a matrix may differ each way).
 """
 
 from __future__ import annotations

@@ -23,7 +23,6 @@ from selforg_scheduler.core.rota import Rota
 from selforg_scheduler.core.variables import DEPOT, ModelContext, WorkerDay
 from selforg_scheduler.core.workday import (
     RouteState,
-    day_start,
     end,
     first_start,
     last_end,
@@ -68,9 +67,10 @@ class Breaks(Rule[BreaksParams]):
 
     # --- shared ------------------------------------------------------------------------------
     def pieces(self, problem: Problem, w: int, day: int) -> tuple[Interval, ...]:
-        """The day's break window less the worker's commitments."""
-        base = day_start(day)
-        window = ((base + clock_minutes(self.params.window_start), base + clock_minutes(self.params.window_end)),)
+        """The day's break window (local clock times on that day, in real minutes) less the
+        worker's commitments."""
+        prm = self.params
+        window = ((problem.at(day, clock_minutes(prm.window_start)), problem.at(day, clock_minutes(prm.window_end))),)
         return subtract(window, problem.workers[w].commitments)
 
     def length(self, r: RouteState, w: int, day: int) -> float:

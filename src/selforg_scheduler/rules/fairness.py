@@ -15,7 +15,6 @@ from pydantic import Field
 from selforg_scheduler.core.problem import Problem
 from selforg_scheduler.core.rota import Rota
 from selforg_scheduler.core.variables import ModelContext
-from selforg_scheduler.core.workday import day_start
 from selforg_scheduler.rules.base import (
     ClockTime,
     Penalty,
@@ -43,8 +42,9 @@ class Fairness(Rule[FairnessParams]):
     Params = FairnessParams
 
     def _edges(self, problem: Problem, v: int) -> tuple[int, int]:
-        base = day_start(problem.visits[v].day)
-        return base + clock_minutes(self.params.early_before), base + clock_minutes(self.params.late_after)
+        """(early before, late after): the local clock times on the visit's day."""
+        day, prm = problem.visits[v].day, self.params
+        return problem.at(day, clock_minutes(prm.early_before)), problem.at(day, clock_minutes(prm.late_after))
 
     def unsociable(self, problem: Problem, v: int, start: float) -> bool:
         vd = problem.visits[v]

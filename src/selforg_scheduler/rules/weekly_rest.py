@@ -22,11 +22,11 @@ class WeeklyRestParams(RuleParams):
 
 
 def committed_days(problem: Problem, w: int) -> set[int]:
-    """Days of the horizon on which the worker has a commitment (team meeting, training...)."""
+    """Days of the horizon on which the worker has a commitment (team meeting, training...): the
+    local days its real minutes fall on."""
     out: set[int] = set()
     for c0, c1 in problem.workers[w].commitments:
-        length = problem.day_length
-        for day in range(max(0, c0 // length), min(problem.days - 1, (c1 - 1) // length) + 1):
+        for day in range(max(0, problem.day_of(c0)), min(problem.days - 1, problem.day_of(c1 - 1)) + 1):
             out.add(day)
     return out
 

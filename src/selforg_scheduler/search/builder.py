@@ -101,22 +101,45 @@ class RouteBuilder:
         # problem.visit_travel without its two calls: the hottest line of insertion and ruin
         return self._minutes[self._location[a]][self._location[b]] if self.travel_on else 0
 
-    def home_travel(self, w: int, v: int) -> int:
-        return self.problem.home_travel(w, v) if self.travel_on else 0
+    def travel_from_home(self, w: int, v: int) -> int:
+        """The leg out: worker w's home -> visit v (0 unless home legs count)."""
+        return self.problem.travel_from_home(w, v) if self.travel_on else 0
+
+    def travel_to_home(self, w: int, v: int) -> int:
+        """The leg back: visit v -> worker w's home (0 unless home legs count)."""
+        return self.problem.travel_to_home(w, v) if self.travel_on else 0
 
     def detour(self, w: int, a: int | None, v: int, b: int | None, lead: int) -> int:
         """Travel added by worker w going a -> v -> b instead of a -> b (``None``: home, whose
-        legs count only where the instance says so); ``lead`` is the leg into v."""
+        legs count only where the instance says so, each in its own direction); ``lead`` is the
+        leg into v."""
         if a is not None and b is not None:
             return lead + self.travel(v, b) - self.travel(a, b)
         if a is not None:
-            return lead + self.home_travel(w, v) - self.home_travel(w, a)
+            return lead + self.travel_to_home(w, v) - self.travel_to_home(w, a)
         if b is not None:
-            return lead + self.travel(v, b) - self.home_travel(w, b)
-        return 2 * self.home_travel(w, v)
+            return lead + self.travel(v, b) - self.travel_from_home(w, b)
+        return lead + self.travel_to_home(w, v)
 
     def end(self, v: int) -> int:
         return self.start[v] + self.problem.visits[v].duration
+
+    def route_fits(self, w: int, day: int) -> bool:
+        """Whether worker w's day still keeps its travel: each visit after the one before and its
+        travel, and that travel (from home before the first, home after the last, when counted)
+        inside free time. Insertion keeps it; taking a visit out may not, where travel is no
+        metric (a matrix, each way its own) or free time has holes."""
+        route, blocks, prev = self.routes.get((w, day), []), self.blocks[w], None
+        for i, u in enumerate(route):
+            su = self.start[u]
+            lead = self.travel(prev, u) if prev is not None else self.travel_from_home(w, u)
+            tail = self.travel_to_home(w, u) if i == len(route) - 1 else 0
+            if (prev is not None and su < self.end(prev) + lead) or not inside_one(
+                blocks, su - lead, su + self.problem.visits[u].duration + tail
+            ):
+                return False
+            prev = u
+        return True
 
     # --- queries ---------------------------------------------------------------------------
     def week_problem(self, v: int, t: int, w: int) -> tuple[str, str] | None:
@@ -197,8 +220,8 @@ class RouteBuilder:
         for pos in range(first, last + 1):
             a = route[pos - 1] if pos > 0 else None
             b = route[pos] if pos < len(route) else None
-            lead = self.travel(a, v) if a is not None else self.home_travel(w, v)
-            tail = 0 if b is not None else self.home_travel(w, v)
+            lead = self.travel(a, v) if a is not None else self.travel_from_home(w, v)
+            tail = 0 if b is not None else self.travel_to_home(w, v)
             lo = dom[0][0] if a is None else self.start[a] + p.visits[a].duration + lead
             hi = dom[-1][1] if b is None else self.start[b] - self.travel(v, b) - vd.duration
             lo, hi = max(lo, _ceil(dlo)), min(hi, _floor(dhi))
@@ -268,7 +291,7 @@ class RouteBuilder:
         for pos in range(first, last + 1):
             a = route[pos - 1] if pos > 0 else None
             b = route[pos] if pos < n else None
-            lead = (minutes[loc[a]][loc[v]] if travel_on else 0) if a is not None else self.home_travel(w, v)
+            lead = (minutes[loc[a]][loc[v]] if travel_on else 0) if a is not None else self.travel_from_home(w, v)
             lo = dom[0][0] if a is None else start[a] + visits[a].duration + lead
             lo, hi = max(lo, _ceil(dlo)), min(dom[-1][1], _floor(dhi))
             if lo > hi:
@@ -276,7 +299,7 @@ class RouteBuilder:
             late = max(0, lo - vd.latest)
             if w_late * late + w_largest * max(0, late - largest_late) >= bound:
                 break  # v alone would cost too much here, and more in any later gap
-            tail = self.home_travel(w, v) if b is None else 0
+            tail = self.travel_to_home(w, v) if b is None else 0
             t = earliest_fitting_start(blocks, vd.duration, lo, hi, dom, lead, tail)
             if t is None:
                 continue
@@ -298,7 +321,7 @@ class RouteBuilder:
                     if not inside_one(blocks, su - leg, su + ud.duration):
                         cost = bound
                     break
-                end = need + ud.duration + (self.home_travel(w, u) if i == n - 1 else 0)
+                end = need + ud.duration + (self.travel_to_home(w, u) if i == n - 1 else 0)
                 if (
                     len(self.crew[u]) > 1
                     or not any(x <= need <= y for x, y in domains[(u, w)])
@@ -365,10 +388,10 @@ class RouteBuilder:
             for i, u in enumerate(route):
                 ud = p.visits[u]
                 if len(self.crew[u]) == 1:
-                    lead = self.travel(prev, u) if prev is not None else self.home_travel(w, u)
+                    lead = self.travel(prev, u) if prev is not None else self.travel_from_home(w, u)
                     lo = self.domains[(u, w)][0][0] if prev is None else self.end(prev) + lead
                     dlo, _ = self.dependency_range(u)
-                    tail = self.home_travel(w, u) if i == len(route) - 1 else 0
+                    tail = self.travel_to_home(w, u) if i == len(route) - 1 else 0
                     t = earliest_fitting_start(
                         blocks, ud.duration, max(lo, _ceil(dlo)), self.start[u], self.domains[(u, w)], lead, tail
                     )

@@ -346,12 +346,14 @@ def _eject_for(b: RouteBuilder, v: int, depth: int, moved: frozenset[int]) -> bo
         found = b.best_crew(v)
         if found is not None:
             b.place(v, *found)
-            again = b.best_crew(u)
-            if again is not None:
-                b.place(u, *again)
-                return True
-            if depth > 1 and _eject_for(b, u, depth - 1, moved | {v, u}):
-                return True
+            # the days u left must keep their travel (v may have taken its place)
+            if all(b.route_fits(w, b.problem.visits[u].day) for w in old_crew):
+                again = b.best_crew(u)
+                if again is not None:
+                    b.place(u, *again)
+                    return True
+                if depth > 1 and _eject_for(b, u, depth - 1, moved | {v, u}):
+                    return True
             b.remove(v)
         b.place(u, old_start, old_crew)
     return False

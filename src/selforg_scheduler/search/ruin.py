@@ -178,7 +178,7 @@ def cover_by_ruin(
         change, count, delta = _step_change(b, before, [v, *removed])
         better = change < 0 or (change == 0 and delta <= 0)
         sideways = count <= 0 and holes + change <= best_holes + slack
-        if not (better or sideways):
+        if not (better or sideways) or not _days_kept(b, before, removed):
             before.restore(b)
             continue
         if best is None and (change, delta) > (0, 0):
@@ -194,6 +194,14 @@ def cover_by_ruin(
         best.restore(b)
     stats.covered_after = len(b.crew)
     return stats
+
+
+def _days_kept(b: RouteBuilder, before: _Snapshot, removed: list[int]) -> bool:
+    """Whether the worker-days the ``removed`` visits left still keep their travel
+    (:meth:`RouteBuilder.route_fits`: taking a visit out may break a day where travel is no metric,
+    such as home legs each way their own, or where free time has holes)."""
+    visits = b.problem.visits
+    return all(b.route_fits(w, visits[u].day) for u in removed for w in before.crew[u])
 
 
 def _ruin(b: RouteBuilder, v: int, rng: random.Random) -> list[int]:
@@ -412,8 +420,8 @@ def _anneal(
             rng.shuffle(order)
         else:
             order.sort(key=lambda u: (p.visits[u].earliest, u))
-        if not all(insert_with_partners(b, u) for u in order):  # a visit would be uncovered
-            before.restore(b)
+        if not all(insert_with_partners(b, u) for u in order) or not _days_kept(b, before, removed):
+            before.restore(b)  # a visit would be uncovered, or a day it left lost its travel
             continue
         _, _, delta = _step_change(b, before, removed)
         if delta <= 0 or rng.random() < math.exp(-delta / temperature):
