@@ -242,3 +242,61 @@ def test_a_conflict_names_the_new_starters_rule_in_the_way() -> None:
     (found,) = conflicts(inst, rules(), time_limit_s=10)
     assert found.subject == "a, b"
     assert "a's need for an experienced worker beside a new starter stands in the way" in found.sentence
+
+
+def three_clashes():  # type: ignore[no-untyped-def]
+    """Three pairs of visits at one time (08:00, 10:00, 12:00), each pair needing the skill only
+    w1 has: three independent conflicts, the quick rota leaves one visit of each uncovered."""
+    return instance(
+        [worker("w1", skills=["medication"]), worker("w2")],
+        [client("c1"), client("c2", "B")],
+        [
+            visit(f"{x}{k}", "c1" if x == "a" else "c2", t, skills=["medication"])
+            for k, t in enumerate(("08:00", "10:00", "12:00"))
+            for x in "ab"
+        ],
+    )
+
+
+def test_the_conflict_search_examines_the_visits_the_quick_rota_leaves_one_by_one() -> None:
+    found = conflicts(three_clashes(), rules(), time_limit_s=10)
+    assert [f.subject for f in found] == ["a0, b0", "a1, b1", "a2, b2"]  # every set; no note
+
+
+def test_a_budget_of_one_visit_finds_a_set_and_says_what_it_left_out() -> None:
+    conflict, note = conflicts(three_clashes(), rules(), time_limit_s=10, max_visits=1)
+    assert conflict.kind == "conflict" and conflict.subject == "a0, b0"
+    assert note.kind == "unexamined"
+    assert note.sentence == (
+        "The conflict search examined 1 of 3 visits the quick rota could not cover (at most 1 asked for); "
+        "2 not examined: ask for more visits."
+    )
+
+
+def test_when_the_time_runs_out_explain_says_how_many_visits_were_not_examined(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = SimpleNamespace(now=0.0)
+    monkeypatch.setattr(explain_module, "time", SimpleNamespace(perf_counter=lambda: clock.now))
+    seen = []
+
+    def found(finding):  # type: ignore[no-untyped-def]
+        seen.append(finding)
+        clock.now = 30.0  # the first set took the whole 20 s (and more)
+
+    out = explain_module.explain(three_clashes(), rules(), time_limit_s=20, on_finding=found)
+    assert [f.kind for f in out] == ["conflict", "unexamined"]
+    assert seen == out  # each set reported as soon as found, the note last
+    assert out[-1].sentence == (
+        "The conflict search examined 1 of 3 visits the quick rota could not cover in 30 s; "
+        "2 not examined: run with --time-limit 90."
+    )
+
+
+def test_named_visits_are_examined_whatever_the_quick_rota_did() -> None:
+    (found,) = conflicts(three_clashes(), rules(), time_limit_s=10, visits=["a1"])
+    assert found.subject == "a1, b1"
+
+
+def test_no_conflict_search_when_the_quick_rota_covers_everything_possible() -> None:
+    assert conflicts(planted(), rules(), time_limit_s=10) == []  # the rest are impossible on their own

@@ -20,7 +20,6 @@ from selforg_scheduler.core.rota import Rota
 from selforg_scheduler.core.variables import ModelContext, WorkerDay
 from selforg_scheduler.core.workday import (
     RouteState,
-    day_start,
     first_start,
     last_end,
     route,
@@ -50,10 +49,10 @@ class Arrangement:
     def kind(self) -> str:
         return self.entry.kind
 
-    def minute(self) -> int:
-        """The entry's clock time on its day (earliest_start / latest_end)."""
+    def minute(self, problem: Problem) -> int:
+        """The entry's local clock time on its day (earliest_start / latest_end), in real minutes."""
         t = self.entry.time  # type: ignore[union-attr]
-        return day_start(self.day) + t.hour * 60 + t.minute
+        return problem.at(self.day, t.hour * 60 + t.minute)
 
     def describe(self, problem: Problem) -> str:
         e = self.entry
@@ -112,18 +111,33 @@ class FlexibleWorkingRule(Rule[FlexibleWorkingParams]):
     def kept_off(self, problem: Problem, visit: int, worker: int, window: tuple[int, int]) -> str | None:
         if self.allows(problem, visit, worker) and self.starts(problem, visit, worker, (window,)):
             return None
-        hard = self._on(problem, worker, problem.visits[visit].day, hard=True)
+        vd = problem.visits[visit]
+        hard = self._on(problem, worker, vd.day, hard=True)
+        if not self.allows(problem, visit, worker):
+            biting = [a for a in hard if a.kind == "day_off"]
+        else:  # the agreed start or end that leaves no start in the window (both, if only together)
+            timed = [a for a in hard if a.kind in ("earliest_start", "latest_end")]
+            first, last = problem.time_of(window[0]), problem.time_of(window[1])
+
+            def bites(a: Arrangement) -> bool:
+                t = a.entry.time  # type: ignore[union-attr]
+                when = first.replace(hour=t.hour, minute=t.minute, second=0, microsecond=0)
+                if a.kind == "earliest_start":
+                    return last < when
+                return problem.time_of(window[0] + vd.duration) > when
+
+            biting = [a for a in timed if bites(a)] or timed
         return "has " + "; ".join(
-            a.describe(problem).split("'s ", 1)[1].replace("agreed", "an agreed", 1) for a in hard
+            a.describe(problem).split("'s ", 1)[1].replace("agreed", "an agreed", 1) for a in biting or hard
         )
 
     def starts(self, problem: Problem, visit: int, worker: int, allowed: tuple[Interval, ...]) -> tuple[Interval, ...]:
         vd = problem.visits[visit]
         for a in self._on(problem, worker, vd.day, hard=True):
             if a.kind == "earliest_start":
-                allowed = intersect(allowed, ((a.minute(), FAR),))
+                allowed = intersect(allowed, ((a.minute(problem), FAR),))
             elif a.kind == "latest_end":
-                allowed = intersect(allowed, ((-FAR, a.minute() - vd.duration),))
+                allowed = intersect(allowed, ((-FAR, a.minute(problem) - vd.duration),))
         return allowed
 
     # --- model ---------------------------------------------------------------------------------
@@ -154,7 +168,7 @@ class FlexibleWorkingRule(Rule[FlexibleWorkingParams]):
             model.add(work <= limit).only_enforce_if(~b)
             return b
         first, last = m.day_bounds(wday)
-        t = a.minute()
+        t = a.minute(m.problem)
         if a.kind == "earliest_start":
             ok, broken = first >= t, first <= t - 1
         else:
@@ -177,8 +191,8 @@ class FlexibleWorkingRule(Rule[FlexibleWorkingParams]):
         if a.kind == "max_minutes_per_day":
             return working_minutes(r, a.worker, a.day) > a.entry.minutes  # type: ignore[union-attr]
         if a.kind == "earliest_start":
-            return first_start(r, a.worker, a.day) < a.minute()
-        return last_end(r, a.worker, a.day) > a.minute()
+            return first_start(r, a.worker, a.day) < a.minute(r.problem)
+        return last_end(r, a.worker, a.day) > a.minute(r.problem)
 
     def week_problem(self, rota: RouteState, worker: int, day: int) -> str | None:
         for a in self._on(rota.problem, worker, day, hard=True):

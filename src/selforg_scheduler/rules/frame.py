@@ -39,6 +39,7 @@ def eligibility_until(
         lo, hi = rules.start_range(problem, vd.index)
         ws = []
         for wd in problem.workers:
+            # the steps of pair_starts, inlined: the hot loop of a large pool's frame
             if not all(rule.allows(problem, vd.index, wd.index) for rule in active):
                 continue
             dom = fitting_starts(blocks[wd.index], vd.duration, lo, hi)
@@ -56,3 +57,19 @@ def eligibility_until(
             ws = []
         eligible[vd.index] = ws
     return (eligible, domains), []
+
+
+def pair_starts(problem: Problem, rules: RuleSet, visit: int, worker: int) -> tuple[Interval, ...]:
+    """The starts at which the worker may begin the visit under every rule, on their own: the
+    pair's domain in :func:`eligibility`, whether or not enough workers can do the visit (one
+    too few workers can do gets no eligible worker there, however many could each)."""
+    active = list(rules.active())
+    if not all(rule.allows(problem, visit, worker) for rule in active):
+        return ()
+    lo, hi = rules.start_range(problem, visit)
+    dom = fitting_starts(rules.free_time(problem, worker), problem.visits[visit].duration, lo, hi)
+    for rule in active:
+        if not dom:
+            break
+        dom = rule.starts(problem, visit, worker, dom)
+    return dom

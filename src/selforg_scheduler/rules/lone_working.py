@@ -18,7 +18,6 @@ from selforg_scheduler.contract.solution import CheckIn, Solution
 from selforg_scheduler.core.problem import Interval, Problem, intersect, merge
 from selforg_scheduler.core.rota import Rota
 from selforg_scheduler.core.variables import ModelContext
-from selforg_scheduler.core.workday import day_start
 from selforg_scheduler.rules.base import (
     ClockTime,
     Penalty,
@@ -48,8 +47,10 @@ class LoneWorking(Rule[LoneWorkingParams]):
     Params = LoneWorkingParams
 
     def _limits(self, problem: Problem, v: int) -> tuple[int, int]:
-        base = day_start(problem.visits[v].day)
-        return base + clock_minutes(self.params.buddy_check_after), base + clock_minutes(self.params.latest_lone_end)
+        """(check-in time, latest lone end): the local clock times on the visit's day."""
+        day, prm = problem.visits[v].day, self.params
+        check_after = problem.at(day, clock_minutes(prm.buddy_check_after))
+        return check_after, problem.at(day, clock_minutes(prm.latest_lone_end))
 
     def _buddy_cover(self, problem: Problem, w: int) -> tuple[Interval, ...]:
         return merge([iv for b in problem.buddies[w] for iv in problem.workers[b].availability])
@@ -63,6 +64,13 @@ class LoneWorking(Rule[LoneWorkingParams]):
         if not self.allows(problem, visit, worker):
             return "is a new starter and cannot visit alone"
         if not self.starts(problem, visit, worker, (window,)):
+            _, latest = self._limits(problem, visit)
+            end = window[0] + problem.visits[visit].duration
+            if end > latest:
+                return (
+                    f"would be alone until {problem.time_of(end):%H:%M}, after the latest lone end "
+                    f"{self.params.latest_lone_end} (lone_working)"
+                )
             return "has no buddy at work for a late lone visit (lone_working)"
         return None
 

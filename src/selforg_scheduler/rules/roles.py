@@ -73,9 +73,7 @@ class Roles(Rule[RolesParams]):
         """Days of the horizon on which the worker has free time (availability less commitments)."""
         blocks = problem.free_blocks[w]
         return sum(
-            1
-            for d in range(problem.days)
-            if intersect(blocks, ((d * problem.day_length, (d + 1) * problem.day_length),))
+            1 for d in range(problem.days) if intersect(blocks, ((problem.day_start(d), problem.day_start(d + 1)),))
         )
 
     def why_not(self, problem: Problem, r: int, w: int) -> str | None:
@@ -256,17 +254,39 @@ class Roles(Rule[RolesParams]):
             able = [w for w in range(len(problem.workers)) if self.why_not(problem, r, w) is None]
             need = f"needs {rd.holders} holder{'s' * (rd.holders != 1)}"
             if len(able) < rd.holders:
-                names = ", ".join(problem.workers[w].id for w in able) or "no one"
-                barred = [
-                    f"{wd.id} {self.why_not(problem, r, wd.index)}" for wd in problem.workers if wd.index not in able
-                ]
-                reason = f"{need}; only {names} can hold it ({'; '.join(barred)})"
+                by_why: dict[str, list[str]] = {}  # why -> the workers it bars, in team order
+                for wd in problem.workers:
+                    if wd.index not in able:
+                        by_why.setdefault(self.why_not(problem, r, wd.index) or "", []).append(wd.id)
+                skills = set(problem.instance.roles[r].skills)
+                barred: list[str] = []
+                if skills and not any(skills <= wd.skills for wd in problem.workers):
+                    barred.append(f"nobody has the skill{'s' * (len(skills) > 1)} {', '.join(sorted(skills))}")
+                else:  # "w1 lacks x", "w2, w3 are new starters"
+                    for why, ids in by_why.items():
+                        verb, _, rest = why.partition(" ")
+                        if len(ids) > 1:
+                            verb = {"is": "are", "has": "have"}.get(verb, verb.removesuffix("s"))
+                            rest = rest.replace("a new starter", "new starters")
+                        barred.append(f"{', '.join(ids)} {verb} {rest}".rstrip())
+                if not problem.workers:
+                    reason = f"{need}; no one can hold it: the team has no workers"
+                elif not able:
+                    reason = f"{need}; no one can hold it: {'; '.join(barred)}"
+                else:
+                    names = ", ".join(problem.workers[w].id for w in able)
+                    others = "; ".join(barred) if barred else "the team has no one else"
+                    reason = f"{need}; only {names} can hold it: {others}"
             else:
-                busy = [w for w in able if w not in have]
+                busy = [w for w in able if w not in have and held.get(w)]
+                idle = [problem.workers[w].id for w in able if w not in have and not held.get(w)]
                 names = ", ".join(
-                    f"{problem.workers[w].id} ({'/'.join(problem.roles[x].id for x in held.get(w, ()))})" for w in busy
+                    f"{problem.workers[w].id} ({'/'.join(problem.roles[x].id for x in held[w])})" for w in busy
                 )
-                reason = f"{need}; every worker who could hold it holds another role: {names}"
+                if idle:  # (a plan that is not the fullest: given by hand, or cut short)
+                    reason = f"{need}; {', '.join(idle)} could hold it but {'was' if len(idle) == 1 else 'were'} not given it"
+                else:
+                    reason = f"{need}; every worker who could hold it holds another role: {names}"
             out.append((rd.id, missing, reason))
         return out
 
