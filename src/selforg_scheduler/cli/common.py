@@ -2,22 +2,26 @@
 commands share, and the wrapper that turns any failure into one line and an exit code.
 
 Bad input exits with code 2 and one line naming the file, the object id and the field; an
-unexpected failure exits 3 with one line, and the traceback only with ``-vv``.
+unexpected failure exits 3 with one line, and the traceback only with ``-vv``. A path or option
+value typer itself refuses (a file it cannot read, ``-t abc``) is one line and exit 2 as well,
+not typer's usage box.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar, overload
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
+from typer.core import TyperGroup
 
 from selforg_scheduler.contract.errors import InputError
 
@@ -45,7 +49,41 @@ __all__ = [
 # The solver's modules (and OR-Tools) are imported inside the commands that need them, so that
 # pair-buddies and schema start in a fraction of a second.
 
+_PATH_REFUSED = re.compile(r"(?:file|dir|directory|path) '(?P<path>.*)' (?P<what>[a-z ]+)\.")
+_PATH_WORDS = {
+    "is not readable": "cannot read: permission denied",
+    "does not exist": "file not found",
+    "is a directory": "is a folder, not a file",
+    "is a file": "is a file, not a folder",
+    "is not writable": "cannot write: permission denied",
+}
+
+
+class OneLineErrors(TyperGroup):
+    """The app's command group: a value typer refuses before the command runs (a path it cannot
+    read, a number that is not one) is one line naming the file or option, and exit 2."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except typer.BadParameter as exc:
+            if any(c.__name__ == "MissingParameter" for c in type(exc).__mro__):  # the usage box helps
+                raise
+            err.print(f"error: {refused_value(exc)}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+
+def refused_value(exc: typer.BadParameter) -> str:
+    """``FILE: cannot read: permission denied`` for a path; else click's own one line, e.g.
+    ``Invalid value for '--time-limit' / '-t': Input should be a valid number ...``."""
+    found = _PATH_REFUSED.fullmatch(exc.message.strip())
+    if found and found["what"] in _PATH_WORDS:
+        return f"{found['path']}: {_PATH_WORDS[found['what']]}"
+    return exc.format_message().replace("Value error, ", "")
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     add_completion=False,
     pretty_exceptions_enable=False,
     no_args_is_help=True,
@@ -124,13 +162,19 @@ def parse_when(text: str | None, option: str) -> datetime | None: ...
 
 
 def parse_when(text: str | None, option: str) -> datetime | None:
-    """A local date-time option (``--from``, ``--to``, ``--now``); bad text is an input error."""
+    """A local date-time option (``--from``, ``--to``, ``--now``); bad text is an input error, and
+    so is a UTC offset: the contract's times are local to the team's time zone, without one."""
     if text is None:
         return None
     try:
-        return datetime.fromisoformat(text)
+        when = datetime.fromisoformat(text)
     except ValueError:
         raise InputError(f"not a local date-time (YYYY-MM-DDTHH:MM): {text!r}", field=option) from None
+    if when.tzinfo is not None:
+        raise InputError(
+            f"give a local date-time without a UTC offset (the team's time zone applies), not {text!r}", field=option
+        )
+    return when
 
 
 def write_page(inst: Instance, sol: Solution, path: Path) -> Path:

@@ -11,6 +11,7 @@ import typer
 from selforg_scheduler.cli.common import VerboseOpt, app, guarded, out, setup_logging
 from selforg_scheduler.contract.errors import InputError
 from selforg_scheduler.contract.io import instance_from_dict
+from selforg_scheduler.outputs.files import check_writable, write_text_atomic
 
 __all__ = ["generate", "import_mankowska"]
 
@@ -51,11 +52,17 @@ def generate(
         raise InputError(f"not a date (YYYY-MM-DD): {start!r}", field="--start") from None
     if workers < teams:
         raise InputError(f"{teams} teams need at least {teams} workers, not {workers}", field="--workers")
-    made = generate_instance(workers=workers, visits=visits, days=days, seed=seed, start=first, teams=teams)
+    check_writable(out_path, "--out")  # before generating, not after
     plan_path = plan_path or out_path.with_name(out_path.name.removesuffix(".json") + ".plan.json")
-    for path, data in ((out_path, made.instance), (plan_path, made.plan)):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    check_writable(plan_path, "--plan")
+    if plan_path.absolute() == out_path.absolute():
+        raise InputError(f"the planted rota would overwrite the instance {out_path}", field="--plan")
+    made = generate_instance(workers=workers, visits=visits, days=days, seed=seed, start=first, teams=teams)
+    texts = [
+        (path, json.dumps(data, indent=1) + "\n") for path, data in ((out_path, made.instance), (plan_path, made.plan))
+    ]
+    for path, text in texts:
+        write_text_atomic(path, text)
     got = len(made.instance["visits"])
     short = f" (short of {visits}: the workers cannot carry more)" if got < visits else ""
     out.print(
@@ -86,11 +93,11 @@ def import_mankowska(
         to_instance,
     )
 
+    check_writable(out_path, "--out")
     data = read_mankowska(file)
     raw = to_instance(data)
     instance_from_dict(raw, file=str(file))  # the converter's output must meet the contract
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(json.dumps(raw, indent=1) + "\n", encoding="utf-8")
+    write_text_atomic(out_path, json.dumps(raw, indent=1) + "\n")
     out.print(
         f"{data.name}: {len(data.patients)} patients, {len(raw['visits'])} services, {data.carers} carers, "
         f"{len(raw['dependencies'])} linked pairs -> {out_path}",

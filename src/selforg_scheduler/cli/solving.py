@@ -26,7 +26,6 @@ from selforg_scheduler.cli.common import (
     out,
     parse_when,
     setup_logging,
-    write_page,
 )
 from selforg_scheduler.cli.tables import (
     print_costs,
@@ -41,21 +40,114 @@ from selforg_scheduler.cli.tables import (
     print_workers,
 )
 from selforg_scheduler.contract.errors import InputError
-from selforg_scheduler.contract.io import load_instance, load_solution, write_solution
+from selforg_scheduler.contract.io import instance_sha256, load_instance, load_solution, solution_json
 from selforg_scheduler.core.interrupt import on_signals, requested
+from selforg_scheduler.outputs.files import atomic_path, check_writable, write_text_atomic
 
 if TYPE_CHECKING:
     from selforg_scheduler.contract.instance import Instance
+    from selforg_scheduler.contract.solution import Solution
     from selforg_scheduler.modes.org import OrgResult, PartOutcome
     from selforg_scheduler.pipeline.solve import Progress, SolveParams
     from selforg_scheduler.rules.config import RuleSet
 
-__all__ = ["ExecutorKind", "explain", "repair_cmd", "solve", "solve_many_cmd", "validate_cmd"]
+__all__ = ["ExecutorKind", "check_same_instance", "explain", "repair_cmd", "solve", "solve_many_cmd", "validate_cmd"]
 
 
 class ExecutorKind(str, Enum):
     local = "local"
     ray = "ray"
+
+
+DEFAULT_TIME_LIMIT = 30.0
+"""Seconds of ``-t`` when it is not given."""
+DETERMINISTIC_WALL_FACTOR, DETERMINISTIC_WALL_MIN = 10, 60.0
+"""With ``--deterministic-time D`` and no ``-t``, the wall-clock limit is the larger of
+``DETERMINISTIC_WALL_MIN`` and ``DETERMINISTIC_WALL_FACTOR`` x ``D``: generous, so that only a
+hung search meets it (on a busy 2-core machine a small week took 6 wall seconds per
+deterministic second, model building included)."""
+
+DeterministicOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--deterministic-time",
+        help="reproducible run: a budget in CP-SAT deterministic seconds (our own searches count steps) on "
+        "one search worker, so the same seed gives the same rota on any machine, however busy; a wall-clock "
+        "limit (-t) alone cannot promise that. -t still bounds the run (default with this flag: "
+        f"{DETERMINISTIC_WALL_FACTOR} x SECONDS, at least {DETERMINISTIC_WALL_MIN:g} s; a run that meets it "
+        "is said to be possibly not reproducible)",
+        metavar="SECONDS",
+    ),
+]
+TimeLimitOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--time-limit",
+        "-t",
+        help=f"wall-clock seconds (default {DEFAULT_TIME_LIMIT:g}; with --deterministic-time D: "
+        f"the larger of {DETERMINISTIC_WALL_MIN:g} and {DETERMINISTIC_WALL_FACTOR} x D)",
+    ),
+]
+
+
+def _budget(time_limit: float | None, deterministic: float | None, workers: int = 0) -> tuple[float, int]:
+    """The wall-clock limit of ``-t`` and ``--deterministic-time`` (both checked positive), and the
+    search workers: one on a deterministic budget (a parallel CP-SAT search is not reproducible)."""
+    for option, value in (("--time-limit", time_limit), ("--deterministic-time", deterministic)):
+        if value is not None and value <= 0:
+            raise InputError(f"must be more than 0 seconds, not {value:g}", field=option)
+    if deterministic is not None and workers > 1:
+        raise InputError(
+            f"{workers} search workers cannot give the same rota on every machine: use --workers 1 "
+            "(the default with --deterministic-time)",
+            field="--workers",
+        )
+    if time_limit is None:
+        time_limit = DEFAULT_TIME_LIMIT
+        if deterministic is not None:
+            time_limit = max(DETERMINISTIC_WALL_MIN, DETERMINISTIC_WALL_FACTOR * deterministic)
+    return time_limit, workers if deterministic is None else 1
+
+
+TIMED_OUT_SHARE = 0.9
+"""A run on a deterministic budget that took this share of the wall-clock limit or more is taken
+to have met it (the watchdog and LNS stop at the limit)."""
+
+
+def _warn_if_timed(wall_s: float, time_limit: float, deterministic: float | None) -> None:
+    """On a deterministic budget, say so when the run met the wall-clock limit: the clock, not
+    the budget, ended it, so the rota may differ on another machine."""
+    if deterministic is not None and wall_s >= TIMED_OUT_SHARE * time_limit:
+        err.print(
+            f"warning: the run met the wall-clock limit ({wall_s:.1f} s of -t {time_limit:g}) before its "
+            f"deterministic budget of {deterministic:g} s was spent: the rota may differ on another machine; raise -t",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def check_same_instance(inst: Instance, sol: Solution, file: str) -> None:
+    """Refuse a rota made for another instance, in one line naming the rota file: its
+    ``instance.sha256``, when given, must be this instance's, and its ``instance.team``, when
+    given, this team. A hand-made rota may leave the sha256 empty. (``repair`` refuses a
+    different sha256 the same way, in :mod:`selforg_scheduler.modes.repair`.)"""
+    ref = sol.instance
+    sha = getattr(ref, "sha256", None)
+    team = getattr(ref, "team", None)
+    other_team = bool(team) and team != inst.team.id
+    if sha and sha != instance_sha256(inst):
+        whose = f": it is for team {team!r}, the instance is {inst.team.id!r}" if other_team else ""
+        raise InputError(
+            f"the solution does not belong to this instance (sha256 differs{whose}; "
+            "empty instance.sha256 in the rota to check it anyway)",
+            file=file,
+            field="instance.sha256",
+        )
+    if other_team:
+        raise InputError(
+            f"the solution is for team {team!r}, the instance is {inst.team.id!r}", file=file, field="instance.team"
+        )
 
 
 @app.command()
@@ -67,8 +159,9 @@ def solve(
     out_path: Annotated[Path, typer.Option("--out", "-o", help="where to write the rota JSON")] = Path(
         "out/solution.json"
     ),
-    time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="seconds")] = 30.0,
-    workers: Annotated[int, typer.Option(help=WORKERS_HELP)] = 0,
+    time_limit: TimeLimitOpt = None,
+    deterministic_time: DeterministicOpt = None,
+    workers: Annotated[int, typer.Option(help=WORKERS_HELP + " (1 with --deterministic-time)")] = 0,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     gap: Annotated[float, typer.Option(help="stop at this relative gap")] = 0.0,
     hint: Annotated[bool, typer.Option(help="warm-start from the greedy rota")] = True,
@@ -106,13 +199,19 @@ def solve(
 ) -> None:
     """Build the week's rota and write it as JSON, with a summary table."""
     setup_logging(verbose)
+    limit, workers = _budget(time_limit, deterministic_time, workers)
+    check_writable(out_path, "--out")  # before the solve, not after it
+    page_path = None if no_html else page or out_path.with_name("rota.html")
+    if page_path is not None:
+        check_writable(page_path, "--html")
     inst = load_instance(instance)
     rule_set = load_rule_set(rules, set_)
     from selforg_scheduler.modes.split import solved_in_parts
     from selforg_scheduler.pipeline.solve import SolveParams, solve_detailed
 
     params = SolveParams(
-        time_limit_s=time_limit,
+        time_limit_s=limit,
+        deterministic_time=deterministic_time,
         workers=workers,
         seed=seed,
         relative_gap=gap,
@@ -121,9 +220,16 @@ def solve(
         lns=lns,
         log_search=verbose >= 2,
     )
+    in_parts = by_team and solved_in_parts(inst)
+    if in_parts and deterministic_time is not None:
+        raise InputError(
+            "this instance is solved in parts (teams, or a large pool), which are timed by the wall clock: "
+            "add --whole for a reproducible run",
+            field="--deterministic-time",
+        )
     live_wanted = out.is_terminal and not quiet
     with on_signals():  # a first Ctrl-C or SIGTERM stops the search and keeps the best rota
-        if by_team and solved_in_parts(inst):
+        if in_parts:
             result = _solve_by_team(inst, rule_set, params, jobs, live_wanted, executor.value, address)
             sol, report = result.solution, result.report
         else:
@@ -133,7 +239,7 @@ def solve(
                     def show(p: Progress) -> None:
                         live.update(
                             f"[bold]searching[/] objective {p.objective:,.0f}  bound {p.bound:,.0f}  "
-                            f"{p.wall_s:5.1f}s of {time_limit:g}s"
+                            f"{p.wall_s:5.1f}s of {limit:g}s"
                         )
 
                     solved = solve_detailed(inst, rule_set, params, on_progress=show)
@@ -141,7 +247,7 @@ def solve(
                 solved = solve_detailed(inst, rule_set, params)
             sol, report = solved.solution, solved.report
         stopped = requested()
-    write_solution(sol, out_path)
+    write_text_atomic(out_path, solution_json(sol))
     if not quiet:
         from selforg_scheduler.outputs.reports import build_reports
 
@@ -151,9 +257,13 @@ def solve(
         print_unassigned(sol)
     print_status(sol)
     out.print(f"rota written to {out_path}", highlight=False, soft_wrap=True)
-    if not no_html:
-        written = write_page(inst, sol, page or out_path.with_name("rota.html"))
+    if page_path is not None:
+        from selforg_scheduler.outputs.render import write_html
+
+        written = write_html(inst, sol, page_path)
         out.print(f"rota page (open in a browser): {written}", highlight=False, soft_wrap=True)
+    if not stopped:
+        _warn_if_timed(sol.wall_s, limit, deterministic_time)
     if not report.ok:
         print_violations(report)
     if stopped:
@@ -218,7 +328,8 @@ def solve_many_cmd(
     out_dir: Annotated[
         Path | None, typer.Option("--out", "-o", help="where to write the solutions (default: FOLDER/solutions)")
     ] = None,
-    time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="seconds per instance")] = 30.0,
+    time_limit: TimeLimitOpt = None,
+    deterministic_time: DeterministicOpt = None,
     executor: Annotated[ExecutorKind, typer.Option(help="local process pool, or a Ray cluster")] = ExecutorKind.local,
     address: Annotated[
         str | None, typer.Option(help="Ray cluster address (default: start a local Ray runtime)")
@@ -227,16 +338,23 @@ def solve_many_cmd(
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     verbose: VerboseOpt = 0,
 ) -> None:
-    """Solve one instance per team in a folder; write each rota and a summary table (summary.csv)."""
-    setup_logging(verbose)
-    from selforg_scheduler.modes.many import solve_many, summary_frame
+    """Solve one instance per team in a folder; write each rota and a summary table (summary.csv).
 
+    Limits are per instance. With --deterministic-time a file solved in parts (an organisation, a
+    large pool) is still timed by the wall clock."""
+    setup_logging(verbose)
+    from selforg_scheduler.modes.many import instance_files, solve_many, summary_frame
+
+    limit, _ = _budget(time_limit, deterministic_time)
     target = out_dir or folder / "solutions"
+    instance_files(folder)  # not a folder: that error first
+    check_writable(target, "--out", folder=True)
     if rules is not None:
         load_rule_set(rules, None)  # a bad rule set is one error for all, before any solve
-    outcomes = solve_many(folder, target, rules, time_limit, executor.value, address, jobs, seed)
+    outcomes = solve_many(folder, target, rules, limit, executor.value, address, jobs, seed, deterministic_time)
     frame = summary_frame(outcomes)
-    frame.write_csv(target / "summary.csv")
+    with atomic_path(target / "summary.csv") as tmp:
+        frame.write_csv(tmp)
     print_outcomes(outcomes, executor.value)
     out.print(f"solutions and summary.csv written to {target}", highlight=False, soft_wrap=True)
     bad = [o for o in outcomes if o.status == "INPUT_ERROR"]
@@ -263,10 +381,15 @@ def validate_cmd(
     setup_logging(verbose)
     inst = load_instance(instance)
     sol = load_solution(solution)
+    check_same_instance(inst, sol, str(solution))
     from selforg_scheduler.core.problem import Reference
     from selforg_scheduler.rules.validator import validate
 
-    ref = Reference.of(load_solution(reference), parse_when(now, "--now")) if reference is not None else None
+    ref = None
+    if reference is not None:
+        old = load_solution(reference)
+        check_same_instance(inst, old, str(reference))
+        ref = Reference.of(old, parse_when(now, "--now"))
     report = validate(inst, sol, load_rule_set(rules, set_), ref)
     print_validation(report, sol)
     if not report.ok:
@@ -297,6 +420,9 @@ def repair_cmd(
 ) -> None:
     """Sick cover: re-plan the rota without the absent workers, moving as few visits as possible."""
     setup_logging(verbose)
+    check_writable(out_path, "--out")  # before the repair, not after it
+    diff_path = diff_path or out_path.with_name(out_path.name.removesuffix(".json") + ".diff.csv")
+    check_writable(diff_path, "--diff")
     inst = load_instance(instance)
     sol = load_solution(solution)
     rule_set = load_rule_set(rules, set_)
@@ -313,10 +439,9 @@ def repair_cmd(
         if not (exc.field or "").startswith("--"):
             exc.file = str(solution)  # the problem is in the rota file
         raise
-    write_solution(result.solution, out_path)
-    diff_path = diff_path or out_path.with_name(out_path.name.removesuffix(".json") + ".diff.csv")
-    diff_path.parent.mkdir(parents=True, exist_ok=True)
-    result.diff.write_csv(diff_path)
+    write_text_atomic(out_path, solution_json(result.solution))
+    with atomic_path(diff_path) as tmp:
+        result.diff.write_csv(tmp)
     print_frame(f"Changed visits ({result.diff.height})", result.diff)
     print_unassigned(result.solution)
     print_status(result.solution)

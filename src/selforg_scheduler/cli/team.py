@@ -11,6 +11,7 @@ import typer
 from selforg_scheduler.cli.common import app, guarded, out
 from selforg_scheduler.cli.tables import print_buddy_groups, print_role_plan
 from selforg_scheduler.contract.io import instance_from_dict, load_instance, read_json
+from selforg_scheduler.outputs.files import check_writable, write_text_atomic
 
 __all__ = ["pair_buddies_cmd", "rotate_roles_cmd"]
 
@@ -30,6 +31,10 @@ def pair_buddies_cmd(
     from selforg_scheduler.modes.buddies import load_weights, pair_buddies
     from selforg_scheduler.modes.buddies import write_into as buddies_write_into
 
+    if out_path is not None:
+        check_writable(out_path, "--out")
+    if write_into is not None:
+        check_writable(write_into, "--write-into")
     raw = read_json(team)
     existing = raw.get("buddies", []) if isinstance(raw, dict) else []
     if isinstance(raw, dict):
@@ -39,8 +44,7 @@ def pair_buddies_cmd(
     plan = pair_buddies(inst, load_weights(weights), fresh=fresh, existing=existing)
     print_buddy_groups(plan)
     if out_path is not None:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        out_path.write_text(json.dumps(plan.to_json(), indent=2) + "\n", encoding="utf-8")
+        write_text_atomic(out_path, json.dumps(plan.to_json(), indent=2) + "\n")
         out.print(f"groups written to {out_path}", highlight=False, soft_wrap=True)
     if write_into is not None:
         buddies_write_into(write_into, plan)
@@ -59,6 +63,8 @@ def rotate_roles_cmd(
     out_path: Annotated[Path | None, typer.Option("--out", "-o", help="write the plan as JSON")] = None,
 ) -> None:
     """Plan who holds each team role for the coming weeks: terms, staggered changes, fair spread."""
+    if out_path is not None:
+        check_writable(out_path, "--out")
     inst = load_instance(team)
     from selforg_scheduler.modes.rotation import RotationParams, plan_roles
 
@@ -68,6 +74,5 @@ def rotate_roles_cmd(
     plan = plan_roles(inst, params)
     print_role_plan(plan, {r.id: r.name or r.id for r in inst.roles}, weeks, term)
     if out_path is not None:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        out_path.write_text(json.dumps(plan.to_json(), indent=2) + "\n", encoding="utf-8")
+        write_text_atomic(out_path, json.dumps(plan.to_json(), indent=2) + "\n")
         out.print(f"plan written to {out_path}", highlight=False, soft_wrap=True)

@@ -20,12 +20,13 @@ from selforg_scheduler.cli.common import (
     load_rule_set,
     out,
     setup_logging,
-    write_page,
 )
 from selforg_scheduler.cli.tables import print_frame
+from selforg_scheduler.contract.errors import InputError
 from selforg_scheduler.contract.instance import Instance
 from selforg_scheduler.contract.io import load_instance, load_solution
 from selforg_scheduler.contract.solution import Solution
+from selforg_scheduler.outputs.files import check_writable
 
 if TYPE_CHECKING:
     from selforg_scheduler.outputs.reports import FileFormat
@@ -47,16 +48,35 @@ def render(
 ) -> None:
     """A self-contained HTML page of the rota (per-worker Gantt of each day), optionally PNGs."""
     setup_logging(verbose)
+    check_writable(out_path, "--out")
+    for option, picture in (("--png", png), ("--buddies-png", buddies_png)):
+        if picture is not None:
+            _check_picture(picture, option)
     inst = load_instance(instance)
     sol = load_solution(solution)
-    from selforg_scheduler.outputs.render import render_buddies_png, render_png
+    from selforg_scheduler.outputs.render import render_buddies_png, render_png, write_html
 
-    written = [write_page(inst, sol, out_path)]
+    written = [write_html(inst, sol, out_path)]
     if png is not None:
         written.append(render_png(inst, sol, png))
     if buddies_png is not None:
         written.append(render_buddies_png(inst, buddies_png))
     out.print("written: " + ", ".join(str(p) for p in written), highlight=False, soft_wrap=True)
+
+
+def _check_picture(path: Path, option: str) -> None:
+    """A picture's path: writable, and a format matplotlib writes (PNG when it has no suffix)."""
+    check_writable(path, option)
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt:
+        from matplotlib.figure import Figure
+
+        known = Figure().canvas.get_supported_filetypes()
+        if fmt not in known:
+            raise InputError(
+                f"cannot write a picture as .{fmt}: use one of " + ", ".join(f".{k}" for k in sorted(known)),
+                field=f"{option} {path}",
+            )
 
 
 @app.command()
@@ -69,14 +89,21 @@ def ical(
     ),
     verbose: VerboseOpt = 0,
 ) -> None:
-    """One iCalendar file per worker: each visit an event with the client's name and address."""
+    """One iCalendar file per worker: each visit an event with the client's name and address.
+
+    Files are named by worker id; an id that is not a safe file name (``a/b``, ``../x``) is made one
+    (``a_b.ics``, ``_x.ics``), and the renamed ones are listed."""
     setup_logging(verbose)
+    check_writable(out_dir, "--out", folder=True)
     inst = load_instance(instance)
     sol = load_solution(solution)
     from selforg_scheduler.outputs.ical import write_calendars
 
     paths = write_calendars(inst, sol, out_dir)
     out.print(f"{len(paths)} calendars written to {out_dir}", highlight=False, soft_wrap=True)
+    for wid, path in paths.items():
+        if path.name != f"{wid}.ics":
+            out.print(f"worker {wid!r}: {path.name}", markup=False, highlight=False, soft_wrap=True)
 
 
 class ReportFormat(str, Enum):
@@ -111,6 +138,8 @@ def report(
 ) -> None:
     """Each worker's week, each client's week and what each soft rule cost whom (polars tables)."""
     setup_logging(verbose)
+    if fmt is not ReportFormat.table or out_dir is not None:
+        check_writable(out_dir or Path("out/report"), "--out", folder=True)
     inst = load_instance(instance)
     sol = load_solution(solution)
     from selforg_scheduler.outputs.reports import build_reports, write_reports

@@ -3,6 +3,11 @@
 The same task (:func:`solve_file`: load, solve, validate, write) runs either in a local process
 pool or on a Ray cluster (``pip install .[ray]``). A file that is not a valid instance does not
 stop the others: its row says what is wrong, as the single-instance CLI would.
+
+Each rota is ``<instance file's stem>.solution.json`` in the output folder, the stem made safe
+and unique (:func:`~selforg_scheduler.outputs.files.unique_names`), and written atomically.
+With ``deterministic_time`` each solve runs on one CP-SAT worker within that many deterministic
+seconds, so a seed gives the same rotas on any machine.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 
 from selforg_scheduler.contract.errors import InputError
 from selforg_scheduler.modes.cluster import check_executor, ray_runtime
+from selforg_scheduler.outputs.files import inside, unique_names, write_text_atomic
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,8 @@ class Task:
     time_limit_s: float
     workers: int
     seed: int
+    deterministic_time: float | None = None
+    """CP-SAT deterministic seconds per solve (None: the wall clock alone)."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,7 @@ class Outcome:
 
 def solve_file(task: Task) -> Outcome:
     """Load, solve, validate and write one instance; bad input becomes an ``INPUT_ERROR`` row."""
-    from selforg_scheduler.contract.io import load_instance, write_solution
+    from selforg_scheduler.contract.io import load_instance, solution_json
     from selforg_scheduler.modes.org import OrgResult, solve_organisation
     from selforg_scheduler.modes.split import solved_in_parts
     from selforg_scheduler.pipeline.solve import (
@@ -68,13 +76,18 @@ def solve_file(task: Task) -> Outcome:
         return Outcome(
             name, "", "INPUT_ERROR", 0, 0, None, False, round(time.perf_counter() - t0, 3), "", exc.one_line()
         )
-    params = SolveParams(time_limit_s=task.time_limit_s, workers=task.workers, seed=task.seed)
+    params = SolveParams(
+        time_limit_s=task.time_limit_s,
+        workers=task.workers,
+        seed=task.seed,
+        deterministic_time=task.deterministic_time,
+    )
     # as `solve` does: in parts (one after another: tasks already run side by side)
     if solved_in_parts(inst):
         result: SolveResult | OrgResult = solve_organisation(inst, rules, params, jobs=1)
     else:
         result = solve_detailed(inst, rules, params)
-    write_solution(result.solution, task.out)
+    write_text_atomic(Path(task.out), solution_json(result.solution))
     sol = result.solution
     return Outcome(
         instance=name,
@@ -97,20 +110,38 @@ def instance_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.json") if not p.name.endswith(skip))
 
 
+def solution_names(files: Sequence[Path]) -> dict[Path, str]:
+    """Per instance file, the name of its rota: ``<stem>.solution.json``, the stem made safe and
+    unique in the folder (two files whose stems make the same name get ``-2``, ``-3``, ...)."""
+    names = unique_names((f.name.removesuffix(".json") for f in files), ".solution.json")
+    return {f: names[f.name.removesuffix(".json")] for f in files}
+
+
 def plan_tasks(
-    files: Sequence[Path], out_dir: Path, rules: Path | None, time_limit_s: float, jobs: int, seed: int
+    files: Sequence[Path],
+    out_dir: Path,
+    rules: Path | None,
+    time_limit_s: float,
+    jobs: int,
+    seed: int,
+    deterministic_time: float | None = None,
 ) -> list[Task]:
-    """One task per file; each solve gets an equal share of the cores."""
+    """One task per file; each solve gets an equal share of the cores (one CP-SAT worker on a
+    deterministic budget: a parallel search is not reproducible)."""
     cores = os.cpu_count() or 1
     per_solve = max(1, cores // max(1, min(jobs, len(files) or 1)))
+    if deterministic_time is not None:
+        per_solve = 1
+    names = solution_names(files)
     return [
         Task(
             instance=str(f),
-            out=str(out_dir / f"{f.name.removesuffix('.json')}.solution.json"),
+            out=str(inside(out_dir, names[f])),
             rules=str(rules) if rules is not None else None,
             time_limit_s=time_limit_s,
             workers=per_solve,
             seed=seed,
+            deterministic_time=deterministic_time,
         )
         for f in files
     ]
@@ -140,15 +171,17 @@ def solve_many(
     address: str | None = None,
     jobs: int = 0,
     seed: int = 0,
+    deterministic_time: float | None = None,
 ) -> list[Outcome]:
-    """Solve every instance of ``folder``, writing ``out_dir/<name>.solution.json`` each."""
+    """Solve every instance of ``folder``, writing ``out_dir/<name>.solution.json`` each
+    (:func:`solution_names`); ``deterministic_time``: see :class:`Task`."""
     check_executor(executor)
     files = instance_files(folder)
     if not files:
         raise InputError("no instance files (*.json) in the folder", file=str(folder))
     jobs = jobs or min(len(files), os.cpu_count() or 1)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tasks = plan_tasks(files, out_dir, rules, time_limit_s, jobs, seed)
+    tasks = plan_tasks(files, out_dir, rules, time_limit_s, jobs, seed, deterministic_time)
     runners: dict[str, Callable[[], list[Outcome]]] = {
         "local": lambda: run_local(tasks, jobs),
         "ray": lambda: run_ray(tasks, address, jobs),

@@ -13,6 +13,7 @@ import html
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
@@ -20,8 +21,9 @@ from selforg_scheduler.contract.instance import Instance
 from selforg_scheduler.contract.solution import Solution
 from selforg_scheduler.core.problem import Problem, compile_problem
 from selforg_scheduler.core.rota import Rota, rota_from_solution
+from selforg_scheduler.outputs.files import atomic_path, write_text_atomic
 
-__all__ = ["Block", "day_blocks", "render_html", "render_png", "render_buddies_png"]
+__all__ = ["Block", "day_blocks", "render_buddies_png", "render_html", "render_png", "save_figure", "write_html"]
 
 GOLDEN_ANGLE = 137.508
 
@@ -53,8 +55,8 @@ def day_blocks(problem: Problem, rota: Rota, solution: Solution) -> dict[int, di
     for (w, day), route in rota.routes.items():
         for k, v in enumerate(route):
             vd = p.visits[v]
-            start = rota.start[v] / p.unit - day * 1440
-            end = start + vd.duration / p.unit
+            start = p.wall_minutes(day, rota.start[v])
+            end = start + vd.duration / p.unit + p.clock_shift(rota.start[v], rota.end(v))
             before = rota.lead_travel(w, day, k) / p.unit
             if before > 0:
                 out[day][w].append(Block("travel", names[w], start - before, start, tip=f"travel {before:g} min"))
@@ -73,20 +75,11 @@ def day_blocks(problem: Problem, rota: Rota, solution: Solution) -> dict[int, di
         bw = p.worker_index.get(b.worker)
         if bw is None:
             continue
-        s = p.minute_of(b.start) / p.unit
-        e = p.minute_of(b.end) / p.unit
-        day = int(s // 1440)
+        s, e = p.minute_of(b.start), p.minute_of(b.end)
+        day = p.day_of(s)
         if day in out:
-            out[day][bw].append(
-                Block(
-                    "break",
-                    b.worker,
-                    s - day * 1440,
-                    e - day * 1440,
-                    "break",
-                    f"break {_hhmm(s % 1440)}-{_hhmm(e % 1440)}",
-                )
-            )
+            bs, be = p.wall_minutes(day, s), p.wall_minutes(day, e)
+            out[day][bw].append(Block("break", b.worker, bs, be, "break", f"break {_hhmm(bs)}-{_hhmm(be)}"))
     return out
 
 
@@ -246,6 +239,18 @@ def _buddies_svg(instance: Instance) -> str:
     )
 
 
+def write_html(instance: Instance, solution: Solution, path: Path) -> Path:
+    """Write the page of :func:`render_html` to ``path`` atomically (missing folders made)."""
+    return write_text_atomic(path, render_html(instance, solution))
+
+
+def save_figure(fig: Any, path: Path) -> Path:
+    """Save a matplotlib figure atomically, in the format of the path's suffix (PNG without one)."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=90, format=path.suffix.lstrip(".").lower() or "png")
+    return path
+
+
 def render_png(instance: Instance, solution: Solution, path: Path) -> Path:
     """The same Gantt as a PNG: one panel per day, one row per worker."""
     import matplotlib
@@ -278,10 +283,10 @@ def render_png(instance: Instance, solution: Solution, path: Path) -> Path:
         ax.set_title(p.day_name(d), fontsize=9, loc="left")
         ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    try:
+        return save_figure(fig, path)
+    finally:
+        plt.close(fig)
 
 
 def render_buddies_png(instance: Instance, path: Path) -> Path:
@@ -298,7 +303,7 @@ def render_buddies_png(instance: Instance, path: Path) -> Path:
     ax.set_title(f"Buddy groups: {instance.team.name}")
     ax.axis("off")
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    try:
+        return save_figure(fig, path)
+    finally:
+        plt.close(fig)

@@ -19,6 +19,7 @@ from selforg_scheduler.contract.solution import Solution
 from selforg_scheduler.core.problem import Problem, compile_problem
 from selforg_scheduler.core.rota import Rota, rota_from_solution
 from selforg_scheduler.core.workday import route_travel
+from selforg_scheduler.outputs.files import atomic_path, inside, unique_names
 from selforg_scheduler.rules.config import RuleSet, default_rules
 from selforg_scheduler.rules.validator import ValidationReport, evaluate
 
@@ -141,18 +142,22 @@ def _clients(p: Problem, rota: Rota, costs: pl.DataFrame) -> pl.DataFrame:
 
 
 def write_reports(reports: Reports, out: Path, fmt: FileFormat) -> list[Path]:
-    """Write each table as ``workers.csv`` (or .parquet / .json) in ``out``; returns the paths."""
+    """Write each table as ``workers.csv`` (or .parquet / .json) in ``out``; returns the paths.
+    Each file is written atomically, and its name checked to stay in ``out``."""
+    if fmt not in ("csv", "parquet", "json"):
+        raise ValueError(f"cannot write format {fmt!r} to a file")
+    tables = reports.tables()
+    names = unique_names(tables, f".{fmt}")
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, frame in reports.tables().items():
-        path = out / f"{name}.{fmt}"
-        if fmt == "csv":
-            frame.write_csv(path)
-        elif fmt == "parquet":
-            frame.write_parquet(path)
-        elif fmt == "json":
-            frame.write_json(path)
-        else:
-            raise ValueError(f"cannot write format {fmt!r} to a file")
+    for name, frame in tables.items():
+        path = inside(out, names[name])
+        with atomic_path(path) as tmp:
+            if fmt == "csv":
+                frame.write_csv(tmp)
+            elif fmt == "parquet":
+                frame.write_parquet(tmp)
+            else:
+                frame.write_json(tmp)
         paths.append(path)
     return paths
