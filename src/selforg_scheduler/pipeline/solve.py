@@ -37,6 +37,7 @@ from selforg_scheduler.contract.solution import (
 )
 from selforg_scheduler.core.budget import Clock, SolveBudget
 from selforg_scheduler.core.problem import Interval, Problem, Reference, compile_problem
+from selforg_scheduler.core.variables import ModelContext
 from selforg_scheduler.cpsat.model import ArcFilter, add_hints, build_model
 from selforg_scheduler.cpsat.run import (
     Progress,
@@ -268,8 +269,7 @@ def solve_detailed(
     found = search(ctx, warm, budget, params.search_settings(), on_progress)
     bound = found.bound
     if bound is not None:
-        # CP-SAT's LP bound is weak on these routing models; the rules' floors are always valid.
-        bound = max(bound, float(sum(rule.floor(ctx) for rule in rules.active())))
+        bound = max(bound, floor_of(ctx, rules))
     solver_objective: int | None = None
     if found.values is not None:
         raw = read_rota(ctx, found.values)
@@ -401,6 +401,19 @@ def _busiest_worker_day(problem: Problem, eligible: list[list[int]]) -> int:
 def _past(budget: SolveBudget) -> Callable[[], bool]:
     """Whether the wall-clock limit has passed (reasons found after it are cut short)."""
     return lambda: budget.wall.left() <= 0
+
+
+def floor_of(ctx: ModelContext, rules: RuleSet) -> float:
+    """The rules' own lower bound on the objective (CP-SAT's LP bound is weak on these routing
+    models): the smaller of two sums of the rules' floors, over rotas that cover every coverable
+    visit and over rotas that do not (:meth:`Rule.floor`)."""
+    kinds = []
+    for covered in (True, False):
+        floors = {rule.name: rule.floor(ctx, covered) for rule in rules.active()}
+        shown = ", ".join(f"{name} {value:g}" for name, value in floors.items() if value)
+        log.info("floors over rotas %s: %s", "covering all" if covered else "leaving some uncovered", shown or "0")
+        kinds.append(sum(floors.values()))
+    return float(min(kinds))
 
 
 def _gap(objective: float, bound: float | None) -> float | None:
