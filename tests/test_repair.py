@@ -190,3 +190,97 @@ def test_repair_property(n_workers, times, places, absent, from_hour, now_before
     # as few changes as solving the absent week from scratch (or fewer)
     scratch = solve_detailed(absent_instance(inst, [Absence(who, start)], now), rules(), QUICK).solution
     assert result.diff.height <= diff_rotas(inst, old, scratch).height
+
+
+def test_nothing_before_the_absence_changes_by_default() -> None:
+    # w1 is off from 09:30: v1 (08:00, w1) is before the absence and stays, even though moving it
+    # would be free; only v2 (10:00, w1) is forced.
+    inst, rota = team()
+    absence = Absence("w1", datetime.fromisoformat(at("09:30")))
+    result = repair(inst, rota, [absence], rules=rules(), params=QUICK)
+    assert result.forced == ["v2"]
+    assert _moved(result) == {"v2"}
+    crew = {a.visit: a.workers for a in result.solution.visits}
+    assert crew["v1"] == ["w1"] and crew["v3"] == ["w2"] and crew["v4"] == ["w3"]
+    assert result.fixed == 2  # v1 (08:00) and v3 (09:00) start before 09:30
+    # Without the default, a solve may move earlier visits too; the option is there to switch it off.
+    free = repair(inst, rota, [absence], rules=rules(), params=QUICK, keep_before_absence=False)
+    assert free.fixed == 0
+
+
+def chain_week():  # type: ignore[no-untyped-def]
+    """w1 is absent; only w2 can do v1 (hoist), but w2 is on v2 then, which w3 can take: covering
+    v1 needs a chain of two changes."""
+    inst = instance(
+        [worker("w1", skills=["hoist"]), worker("w2", skills=["hoist"]), worker("w3")],
+        [client("c1", "A"), client("c2", "A"), client("c3", "B")],
+        [
+            visit("v1", "c1", "09:00", skills=["hoist"]),
+            visit("v2", "c2", "09:00"),
+            visit("v3", "c3", "12:00"),
+        ],
+    )
+    rota = hand_rota(inst, {"v1": ("09:00", ["w1"]), "v2": ("09:00", ["w2"]), "v3": ("12:00", ["w3"])})
+    return inst, rota
+
+
+def test_a_short_chain_covers_a_forced_visit_within_twice_the_forced_changes() -> None:
+    inst, rota = chain_week()
+    result = repair(inst, rota, [Absence("w1", datetime.fromisoformat(at("00:00")))], rules=rules(), params=QUICK)
+    crew = {a.visit: a.workers for a in result.solution.visits}
+    assert crew == {"v1": ["w2"], "v2": ["w3"], "v3": ["w3"]}
+    assert result.forced == ["v1"] and result.changed == 2 <= result.cap == 2
+    assert "1 left uncovered" in result.stages[0] and "0 left uncovered" in result.stages[1]
+    assert len(result.stages) == 2  # covered within the cap: the unbounded stage never ran
+
+
+def test_each_forced_visit_gets_a_ranked_list_of_who_could_take_it() -> None:
+    inst, rota = chain_week()
+    result = repair(inst, rota, [Absence("w1", datetime.fromisoformat(at("00:00")))], rules=rules(), params=QUICK)
+    ranked = result.candidates["v1"]
+    assert [c.worker for c in ranked] == ["w2", "w3"]  # w1 is absent: not listed
+    assert ranked[0].cost_change == 0 and "repaired rota" in ranked[0].reason
+    assert ranked[1].cost_change is None and "hoist" in ranked[1].reason  # lacks the skill
+    # On the team week every worker but the absent one is listed, the priced ones first, in
+    # increasing cost, each with the validator's cost change against the repaired rota.
+    inst, rota = team()
+    result = repair(inst, rota, [Absence("w1", datetime.fromisoformat(at("00:00")))], rules=rules(), params=QUICK)
+    for vid in ("v1", "v2"):
+        ranked = result.candidates[vid]
+        assert {c.worker for c in ranked} == {"w2", "w3"}
+        priced = [c.cost_change for c in ranked if c.cost_change is not None]
+        assert priced == sorted(priced) and priced[0] == 0
+        for c in ranked:
+            if c.cost_change is not None and c.cost_change != 0:
+                variant = result.solution.model_copy(deep=True)
+                a = next(a for a in variant.visits if a.visit == vid)
+                a.workers, a.start = [c.worker], c.start
+                cut = absent_instance(inst, [Absence("w1", datetime.fromisoformat(at("00:00")))])
+                report = validate(cut, variant, rules())
+                assert report.ok and report.objective - validate(cut, result.solution, rules()).objective == (
+                    c.cost_change
+                )
+
+
+def test_the_diff_is_told_worker_by_worker() -> None:
+    inst, rota = chain_week()
+    result = repair(inst, rota, [Absence("w1", datetime.fromisoformat(at("00:00")))], rules=rules(), params=QUICK)
+    tell = {(r["worker"], r["change"], r["visit"]) for r in result.tell().iter_rows(named=True)}
+    assert tell == {("w1", "loses", "v1"), ("w2", "gains", "v1"), ("w2", "loses", "v2"), ("w3", "gains", "v2")}
+
+
+def test_cli_prints_the_changes_by_worker_and_the_candidates(tmp_path: Path) -> None:
+    inst, rota = chain_week()
+    i, s = _files(tmp_path, inst, rota)
+    res = CliRunner().invoke(
+        app,
+        ["repair", i, s, "--absent", "w1", "--from", f"{DAY0}T00:00", "--out", str(tmp_path / "r.json"),
+         "--workers", "1", "-t", "10"],
+        env={"COLUMNS": "80"},
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    text = res.output
+    assert "Tell w2" in text and "Tell w3" in text and "Tell w1" in text
+    assert "Who could take v1" in text
+    assert "2 visits changed for 1 forced" in text
+    assert max(len(line) for line in text.splitlines()) <= 80

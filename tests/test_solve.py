@@ -319,3 +319,35 @@ def test_reasons_after_the_limit_say_that_time_ran_out():
     assert reasons[0] == NO_TIME  # unexamined
     assert all(reasons[v] != NO_TIME for v in visits[1:5])  # worked out before the stop
     assert all(reasons[v] == NO_TIME for v in visits[5:])
+
+
+def test_a_rota_breaking_a_hard_rule_is_never_handed_out():
+    # The rota the search ends with (here the greedy's, made by hand to break two rules) goes out
+    # only after the visits that break a hard rule are left out, each with the rule it broke.
+    from selforg_scheduler.core.problem import compile_problem
+    from selforg_scheduler.cpsat.run import RawRota
+    from selforg_scheduler.rules.frame import eligibility
+
+    inst = instance(
+        [worker("w1"), worker("w2")],
+        [client("p1"), client("p2", "B")],
+        [visit("v1", "p1", "08:00"), visit("v2", "p2", "08:10"), visit("v3", "p1", "16:00")],
+    )
+    rule_set = rules()
+    problem = compile_problem(inst)
+    frame = eligibility(problem, rule_set)
+    at = {vd.id: vd.index for vd in problem.visits}
+    # v1 08:00 and v2 08:10 (10 min away) both by w1 overlap; v3 at 16:00 is outside w2's 07:00-15:00.
+    raw = RawRota(
+        {at["v1"]: 8 * 60, at["v2"]: 8 * 60 + 10, at["v3"]: 16 * 60},
+        {at["v1"]: (0,), at["v2"]: (0,), at["v3"]: (1,)},
+        {},
+    )
+    solution, report = solve_mod.make_solution(problem, rule_set, frame, inst, "FEASIBLE", raw, "greedy", 0.0, 1.0)
+    assert report.ok, [str(v) for v in report.violations]
+    assert validate(inst, solution, rule_set).ok
+    left = {u.visit: u.reason for u in solution.unassigned}
+    assert set(left) == {"v2", "v3"}
+    assert "availability" in left["v3"] and left["v2"].startswith("left out:")
+    assert [a.visit for a in solution.visits] == ["v1"]
+    assert solution.objective == report.objective

@@ -1,5 +1,6 @@
-"""contract_hours (soft): per worker with a contract, ``weight_per_minute * |working minutes over the
-horizon - round(contract_minutes * days / 7)|``; workers with contract 0 are not charged."""
+"""contract_hours (soft): per worker with a contract and target ``round(contract_minutes * days / 7)``,
+``weight_per_minute * max(0, target - care) + over_weight_per_minute * max(0, working - target)``:
+care is visits and roles, working adds travel; workers with contract 0 are not charged."""
 
 from factory import (
     DAY0,
@@ -48,10 +49,45 @@ def test_weight_and_switch():
     assert "contract_hours" not in run(one_visit(2000), "contract_hours.enabled=false").solution.penalties
 
 
-def test_home_legs_are_working_minutes_when_counted():
-    # At B, 10 from home: 10 + 30 + 10 = 50 working minutes; |50 - 286| = 236.
-    assert run(one_visit(2000, location="B", home_legs=True)).solution.penalties["contract_hours"] == 236
+def test_travel_does_not_fill_the_contract_but_counts_as_overtime():
+    # At B, 10 from home: 10 + 30 + 10 = 50 working minutes, 30 of care. Under contract (target
+    # 286) the shortfall is of care: 286 - 30 = 256, home legs or not.
+    assert run(one_visit(2000, location="B", home_legs=True)).solution.penalties["contract_hours"] == 256
     assert run(one_visit(2000, location="B")).solution.penalties["contract_hours"] == 256
+    # The old reading (travel fills the contract): |50 - 286| = 236.
+    reading = "contract_hours.under_counts=working"
+    assert run(one_visit(2000, location="B", home_legs=True), reading).solution.penalties["contract_hours"] == 236
+    # Over contract (target 20), travel is paid time: 50 - 20 = 30 over; without home legs 30 - 20.
+    assert run(one_visit(140, location="B", home_legs=True)).solution.penalties["contract_hours"] == 30
+    assert run(one_visit(140, location="B")).solution.penalties["contract_hours"] == 10
+
+
+def test_under_and_over_have_their_own_weights():
+    assert run(one_visit(140), "contract_hours.over_weight_per_minute=5").solution.penalties["contract_hours"] == 50
+    assert run(one_visit(140), "contract_hours.weight_per_minute=3").solution.penalties["contract_hours"] == 30
+    over_free = ("contract_hours.weight_per_minute=3", "contract_hours.over_weight_per_minute=0")
+    assert run(one_visit(140), *over_free).solution.penalties["contract_hours"] == 0
+    assert run(one_visit(2000), *over_free).solution.penalties["contract_hours"] == 3 * 256
+
+
+def test_a_minute_of_travel_is_never_free_for_a_worker_under_contract():
+    # The same two visits, with the second client at the first's address (A) or 10 minutes away
+    # (B): the rota with travel costs 10 more in all, not 0 (travel and contract no longer cancel).
+    def objective(location: str, *overrides: str) -> float:
+        inst = instance(
+            [worker("w1", contract_minutes=2000)],
+            [client("p1"), client("p2", location)],
+            [visit("v1", "p1", "08:00"), visit("v2", "p2", "10:00")],
+        )
+        report = check(inst, hand_rota(inst, {"v1": ("08:00", ["w1"]), "v2": ("10:00", ["w1"])}), *overrides)
+        assert report.ok
+        return report.objective
+
+    assert objective("B") - objective("A") == 10
+    assert (
+        objective("B", "contract_hours.under_counts=working") - objective("A", "contract_hours.under_counts=working")
+        == 0
+    )
 
 
 def test_no_contract_no_charge():

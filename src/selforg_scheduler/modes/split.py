@@ -255,10 +255,33 @@ def _right_sized(graph: nx.Graph, communities: list[set[str]], size: dict[str, i
         small = done.pop(0)
         tie = [sum(graph[u][v]["weight"] for u in sorted(small) for v in graph[u] if v in other) for other in done]
         fits = [k for k, other in enumerate(done) if workers(other) + workers(small) <= PART_MAX]
-        pick = max(fits or range(len(done)), key=lambda k: (tie[k], -workers(done[k])))
-        done[pick] |= small
+        if fits:
+            done[max(fits, key=lambda k: (tie[k], -workers(done[k])))] |= small
+        else:  # joining would make a part too large: top the small one up from its closest part
+            donor = done[max(range(len(done)), key=lambda k: (tie[k], workers(done[k])))]
+            _top_up(graph, small, donor, size)
+            if workers(small) < PART_MIN:
+                donor |= small
+            else:
+                done.append(small)
         done.sort(key=lambda c: (workers(c), sorted(c)))
     return done
+
+
+def _top_up(graph: nx.Graph, small: set[str], donor: set[str], size: dict[str, int]) -> None:
+    """Move the donor's units most tied to ``small`` into it until it has ``PART_MIN`` workers,
+    while the donor keeps at least as many."""
+
+    def workers(c: set[str]) -> int:
+        return sum(size[u] for u in c)
+
+    while workers(small) < PART_MIN:
+        movable = [u for u in sorted(donor) if workers(donor) - size[u] >= PART_MIN]
+        if not movable:
+            return
+        best = max(movable, key=lambda u: (sum(graph[u][v]["weight"] for v in graph[u] if v in small), -size[u]))
+        donor.remove(best)
+        small.add(best)
 
 
 def _ordered(graph: nx.Graph, nodes: set[str]) -> nx.Graph:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from selforg_scheduler.contract.solution import (
 )
 from selforg_scheduler.core.budget import Clock, SolveBudget
 from selforg_scheduler.core.problem import Interval, Problem, Reference, compile_problem
+from selforg_scheduler.core.variables import ModelContext
 from selforg_scheduler.cpsat.model import ArcFilter, add_hints, build_model
 from selforg_scheduler.cpsat.run import (
     Progress,
@@ -268,8 +270,7 @@ def solve_detailed(
     found = search(ctx, warm, budget, params.search_settings(), on_progress)
     bound = found.bound
     if bound is not None:
-        # CP-SAT's LP bound is weak on these routing models; the rules' floors are always valid.
-        bound = max(bound, float(sum(rule.floor(ctx) for rule in rules.active())))
+        bound = max(bound, floor_of(ctx, rules))
     solver_objective: int | None = None
     if found.values is not None:
         raw = read_rota(ctx, found.values)
@@ -282,7 +283,7 @@ def solve_detailed(
         problem, rules, frame, instance, found.status, raw, found_by, bound, budget.elapsed(),
         unexamined=unexamined, stop=past_limit,
     )  # fmt: skip
-    if solver_objective is not None:
+    if solver_objective is not None and len(solution.visits) == len(raw.crew):  # none left out
         solution.objective = solver_objective
         if report.objective != solver_objective:
             log.error("validator objective %s differs from the solver's %s", report.objective, solver_objective)
@@ -403,6 +404,19 @@ def _past(budget: SolveBudget) -> Callable[[], bool]:
     return lambda: budget.wall.left() <= 0
 
 
+def floor_of(ctx: ModelContext, rules: RuleSet) -> float:
+    """The rules' own lower bound on the objective (CP-SAT's LP bound is weak on these routing
+    models): the smaller of two sums of the rules' floors, over rotas that cover every coverable
+    visit and over rotas that do not (:meth:`Rule.floor`)."""
+    kinds = []
+    for covered in (True, False):
+        floors = {rule.name: rule.floor(ctx, covered) for rule in rules.active()}
+        shown = ", ".join(f"{name} {value:g}" for name, value in floors.items() if value)
+        log.info("floors over rotas %s: %s", "covering all" if covered else "leaving some uncovered", shown or "0")
+        kinds.append(sum(floors.values()))
+    return float(min(kinds))
+
+
 def _gap(objective: float, bound: float | None) -> float | None:
     if bound is None:
         return None
@@ -428,10 +442,56 @@ def make_solution(
     costs and KPIs as the validator recomputes them. Visits ``unexamined`` by the frame, and every
     uncovered visit once ``stop()`` is true (the time limit passed), get the reason that time ran
     out (:data:`~selforg_scheduler.pipeline.reasons.NO_TIME`)."""
+    start, crew = dict(rota.start), dict(rota.crew)
+    dropped: dict[int, str] = {}
+    while True:
+        solution, report = _assemble(
+            problem, rules, eligible, instance, status, RawRota(start, crew, rota.held), found_by, bound, wall,
+            dropped, unexamined, stop,
+        )  # fmt: skip
+        hard = [x for x in report.violations if x.severity == "hard"]
+        culprit = _culprit(problem, hard[0].message, start, crew) if hard else None
+        if culprit is None:
+            break
+        # Never hand out a rota that breaks a hard rule: the visit named last goes uncovered.
+        dropped[culprit] = f"left out: in the rota the search ended with it broke {hard[0]}"
+        log.warning("rota broke %s: %s left uncovered", hard[0], problem.visits[culprit].id)
+        del start[culprit], crew[culprit]
+    for violation in report.violations:
+        log.error("rota breaks %s", violation)
+    return solution, report
+
+
+def _culprit(problem: Problem, message: str, start: dict[int, int], crew: dict[int, tuple[int, ...]]) -> int | None:
+    """The covered visit to leave out for a broken rule: the latest-starting visit the message
+    names, else the latest visit of the workers it names (None: it names neither)."""
+    words = re.findall(r"[^\s,;:()]+", message)
+    named = [problem.visit_index[x] for x in words if x in problem.visit_index and problem.visit_index[x] in crew]
+    if not named:
+        workers = {problem.worker_index[x] for x in words if x in problem.worker_index}
+        named = [v for v, ws in crew.items() if workers & set(ws)]
+    return max(named, key=lambda v: (start[v], v)) if named else None
+
+
+def _assemble(
+    problem: Problem,
+    rules: RuleSet,
+    eligible: tuple[list[list[int]], dict[tuple[int, int], tuple[Interval, ...]]],
+    instance: Instance,
+    status: Status,
+    rota: RawRota,
+    found_by: str,
+    bound: float | None,
+    wall: float,
+    dropped: dict[int, str],
+    unexamined: Collection[int],
+    stop: Callable[[], bool] | None,
+) -> tuple[Solution, ValidationReport]:
     start, crew = rota.start, rota.crew
     missing = [v for v in range(len(problem.visits)) if v not in crew]
     builder = builder_from_rota(problem, rules, *eligible, start, crew, rota.held)
-    reasons = unassigned_reasons(builder, missing, unexamined, stop)
+    reasons = unassigned_reasons(builder, [v for v in missing if v not in dropped], unexamined, stop)
+    reasons.update(dropped)
     week = problem.origin.date()
     assigner = rules.role_assigner()
     solution = Solution(
@@ -463,9 +523,7 @@ def make_solution(
     report = evaluate(problem, rules, solution)
     solution.penalties = dict(report.penalties)
     solution.kpis = dict(report.kpis)
-    if found_by == "greedy":
+    if found_by == "greedy" or dropped:
         solution.objective = report.objective
         solution.gap = _gap(report.objective, bound)
-    for violation in report.violations:
-        log.warning("rota breaks %s", violation)
     return solution, report

@@ -176,8 +176,13 @@ class Rule(Generic[P]):
         """Check a rota without the solver: hard violations and this rule's cost."""
         return RuleCheck()
 
-    def floor(self, m: ModelContext) -> int:
-        """A lower bound on this rule's cost in any rota of the model (0 for non-negative costs)."""
+    def floor(self, m: ModelContext, covered: bool) -> float:
+        """A lower bound on this rule's cost over one of two kinds of rota of the model (0 for
+        non-negative costs): ``covered`` True, rotas that cover every visit someone could do
+        (:func:`coverable`); False, rotas that leave at least one of those uncovered. Every rota
+        is of one kind, so the smaller of the two sums over the rules bounds the objective; an
+        impossible kind may answer ``math.inf``. Rules whose cost depends on the visits covered
+        (travel, continuity) bound the first kind far more tightly."""
         return 0
 
     def reading_violations(self, rota: Rota) -> list[Violation]:
@@ -189,6 +194,11 @@ class Rule(Generic[P]):
 
     def violation(self, message: str) -> Violation:
         return Violation(self.name, message)
+
+
+def coverable(m: ModelContext, visit: int) -> bool:
+    """Whether some rota can cover the visit: it has as many eligible workers as it needs."""
+    return len(m.eligible[visit]) >= m.problem.visits[visit].required
 
 
 REGISTRY: dict[str, type[Rule[Any]]] = {}

@@ -6,6 +6,8 @@ a visit by one of the client's link workers earns a reward (a negative cost).
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import defaultdict
 
 from pydantic import Field
@@ -19,8 +21,12 @@ from selforg_scheduler.rules.base import (
     Rule,
     RuleCheck,
     RuleParams,
+    coverable,
     register,
 )
+
+FLOOR_SETS = 5000
+"""Most sets of workers the bound tries for one person (beyond, it uses a looser bound)."""
 
 
 class ContinuityParams(RuleParams):
@@ -86,12 +92,42 @@ class Continuity(Rule[ContinuityParams]):
                     out.append(self.penalty(-prm.link_worker_reward, by_link, client.id))
         return out
 
-    def floor(self, m: ModelContext) -> int:
-        """At best every visit with an eligible link worker earns the reward."""
-        p = m.problem
-        return -self.params.link_worker_reward * sum(
-            1 for vd in p.visits if any(w in p.clients[vd.client].link_workers for w in m.eligible[vd.index])
-        )
+    def floor(self, m: ModelContext, covered: bool) -> float:
+        """At best every visit with an eligible link worker earns the reward; in a rota covering
+        every coverable visit, each person sees at least the fewest workers who can do all their
+        visits (a small search per person over sets of workers, up to the cap)."""
+        total = 0.0
+        for client in m.problem.clients:
+            total += self._client_floor(m, client.index, covered)
+        return total
+
+    def _client_floor(self, m: ModelContext, c: int, covered: bool) -> float:
+        p, prm = m.problem, self.params
+        client = p.clients[c]
+        visits = [v for v in client.visits if coverable(m, v)]
+        linked = sum(1 for v in visits if any(w in client.link_workers for w in m.eligible[v]))
+        loose = -prm.link_worker_reward * linked
+        if not covered or not visits:
+            return loose
+        candidates = sorted({w for v in visits for w in m.eligible[v]})
+        bit = {w: 1 << i for i, w in enumerate(candidates)}
+        needs = [(sum(bit[w] for w in m.eligible[v]), p.visits[v].required) for v in visits]
+        links = [sum(bit[w] for w in m.eligible[v] if w in client.link_workers) for v in visits]
+        most = len(candidates) if prm.max_distinct_workers is None else min(len(candidates), prm.max_distinct_workers)
+        least = max(r for _, r in needs)
+        if sum(math.comb(len(candidates), k) for k in range(least, most + 1)) > FLOOR_SETS:
+            return prm.weight_per_extra_worker * (least - 1) + loose  # too many sets to try
+        best = math.inf
+        for k in range(least, most + 1):
+            if prm.weight_per_extra_worker * (k - 1) + loose >= best:
+                break  # larger sets cost more than the best, whatever they earn
+            for combo in itertools.combinations(candidates, k):
+                chosen = sum(bit[w] for w in combo)
+                if any((mask & chosen).bit_count() < r for mask, r in needs):
+                    continue
+                earned = sum(1 for mask in links if mask & chosen)
+                best = min(best, prm.weight_per_extra_worker * (k - 1) - prm.link_worker_reward * earned)
+        return best  # inf: no set within the cap can do all the person's visits
 
     def check(self, rota: Rota) -> RuleCheck:
         out = RuleCheck()

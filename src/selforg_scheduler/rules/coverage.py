@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from pydantic import Field
 
 from selforg_scheduler.core.problem import Problem
@@ -14,6 +16,7 @@ from selforg_scheduler.rules.base import (
     Rule,
     RuleCheck,
     RuleParams,
+    coverable,
     register,
 )
 
@@ -45,11 +48,17 @@ class Coverage(Rule[CoverageParams]):
     def prices(self, problem: Problem) -> Prices:
         return FREE  # the searches cover visits first; their cost moves never uncover one
 
-    def floor(self, m: ModelContext) -> int:
-        """Visits nobody can ever do are uncovered in every rota."""
-        if self.params.hard:
-            return 0
-        return sum(self.params.weight_per_minute * vd.minutes for vd in m.problem.visits if not m.eligible[vd.index])
+    def floor(self, m: ModelContext, covered: bool) -> float:
+        """Visits no rota can cover are uncovered in every rota; a rota that leaves another one
+        uncovered pays at least the cheapest of those too (none may be left when coverage is hard)."""
+        cost = [self.params.weight_per_minute * vd.minutes for vd in m.problem.visits]
+        never = sum(c for v, c in enumerate(cost) if not coverable(m, v))
+        if covered:
+            return 0 if self.params.hard else never
+        could = [c for v, c in enumerate(cost) if coverable(m, v)]
+        if self.params.hard or not could:
+            return math.inf
+        return never + min(could)
 
     def check(self, rota: Rota) -> RuleCheck:
         out = RuleCheck(violations=self.reading_violations(rota))

@@ -180,7 +180,7 @@ class Roles(Rule[RolesParams]):
             for weight, expr, subject in self._constrain(m.model, m.problem, m.holds)
         ]
 
-    def floor(self, m: ModelContext) -> int:
+    def floor(self, m: ModelContext, covered: bool) -> float:
         """Rewards can make the cost negative: at most every filled place earns the reward."""
         rewarded = {w for t in self.terms(m.problem) if t.weight < 0 for _, w in t.pairs}
         return -self.params.never_held_reward * min(len(rewarded), self.most_filled(m.problem))

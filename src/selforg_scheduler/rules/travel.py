@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+from ortools.graph.python import linear_sum_assignment
 from pydantic import Field
 
 from selforg_scheduler.core.problem import Problem
@@ -14,6 +18,7 @@ from selforg_scheduler.rules.base import (
     Rule,
     RuleCheck,
     RuleParams,
+    coverable,
     register,
 )
 
@@ -51,6 +56,25 @@ class TravelRule(Rule[TravelParams]):
                 out.append(self.penalty(1, sum(terms), subject))
         return out
 
+    def floor(self, m: ModelContext, covered: bool) -> float:
+        """In a rota covering every coverable visit, each worker's place on a visit (two on a
+        double-up) is reached from another visit that day, or starts a route (at most one route a
+        worker-day), and leads on to another or ends one. The cheapest such pairing of the day's
+        places, over the legs that fit in time and share an eligible worker, is an assignment
+        problem: its cost bounds the day's travel from below. Days of more than ``FLOOR_PLACES``
+        places are left out (no floor for them)."""
+        weight = self.params.weight_per_minute
+        if not covered or not weight:
+            return 0
+        total = 0.0
+        p = m.problem
+        ticks, exact = np.array(p.travel.minutes), np.array(p.travel.exact)
+        for _day, visits in sorted(p.visits_by_day.items()):
+            total += _day_floor(m, weight, [v for v in visits if coverable(m, v)], ticks, exact)
+            if total == math.inf:
+                break
+        return total
+
     def check(self, rota: Rota) -> RuleCheck:
         out = RuleCheck()
         p = rota.problem
@@ -69,3 +93,46 @@ class TravelRule(Rule[TravelParams]):
                 legs = rota.legs_of(w, day)
                 out.charge(p.workers[w].id, sum(leg_cost(weight, rota.exact_travel(w, leg)) for leg in legs))
         return out
+
+
+FLOOR_PLACES = 1200
+"""Most workers' places on one day's visits for which the travel floor solves its assignment."""
+
+
+def _day_floor(m: ModelContext, weight: int, visits: list[int], ticks: np.ndarray, exact: np.ndarray) -> float:
+    """The cheapest pairing of one day's places (see :meth:`TravelRule.floor`); inf when no
+    routes can cover them all."""
+    p = m.problem
+    places = [v for v in visits for _ in range(p.visits[v].required)]
+    n = len(places)
+    if n == 0 or n > FLOOR_PLACES:
+        return 0
+    workers = sorted({w for v in visits for w in m.eligible[v]})
+    routes = len(workers)
+    column = {w: i for i, w in enumerate(workers)}
+    can = np.zeros((n, routes), dtype=bool)
+    for i, v in enumerate(places):
+        can[i, [column[w] for w in m.eligible[v]]] = True
+    visit = np.array(places)
+    earliest_end = np.array([m.bounds[v][0] + p.visits[v].duration for v in places])
+    latest = np.array([m.bounds[v][1] for v in places])
+    locations = np.array([p.visits[v].location for v in places])
+    legs = ticks[np.ix_(locations, locations)] if m.travel_on else np.zeros((n, n), dtype=int)
+    fits = (
+        (visit[:, None] != visit[None, :])
+        & (earliest_end[:, None] + legs <= latest[None, :])
+        & ((can.astype(np.int32) @ can.T.astype(np.int32)) > 0)
+    )
+    cost = np.ceil(np.round(weight * exact[np.ix_(locations, locations)], 6)).astype(np.int64)
+    tails, heads = np.nonzero(fits)
+    solver = linear_sum_assignment.SimpleLinearSumAssignment()
+    solver.add_arcs_with_cost(tails, heads, cost[tails, heads])
+    out_home = [min((leg_cost(weight, p.home_travel_exact(w, v)) for w in m.eligible[v]), default=0) for v in places]
+    back_home = [min((leg_cost(weight, p.home_travel_exact(w, v)) for w in m.eligible[v]), default=0) for v in places]
+    for k in range(routes):  # route k's start and end, which any place may take
+        solver.add_arcs_with_cost(np.full(n, n + k), np.arange(n), np.array(out_home, dtype=np.int64))
+        solver.add_arcs_with_cost(np.arange(n), np.full(n, n + k), np.array(back_home, dtype=np.int64))
+        solver.add_arcs_with_cost(np.full(routes, n + k), n + np.arange(routes), np.zeros(routes, dtype=np.int64))
+    if solver.solve() != solver.OPTIMAL:
+        return math.inf
+    return float(solver.optimal_cost())
