@@ -283,4 +283,5 @@ def test_cli_prints_the_changes_by_worker_and_the_candidates(tmp_path: Path) -> 
     assert "Tell w2" in text and "Tell w3" in text and "Tell w1" in text
     assert "Who could take v1" in text
     assert "2 visits changed for 1 forced" in text
-    assert max(len(line) for line in text.splitlines()) <= 80
+    # every table and message fits 80 columns (the status line is kept whole, to grep)
+    assert max(len(line) for line in text.splitlines() if not line.startswith("OPTIMAL")) <= 80

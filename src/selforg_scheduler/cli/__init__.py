@@ -6,7 +6,8 @@ that breaks a hard rule makes ``validate`` exit 1. No traceback reaches the user
 with ``-vv``.
 
 - :mod:`.common`: the typer app, the shared options and the error-handling wrapper;
-- :mod:`.solving`: solve, solve-many, validate, repair, explain;
+- :mod:`.solving`: solve, solve-many, validate, explain;
+- :mod:`.repairing`: repair (sick cover, told worker by worker);
 - :mod:`.viewing`: render, ical, report, schema;
 - :mod:`.data`: generate, import-mankowska;
 - :mod:`.team`: pair-buddies, rotate-roles;
@@ -20,6 +21,7 @@ from selforg_scheduler.cli.common import app
 # Importing the command modules registers their commands, in this order in ``--help``.
 # isort: off
 from selforg_scheduler.cli import solving  # noqa: F401
+from selforg_scheduler.cli import repairing  # noqa: F401
 from selforg_scheduler.cli import viewing  # noqa: F401
 from selforg_scheduler.cli import data  # noqa: F401
 from selforg_scheduler.cli import team  # noqa: F401

@@ -30,7 +30,6 @@ from selforg_scheduler.cli.common import (
 from selforg_scheduler.cli.tables import (
     print_costs,
     print_findings,
-    print_frame,
     print_outcomes,
     print_status,
     print_unassigned,
@@ -51,7 +50,7 @@ if TYPE_CHECKING:
     from selforg_scheduler.pipeline.solve import Progress, SolveParams
     from selforg_scheduler.rules.config import RuleSet
 
-__all__ = ["ExecutorKind", "check_same_instance", "explain", "repair_cmd", "solve", "solve_many_cmd", "validate_cmd"]
+__all__ = ["ExecutorKind", "check_same_instance", "explain", "solve", "solve_many_cmd", "validate_cmd"]
 
 
 class ExecutorKind(str, Enum):
@@ -394,63 +393,6 @@ def validate_cmd(
     print_validation(report, sol)
     if not report.ok:
         raise typer.Exit(1)
-
-
-@app.command("repair")
-@guarded
-def repair_cmd(
-    instance: Annotated[Path, typer.Argument(help="instance JSON file")],
-    solution: Annotated[Path, typer.Argument(help="the rota to repair (solution JSON)")],
-    absent: Annotated[list[str], typer.Option("--absent", help="worker who cannot work (repeat for several)")],
-    from_: Annotated[str, typer.Option("--from", help="start of the absence, e.g. 2026-12-01T00:00")],
-    to: Annotated[str | None, typer.Option(help="end of the absence (default: end of the week)")] = None,
-    now: Annotated[str | None, typer.Option(help="visits starting before this are done and stay as they are")] = None,
-    rules: RulesOpt = None,
-    set_: SetOpt = None,
-    out_path: Annotated[Path, typer.Option("--out", "-o", help="where to write the new rota")] = Path(
-        "out/repaired.json"
-    ),
-    diff_path: Annotated[
-        Path | None, typer.Option("--diff", help="where to write the diff as CSV (default: beside --out)")
-    ] = None,
-    time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="seconds")] = 30.0,
-    workers: Annotated[int, typer.Option(help=WORKERS_HELP)] = 0,
-    seed: Annotated[int, typer.Option(help="random seed")] = 0,
-    verbose: VerboseOpt = 0,
-) -> None:
-    """Sick cover: re-plan the rota without the absent workers, moving as few visits as possible."""
-    setup_logging(verbose)
-    check_writable(out_path, "--out")  # before the repair, not after it
-    diff_path = diff_path or out_path.with_name(out_path.name.removesuffix(".json") + ".diff.csv")
-    check_writable(diff_path, "--diff")
-    inst = load_instance(instance)
-    sol = load_solution(solution)
-    rule_set = load_rule_set(rules, set_)
-    from selforg_scheduler.modes.repair import Absence, repair
-    from selforg_scheduler.pipeline.solve import SolveParams
-
-    start, end, at = parse_when(from_, "--from"), parse_when(to, "--to"), parse_when(now, "--now")
-    try:
-        result = repair(
-            inst, sol, [Absence(w, start, end) for w in absent], at, rule_set,
-            SolveParams(time_limit_s=time_limit, workers=workers, seed=seed),
-        )  # fmt: skip
-    except InputError as exc:
-        if not (exc.field or "").startswith("--"):
-            exc.file = str(solution)  # the problem is in the rota file
-        raise
-    write_text_atomic(out_path, solution_json(result.solution))
-    with atomic_path(diff_path) as tmp:
-        result.diff.write_csv(tmp)
-    print_frame(f"Changed visits ({result.diff.height})", result.diff)
-    print_unassigned(result.solution)
-    print_status(result.solution)
-    out.print(
-        f"{result.fixed} visits kept as they were (done or pinned); new rota written to {out_path}, diff to {diff_path}",
-        highlight=False, soft_wrap=True,
-    )  # fmt: skip
-    if not result.report.ok:
-        print_violations(result.report)
 
 
 @app.command()

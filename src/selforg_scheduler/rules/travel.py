@@ -127,8 +127,8 @@ def _day_floor(m: ModelContext, weight: int, visits: list[int], ticks: np.ndarra
     tails, heads = np.nonzero(fits)
     solver = linear_sum_assignment.SimpleLinearSumAssignment()
     solver.add_arcs_with_cost(tails, heads, cost[tails, heads])
-    out_home = [min((leg_cost(weight, p.home_travel_exact(w, v)) for w in m.eligible[v]), default=0) for v in places]
-    back_home = [min((leg_cost(weight, p.home_travel_exact(w, v)) for w in m.eligible[v]), default=0) for v in places]
+    out_home = [min((leg_cost(weight, p.travel_from_home_exact(w, v)) for w in m.eligible[v]), default=0) for v in places]
+    back_home = [min((leg_cost(weight, p.travel_to_home_exact(w, v)) for w in m.eligible[v]), default=0) for v in places]
     for k in range(routes):  # route k's start and end, which any place may take
         solver.add_arcs_with_cost(np.full(n, n + k), np.arange(n), np.array(out_home, dtype=np.int64))
         solver.add_arcs_with_cost(np.arange(n), np.full(n, n + k), np.array(back_home, dtype=np.int64))
