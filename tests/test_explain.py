@@ -269,7 +269,7 @@ def test_a_budget_of_one_visit_finds_a_set_and_says_what_it_left_out() -> None:
     assert note.kind == "unexamined"
     assert note.sentence == (
         "The conflict search examined 1 of 3 visits the quick rota could not cover (at most 1 asked for); "
-        "2 not examined: ask for more visits."
+        "2 not examined: ask for more visits, or name them with --visit."
     )
 
 
@@ -289,7 +289,7 @@ def test_when_the_time_runs_out_explain_says_how_many_visits_were_not_examined(
     assert seen == out  # each set reported as soon as found, the note last
     assert out[-1].sentence == (
         "The conflict search examined 1 of 3 visits the quick rota could not cover in 30 s; "
-        "2 not examined: run with --time-limit 90."
+        "2 not examined: run with --time-limit 90 or name visits with --visit."
     )
 
 
@@ -300,3 +300,13 @@ def test_named_visits_are_examined_whatever_the_quick_rota_did() -> None:
 
 def test_no_conflict_search_when_the_quick_rota_covers_everything_possible() -> None:
     assert conflicts(planted(), rules(), time_limit_s=10) == []  # the rest are impossible on their own
+
+
+def test_cli_examines_the_named_visits_and_refuses_unknown_ones(tmp_path: Path) -> None:
+    week = str(ROOT / "instances" / "week.json")
+    res = CliRunner().invoke(app, ["explain", week, "--visit", "nope"])
+    assert res.exit_code == 2 and "--visit: no visit 'nope'" in res.output
+    # A visit the quick rota covers has no conflict: the search says so about what it examined.
+    res = CliRunner().invoke(app, ["explain", week, "--visit", "v0001", "-t", "5"])
+    assert res.exit_code == 0, res.output
+    assert "found no set that cannot be covered together" in res.output.replace("\n", " ")

@@ -405,24 +405,44 @@ def explain(
         bool, typer.Option(help="also search (CP-SAT) for visits that cannot all be covered together")
     ] = True,
     time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="seconds for the conflict search")] = 20.0,
+    visit: Annotated[
+        list[str] | None, typer.Option("--visit", help="examine this visit in the conflict search (repeatable)")
+    ] = None,
     verbose: VerboseOpt = 0,
 ) -> None:
     """Why visits cannot be covered, before any solve: impossible visits, clients, days, conflicts."""
     setup_logging(verbose)
     inst = load_instance(instance)
     rule_set = load_rule_set(rules, set_)
+    from selforg_scheduler.modes.explain import Finding, diagnose
     from selforg_scheduler.modes.explain import conflicts as find_conflicts
-    from selforg_scheduler.modes.explain import diagnose
 
+    known = {v.id for v in inst.visits}
+    for vid in visit or []:
+        if vid not in known:
+            raise InputError(f"no visit {vid!r} in {instance}", field="--visit")
     findings = diagnose(inst, rule_set)
-    if conflicts:
-        findings += find_conflicts(inst, rule_set, time_limit)
-    if not findings:
-        searched = (
-            f"; the conflict search (CP-SAT, up to {time_limit:g} s) found no set that cannot be covered together"
-            if conflicts
-            else ""
-        )
-        out.print(f"No impossibility found: each visit has workers who could do it{searched}.", highlight=False)
+    if not conflicts:
+        if findings:
+            print_findings(findings)
+        else:
+            out.print("No impossibility found: each visit has workers who could do it.", highlight=False)
         return
-    print_findings(findings)
+    if findings:
+        print_findings(findings)
+
+    def show(finding: Finding) -> None:  # each set as soon as found: a search may run for minutes
+        if finding.kind != "unexamined":
+            print_findings([finding])
+
+    found = find_conflicts(inst, rule_set, time_limit, visits=visit or None, on_finding=show)
+    notes = [f for f in found if f.kind == "unexamined"]
+    if not findings and len(found) == len(notes):
+        where = "in what it examined" if notes else f"(CP-SAT, up to {time_limit:g} s)"
+        out.print(
+            f"No impossibility found: each visit has workers who could do it; the conflict search {where} "
+            "found no set that cannot be covered together.",
+            highlight=False,
+        )
+    for note in notes:
+        out.print(f"Note: {note.sentence}", highlight=False)

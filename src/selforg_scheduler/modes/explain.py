@@ -408,10 +408,10 @@ def _note(n: int, k: int, undecided: int, spent: float, time_limit_s: float, by_
     if undecided:
         head += f", {undecided} of them without an answer in their share of the time"
     if by_steps:
-        advice = "ask for more visits"
+        advice = "ask for more visits, or name them with --visit"
     else:  # time for all of them at the pace so far, in whole tens of seconds
         pace = max(spent, time_limit_s) / max(1, k)
-        advice = f"run with --time-limit {10 * math.ceil(pace * n / 10):.0f}"
+        advice = f"run with --time-limit {10 * math.ceil(pace * n / 10):.0f} or name visits with --visit"
     return Finding("unexamined", "conflict search", f"{head}; {n - k} not examined: {advice}.")
 
 
