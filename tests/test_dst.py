@@ -279,6 +279,23 @@ def test_the_solver_and_the_validator_agree_across_fall_back() -> None:
     assert {a.visit for a in sol.visits} == {v[0] for v in visits}
 
 
+def test_no_visit_starts_in_the_second_occurrence_of_the_repeated_hour() -> None:
+    # 01:00-01:59 happens twice on 31 October; a start in the second (GMT) one cannot be written
+    # in the contract's naive local times, so the frame leaves those starts out.
+    from selforg_scheduler.rules.frame import eligibility
+
+    visits: list[Visit] = [("r1", "A", "2027-10-31T00:30", 30, "2027-10-31T02:30")]
+    team = week(FALL, [("2027-10-30T22:00", "2027-10-31T08:00")], visits)
+    p = compile_problem(instance_from_dict(team))
+    first = p.minute_of(datetime(2027, 10, 31, 1, 0))  # 01:00 BST
+    second = first + 60  # 01:00 GMT
+    _, domains = eligibility(p, default_rules())
+    dom = domains[(0, 0)]
+    assert any(a <= first + 59 <= b for a, b in dom)  # the first time round may hold a start
+    assert not any(a <= t <= b for a, b in dom for t in (second, second + 59))
+    assert any(a <= second + 60 <= b for a, b in dom)  # 02:00 GMT again
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="rules/config.py RuleSet.start_range still spans day * day_length: with time windows off a "

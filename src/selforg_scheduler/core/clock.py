@@ -95,3 +95,21 @@ class LocalClock:
             else:
                 hi = mid
         return before + timedelta(seconds=lo)
+
+    def repeated(self, days: int) -> tuple[tuple[float, float], ...]:
+        """The real-minute ranges ``[a, b)`` of the horizon's ``days`` whose local clock time a
+        fall-back change repeats, second occurrence (the contract's naive times cannot name them)."""
+        if self.steady:
+            return ()
+        out = []
+        for day in range(days):
+            a, b = self.minutes(self.origin + timedelta(days=day)), self.minutes(self.origin + timedelta(days=day + 1))
+            back = -self.shift(a, b)
+            if back <= 0:
+                continue
+            lo, hi = a, b  # the first minute whose offset is the day's last one
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if self.shift(a, mid) == 0 else (lo, mid)
+            out.append((hi, hi + back))
+        return tuple(out)

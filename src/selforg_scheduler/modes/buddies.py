@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import networkx as nx
 import yaml
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from selforg_scheduler.contract.errors import InputError
 from selforg_scheduler.contract.instance import Instance
+from selforg_scheduler.core.clock import LocalClock
 from selforg_scheduler.core.problem import intersect, merge
 
 LATE_AFTER = 20 * 60
@@ -106,9 +108,10 @@ class Compatibility:
         past = [*(g.members for g in instance.buddy_history), *current]
         self.history = {frozenset(pair) for g in past for pair in itertools.combinations(g, 2)}
         origin = datetime.combine(instance.horizon.start, time())
+        clock = LocalClock(origin, ZoneInfo(instance.team.timezone), instance.horizon.days)
 
-        def minute(when: datetime) -> int:
-            return int((when - origin).total_seconds() // 60)
+        def minute(when: datetime) -> int:  # real minutes, as the week's rules count them
+            return int(clock.minutes(when) // 1)
 
         self.free = {w.id: merge([(minute(p.start), minute(p.end)) for p in w.availability]) for w in instance.workers}
         self.evenings = tuple(  # 20:00 to midnight of each local day, on the same clock as ``minute``

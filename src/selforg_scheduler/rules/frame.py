@@ -7,6 +7,7 @@ worker's free time (``free_time``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 
 from selforg_scheduler.core.problem import Interval, Problem, fitting_starts
@@ -33,6 +34,10 @@ def eligibility_until(
     domains: dict[tuple[int, int], tuple[Interval, ...]] = {}
     blocks = [rules.free_time(problem, w.index) for w in problem.workers]
     chosen = list(range(len(problem.visits))) if visits is None else sorted(set(visits))
+    repeated = [
+        (math.ceil(a * problem.unit), math.ceil(b * problem.unit) - 1)
+        for a, b in problem.local_clock.repeated(problem.days)
+    ]
     for k, vd in enumerate(problem.visits[v] for v in chosen):
         if stop():
             return (eligible, domains), chosen[k:]
@@ -47,6 +52,8 @@ def eligibility_until(
                 if not dom:
                     break
                 dom = rule.starts(problem, vd.index, wd.index, dom)
+            if dom and repeated:
+                dom = _writable(dom, repeated)
             if dom:
                 ws.append(wd.index)
                 domains[(vd.index, wd.index)] = dom
@@ -72,4 +79,25 @@ def pair_starts(problem: Problem, rules: RuleSet, visit: int, worker: int) -> tu
         if not dom:
             break
         dom = rule.starts(problem, visit, worker, dom)
-    return dom
+    repeated = [
+        (math.ceil(a * problem.unit), math.ceil(b * problem.unit) - 1)
+        for a, b in problem.local_clock.repeated(problem.days)
+    ]
+    return _writable(dom, repeated) if repeated else dom
+
+
+def _writable(dom: tuple[Interval, ...], holes: list[Interval]) -> tuple[Interval, ...]:
+    """The starts of ``dom`` (closed ranges) outside the ``holes`` (closed ranges): a start in the
+    second occurrence of a repeated hour could not be written in the contract's local times."""
+    out: list[Interval] = []
+    for a, b in dom:
+        cur = a
+        for h0, h1 in holes:
+            if h1 < cur or h0 > b:
+                continue
+            if h0 > cur:
+                out.append((cur, h0 - 1))
+            cur = max(cur, h1 + 1)
+        if cur <= b:
+            out.append((cur, b))
+    return tuple(out)
