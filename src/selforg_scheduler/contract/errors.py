@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
+import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from pydantic import ValidationError
+
+MAX_JSON_DEPTH = 32
+"""Nesting no contract file comes near (a flexible-working entry's weekday is 6 levels down)."""
+DISCRIMINATORS = ("method", "kind")
+"""The tag fields of the contract's unions (travel, flexible working)."""
 
 
 class InputError(Exception):
@@ -68,3 +78,103 @@ def describe_location(raw: Any, loc: Sequence[int | str]) -> tuple[str | None, s
         head, _, tail = field.partition(".")
         obj, field = head, tail
     return obj, field
+
+
+def check_json(raw: Any, file: str | None) -> None:
+    """Refuse what Python's json reads but the contract has no use for: NaN, Infinity (also a
+    number too large for a float, which reads as Infinity) and nesting deeper than
+    :data:`MAX_JSON_DEPTH`. The first one in document order is named by object and field."""
+    stack: list[tuple[Any, tuple[int | str, ...]]] = [(raw, ())]
+    while stack:
+        node, loc = stack.pop()
+        if len(loc) > MAX_JSON_DEPTH:
+            raise InputError(f"not valid JSON: nested too deeply (more than {MAX_JSON_DEPTH} levels)", file=file)
+        bad = _not_finite(node)
+        if bad is not None:
+            obj, field = describe_location(raw, loc)
+            raise InputError(f"{bad} is not a finite number", file=file, obj=obj, field=field)
+        if isinstance(node, Mapping):
+            stack.extend((value, (*loc, str(key))) for key, value in reversed(list(node.items())))
+        elif isinstance(node, Sequence) and not isinstance(node, str | bytes):
+            stack.extend((value, (*loc, i)) for i, value in reversed(list(enumerate(node))))
+
+
+def _not_finite(value: Any) -> str | None:
+    """How a non-finite number reads in JSON (NaN, Infinity, -Infinity); None for anything else."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("-Infinity" if value < 0 else "Infinity")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 1e308:
+        return "a number this large"
+    return None
+
+
+def validation_error(exc: ValidationError, raw: Any, file: str | None) -> InputError:
+    """The first pydantic error as one line naming object id and field, plus a count of others.
+
+    A misspelt key shows up twice in pydantic (an unknown key and a missing one); the unknown key
+    is what the user typed, so it is reported, with the missing name as the suggestion.
+    """
+    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
+    first = errors[0]
+    loc = without_tags(raw, first["loc"])
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        parent = tuple(loc[:-1])
+        missing = [
+            str(e["loc"][-1])
+            for e in errors
+            if e["type"] == "missing" and tuple(without_tags(raw, e["loc"])[:-1]) == parent
+        ]
+        close = difflib.get_close_matches(str(loc[-1]), missing, n=1)
+        message = "unknown field (not in the contract)" + (
+            f"; did you mean {close[0]!r}?" if close else "; check the spelling"
+        )
+    elif first["type"] == "union_tag_not_found":  # the union's tag (method, kind) is missing
+        loc = [*loc, str(first.get("ctx", {}).get("discriminator", "")).strip("'") or "kind"]
+        message = "Field required"
+    elif first["type"].endswith("_type") and "input" in first:
+        message += f", not {_json_type(first['input'])}"  # types are not converted: say what it was
+    if not loc and first["type"] == "model_type":
+        message = f"should be a JSON object {{...}}, not {_json_type(first.get('input'))}"
+    obj, field = describe_location(raw, loc)
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return InputError(message, file=file, obj=obj, field=field)
+
+
+def without_tags(raw: Any, loc: Sequence[int | str]) -> list[int | str]:
+    """A pydantic location without the tags discriminated unions put into it (``haversine``,
+    ``day_off``, ...): a key is a tag where the object it is read in has it as its ``method`` or
+    ``kind``; once per object, so a field of the same name (``earliest_start``) stays a field."""
+    out: list[int | str] = []
+    node: Any = raw
+    tagged = False
+    for key in loc:
+        if isinstance(node, Mapping) and not tagged and any(node.get(d) == key for d in DISCRIMINATORS):
+            tagged = True
+            continue
+        out.append(key)
+        tagged = False
+        if isinstance(node, Mapping):
+            node = node.get(key)
+        elif isinstance(key, int) and isinstance(node, Sequence) and not isinstance(node, str) and 0 <= key < len(node):
+            node = node[key]
+        else:
+            node = None
+    return out
+
+
+def _json_type(value: Any) -> str:
+    """A JSON value as an error message shows it: ``the string "30"``, ``true``, ``a list``."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the string {json.dumps(shown, ensure_ascii=False)}"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, Sequence):
+        return "a list"
+    return type(value).__name__

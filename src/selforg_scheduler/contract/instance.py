@@ -1,7 +1,9 @@
 """The instance contract: one team's week (``formats.md``, "Instance").
 
 Every model forbids unknown keys, so a typo is an error rather than a silent default. Fields that
-this project adds to the contract are marked "added" in their description.
+this project adds to the contract are marked "added" in their description. Files are validated
+in pydantic's strict JSON mode (``contract.io.parse_model``): a value of the wrong JSON type is an
+error, never converted; numbers are finite, and bounded where the solver needs them to be.
 """
 
 from __future__ import annotations
@@ -26,10 +28,15 @@ WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun"
 Strength = Literal["agreed", "wish"]
 Id = Annotated[str, Field(min_length=1)]
 NonNegMinutes = Annotated[float, Field(ge=0)]
+WEEK_MINUTES = 7 * 24 * 60
+"""A week: the most any per-week amount of minutes, or any travel time, can sensibly be."""
+GAP_LIMIT_MINUTES = 29 * 24 * 60
+"""The widest gap between two visit starts: the longest horizon (28 days) and the day after it."""
+WeekMinutes = Annotated[float, Field(ge=0, le=WEEK_MINUTES)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Team(Strict):
@@ -61,18 +68,18 @@ class _TravelBase(Strict):
 
 class HaversineTravel(_TravelBase):
     method: Literal["haversine"]
-    speed_kmh: float = Field(default=30.0, gt=0)
-    detour_factor: float = Field(default=1.3, gt=0)
+    speed_kmh: float = Field(default=30.0, ge=1, le=200)
+    detour_factor: float = Field(default=1.3, gt=0, le=10)
 
 
 class EuclideanTravel(_TravelBase):
     method: Literal["euclidean"]
-    speed: float = Field(default=1.0, gt=0, description="distance units per minute")
+    speed: float = Field(default=1.0, ge=1e-6, le=1e6, description="distance units per minute")
 
 
 class MatrixTravel(_TravelBase):
     method: Literal["matrix"]
-    minutes: dict[str, dict[str, NonNegMinutes]]
+    minutes: dict[str, dict[str, WeekMinutes]] = Field(description="minutes from a location to another: 0 to a week")
 
     def lookup(self, a: str, b: str) -> float:
         """Minutes from a to b; a pair given one way only is taken as symmetric."""
@@ -175,7 +182,7 @@ class Worker(Strict):
     home: str | None = Field(default=None, description="location id of the worker's home")
     skills: list[str] = Field(default_factory=list)
     contract_minutes: NonNegMinutes = 0
-    overtime_minutes: NonNegMinutes = 0
+    overtime_minutes: WeekMinutes = 0
     new_starter: bool = False
     availability: list[Period] = Field(default_factory=list)
     commitments: list[Commitment] = Field(default_factory=list)
@@ -219,8 +226,8 @@ class Visit(Strict):
 class Dependency(Strict):
     first: str
     second: str
-    min_gap_min: float = 0
-    max_gap_min: float = 0
+    min_gap_min: float = Field(default=0, ge=-GAP_LIMIT_MINUTES, le=GAP_LIMIT_MINUTES)
+    max_gap_min: float = Field(default=0, ge=-GAP_LIMIT_MINUTES, le=GAP_LIMIT_MINUTES)
 
     _gap = _after("max_gap_min", "min_gap_min", allow_equal=True)
 
@@ -228,8 +235,8 @@ class Dependency(Strict):
 class Role(Strict):
     id: Id
     name: str = ""
-    minutes_per_week: NonNegMinutes = 0
-    holders: int = Field(default=1, ge=1)
+    minutes_per_week: WeekMinutes = 0
+    holders: int = Field(default=1, ge=1, le=1000)
     skills: list[str] = Field(default_factory=list)
     team: Id | None = Field(
         default=None, description="added: the team within an organisation (instances of several teams)"
@@ -265,3 +272,11 @@ class Instance(Strict):
     roles: list[Role] = Field(default_factory=list)
     role_history: list[RoleHistoryEntry] = Field(default_factory=list)
     buddy_history: list[BuddyHistoryEntry] = Field(default_factory=list, description="added: past buddy groups")
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _version_not_a_bool(cls, value: Any) -> Any:
+        """``schema_version: true`` is not 1 (a bool equals 1 in Python, so ``Literal[1]`` takes it)."""
+        if isinstance(value, bool):
+            raise ValueError(f"should be 1, not {str(value).lower()}")
+        return value

@@ -1,22 +1,28 @@
-"""Reading and writing instances and solutions, with errors that name file, object and field."""
+"""Reading and writing instances and solutions, with errors that name file, object and field.
+
+Input is read strictly: a value of the wrong JSON type is an error (``"30"`` is not a number,
+``true`` is not 1), NaN and Infinity are refused, and so is JSON nested deeper than any contract
+object ever is.
+"""
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import logging
+import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
-from selforg_scheduler.contract.errors import InputError, describe_location
-from selforg_scheduler.contract.instance import Client, Instance, MatrixTravel
-from selforg_scheduler.contract.solution import Solution
+from selforg_scheduler.contract.errors import InputError, check_json, validation_error
+from selforg_scheduler.contract.instance import WEEK_MINUTES, Client, Instance, MatrixTravel
+from selforg_scheduler.contract.solution import Solution, local_time
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -27,7 +33,10 @@ LEGAL_WEEK_MINUTES = 2880
 
 
 def read_json(path: str | Path) -> Any:
-    """Read a JSON file, turning every failure into an :class:`InputError` naming the file."""
+    """Read a JSON file, turning every failure into an :class:`InputError` naming the file.
+
+    NaN, Infinity and JSON nested deeper than :data:`MAX_JSON_DEPTH` are refused here, naming
+    the object and field (:func:`check_json`)."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -35,62 +44,46 @@ def read_json(path: str | Path) -> Any:
         raise InputError("file not found", file=str(path)) from None
     except IsADirectoryError:
         raise InputError("is a folder, not a file", file=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read: {exc}", file=str(path)) from None
+    except PermissionError:
+        raise InputError("cannot read: permission denied", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
     try:
-        return json.loads(text)
+        raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", file=str(path)) from None
-
-
-def validation_error(exc: ValidationError, raw: Any, file: str | None) -> InputError:
-    """The first pydantic error as one line naming object id and field, plus a count of others.
-
-    A misspelt key shows up twice in pydantic (an unknown key and a missing one); the unknown key
-    is what the user typed, so it is reported, with the missing name as the suggestion.
-    """
-    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
-    first = errors[0]
-    loc = [k for k in first["loc"] if not _is_tag(k)]
-    obj, field = describe_location(raw, loc)
-    message = str(first["msg"]).removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        parent = tuple(loc[:-1])
-        missing = [
-            str(e["loc"][-1])
-            for e in errors
-            if e["type"] == "missing" and tuple(k for k in e["loc"][:-1] if not _is_tag(k)) == parent
-        ]
-        close = difflib.get_close_matches(str(loc[-1]), missing, n=1)
-        message = "unknown field (not in the contract)" + (
-            f"; did you mean {close[0]!r}?" if close else "; check the spelling"
-        )
-    if len(errors) > 1:
-        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-    return InputError(message, file=file, obj=obj, field=field)
-
-
-def _is_tag(key: int | str) -> bool:
-    # Discriminated unions put the tag ('haversine', 'day_off', ...) into the location.
-    return isinstance(key, str) and key in _UNION_TAGS
-
-
-_UNION_TAGS = {
-    "haversine",
-    "euclidean",
-    "matrix",
-    "earliest_start",
-    "latest_end",
-    "day_off",
-    "max_minutes_per_day",
-}
+    except RecursionError:
+        raise InputError("not valid JSON: nested too deeply", file=str(path)) from None
+    except ValueError as exc:  # an integer of more digits than Python converts
+        why = "a number with too many digits" if "digits" in str(exc) else str(exc)
+        raise InputError(f"not valid JSON: {why}", file=str(path)) from None
+    check_json(raw, str(path))
+    return raw
 
 
 def parse_model(model: type[M], raw: Any, file: str | None) -> M:
+    """Validate parsed JSON against a contract model in pydantic's strict JSON mode: a value of
+    the wrong JSON type is an error (``"30"`` for a number, ``true`` for an integer, ``"yes"`` for
+    a boolean), while dates and times are read from their strings and integers serve as floats."""
+    check_json(raw, file)
+    text = json.dumps(raw, default=_jsonable, allow_nan=False, ensure_ascii=False)
     try:
-        return model.model_validate(raw)
+        return model.model_validate_json(text, strict=True)
     except ValidationError as exc:
         raise validation_error(exc, raw, file) from None
+
+
+def _jsonable(value: Any) -> Any:
+    """JSON for what Python callers may put in a raw instance: dates and times, numpy scalars."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if hasattr(value, "item") and callable(value.item):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def instance_from_dict(raw: Any, file: str | None = None) -> Instance:
@@ -183,12 +176,22 @@ def reference_problems(inst: Instance) -> Iterator[InputError]:
         return not (lo <= when <= hi)
 
     horizon_text = f"outside the horizon {h0:%Y-%m-%d}..{(h1 - timedelta(days=1)):%Y-%m-%d}"
+    zone = ZoneInfo(inst.team.timezone)
+
+    def skipped(when: datetime, obj: str, field: str) -> Iterator[InputError]:
+        if not exists_locally(when, zone):
+            yield InputError(
+                f"{local_time(when)} does not exist in {inst.team.timezone} (clocks go forward)", obj=obj, field=field
+            )
+
     for w in inst.workers:
         obj = f"workers[{w.id}]"
         if w.home is not None and w.home not in locations:
             yield InputError(f"unknown location {w.home!r}", obj=obj, field="home")
         for kind, periods in (("availability", w.availability), ("commitments", w.commitments)):
             for i, p in enumerate(periods):
+                yield from skipped(p.start, obj, f"{kind}[{i}].start")
+                yield from skipped(p.end, obj, f"{kind}[{i}].end")
                 if outside(p.start, h0, h1) or outside(p.end, h0, late_end):
                     yield InputError(
                         f"{p.start.isoformat()}..{p.end.isoformat()} is {horizon_text}",
@@ -230,6 +233,8 @@ def reference_problems(inst: Instance) -> Iterator[InputError]:
         obj = f"visits[{v.id}]"
         if v.client not in clients:
             yield InputError(f"unknown client {v.client!r}", obj=obj, field="client")
+        yield from skipped(v.earliest_start, obj, "earliest_start")
+        yield from skipped(v.latest_start, obj, "latest_start")
         if outside(v.earliest_start, h0, h1 - timedelta(minutes=1)):
             yield InputError(f"{v.earliest_start.isoformat()} is {horizon_text}", obj=obj, field="earliest_start")
         elif outside(v.latest_start, h0, late_end):
@@ -270,6 +275,12 @@ def reference_problems(inst: Instance) -> Iterator[InputError]:
             yield InputError("a worker is named twice in one group", obj=obj, field="members")
     yield from _travel_problems(inst)
     yield from _team_problems(inst)
+
+
+def exists_locally(when: datetime, zone: ZoneInfo) -> bool:
+    """Whether a naive local time is one the clocks show (not skipped when they go forward). A
+    time the clocks show twice (when they go back) exists: its first occurrence applies."""
+    return when.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None) == when
 
 
 def client_team(client: Client, worker_team: dict[str, str | None]) -> str | None:
@@ -326,6 +337,65 @@ def _travel_problems(inst: Instance) -> Iterator[InputError]:
                 yield InputError("needed by euclidean travel", obj=f"locations[{loc.id}]", field=missing)
     else:
         yield from _matrix_problems(inst, travel)
+        return
+    yield from _far_apart(inst)
+
+
+def _far_apart(inst: Instance) -> Iterator[InputError]:
+    """Two locations more than a week's travel apart (a wrong coordinate, or a speed far too low):
+    the solver's numbers would overflow. Checked pair by pair only when the locations' bounding
+    box is that wide; the first pair found is named."""
+    travel = inst.travel
+    if travel.method == "euclidean":
+        points = [(loc.id, loc.x, loc.y) for loc in inst.locations if loc.x is not None and loc.y is not None]
+        speed, field, what = travel.speed, "x", f"speed {travel.speed:g} units a minute"
+
+        def minutes(a: tuple[str, float, float], b: tuple[str, float, float]) -> float:
+            return math.hypot(b[1] - a[1], b[2] - a[2]) / speed
+
+    elif travel.method == "haversine":
+        points = [(loc.id, loc.lat, loc.lon) for loc in inst.locations if loc.lat is not None and loc.lon is not None]
+        per_km = travel.detour_factor / travel.speed_kmh * 60.0
+        field, what = "lat", f"{travel.speed_kmh:g} km/h, detour factor {travel.detour_factor:g}"
+
+        def minutes(a: tuple[str, float, float], b: tuple[str, float, float]) -> float:
+            return _great_circle_km(a[1], a[2], b[1], b[2]) * per_km
+
+    else:
+        return
+    if len(points) < 2:
+        return
+    lo = (min(p[1] for p in points), min(p[2] for p in points))
+    hi = (max(p[1] for p in points), max(p[2] for p in points))
+    if travel.method == "euclidean":
+        widest = math.hypot(hi[0] - lo[0], hi[1] - lo[1]) / speed
+    else:  # along a meridian, then a parallel: never shorter than the great circle
+        widest = EARTH_RADIUS_KM * (math.radians(hi[0] - lo[0]) + math.radians(min(180.0, hi[1] - lo[1]))) * per_km
+    if widest <= WEEK_MINUTES:
+        return
+    for i, a in enumerate(points):
+        for b in points[i + 1 :]:
+            far = minutes(a, b)
+            if not far <= WEEK_MINUTES:
+                shown = f"{far:,.0f}" if far < 1e9 else f"{far:.3g}"
+                yield InputError(
+                    f"more than a week's travel from {a[0]!r} ({shown} minutes at {what}); "
+                    "check the coordinates and the travel speed",
+                    obj=f"locations[{b[0]}]",
+                    field=field,
+                )
+                return
+
+
+EARTH_RADIUS_KM = 6371.0088
+"""The contract's earth radius for haversine travel."""
+
+
+def _great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The contract's haversine distance (``core.travel`` computes the matrix the same way)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _matrix_problems(inst: Instance, travel: MatrixTravel) -> Iterator[InputError]:

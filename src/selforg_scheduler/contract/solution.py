@@ -1,11 +1,15 @@
-"""The solution contract: what ``solve`` writes (``formats.md``, "Solution")."""
+"""The solution contract: what ``solve`` writes (``formats.md``, "Solution").
+
+Files are validated in pydantic's strict JSON mode (``contract.io.parse_model``): a value of the
+wrong JSON type is an error, never converted, and NaN or Infinity is refused.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NaiveDatetime, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, NaiveDatetime, field_serializer, field_validator
 
 Status = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "MODEL_INVALID", "UNKNOWN"]
 
@@ -118,6 +122,14 @@ class Solution(_Strict):
         description="added: the parts solved on their own and merged (teams, or a large pool's split); empty "
         "when the week was solved whole",
     )
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _version_not_a_bool(cls, value: Any) -> Any:
+        """``schema_version: true`` is not 1 (a bool equals 1 in Python, so ``Literal[1]`` takes it)."""
+        if isinstance(value, bool):
+            raise ValueError(f"should be 1, not {str(value).lower()}")
+        return value
 
     def summary(self) -> str:
         """One line: status, objective, bound and gap, visits covered, time and what found the rota."""

@@ -1,4 +1,9 @@
-"""Rule sets: which rules are on, hard or soft, and with what weights, loaded from YAML."""
+"""Rule sets: which rules are on, hard or soft, and with what weights, loaded from YAML.
+
+A YAML file must be UTF-8 and may not give a key twice; every weight or reward (a parameter
+named ``weight``, ``*_weight``, ``weight_*``, ``*_reward``...) is at most :data:`MAX_WEIGHT`, so the
+solver's 64-bit objective cannot overflow.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,11 @@ ALWAYS: tuple[Interval, ...] = ((-(10**7), 10**7),)
 """Free time of a worker no rule limits."""
 MAX_RESOLUTION = 1000
 """Finest time a rule set may ask for: a thousandth of a minute."""
+MAX_WEIGHT = 1_000_000
+"""Largest weight or reward per unit (minute, visit, change...): a week's worth of costs at this
+weight stays far inside CP-SAT's 64-bit objective (at 10**15 the model is MODEL_INVALID)."""
+_WEIGHT_NAME = re.compile(r"(^|_)(weight|reward)(_|$)")
+"""Parameter names that are weights or rewards: weight, sum_weight, weight_per_minute, link_worker_reward..."""
 
 
 def _discover() -> None:
@@ -207,12 +217,26 @@ def rules_from_dict(raw: Any, file: str | None = None, overrides: Sequence[str] 
                 message = err["msg"]
             source = "--set" if (name, str(err["loc"][0]) if err["loc"] else "") in from_cli else file
             raise InputError(message, file=source, obj=f"rules.{name}", field=field) from None
+        for param in weight_params(cls.Params):
+            value = getattr(params[name], param)
+            if isinstance(value, int | float) and value > MAX_WEIGHT:
+                raise InputError(
+                    f"at most {MAX_WEIGHT} (larger weights overflow the solver's 64-bit objective), not {value}",
+                    file="--set" if (name, param) in from_cli else file,
+                    obj=f"rules.{name}",
+                    field=param,
+                )
     rule_set = RuleSet(params, source=file, resolution=resolution)
     for rule in rule_set.active():
         why = rule.resolution_problem(resolution)
         if why is not None:
             raise InputError(f"{why} (resolution is {resolution})", file=file, obj=f"rules.{rule.name}")
     return rule_set
+
+
+def weight_params(params: type[RuleParams]) -> list[str]:
+    """The weights and rewards among a rule's parameters (each at most :data:`MAX_WEIGHT`)."""
+    return [name for name in params.model_fields if _WEIGHT_NAME.search(name)]
 
 
 def load_rules(path: str | Path | None = None, overrides: Sequence[str] = ()) -> RuleSet:
@@ -224,13 +248,47 @@ def load_rules(path: str | Path | None = None, overrides: Sequence[str] = ()) ->
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError("file not found", file=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", file=str(path)) from None
+    except PermissionError:
+        raise InputError("cannot read: permission denied", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=str(path)) from None
     except OSError as exc:
-        raise InputError(f"cannot read: {exc}", file=str(path)) from None
+        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+    return rules_from_dict(read_yaml(text, str(path)), file=str(path), overrides=overrides)
+
+
+class StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # '<<: *defaults': keys given beside a merge override it, as YAML intends
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                first = seen.get(key)
+            except TypeError:
+                continue  # an unhashable key: the safe loader's own error names it
+            line = key_node.start_mark.line + 1
+            if first is not None:
+                raise InputError(f"key {key!r} given twice (lines {first} and {line}); the later would win silently")
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(text: str, file: str | None) -> Any:
+    """Parse YAML text with :class:`StrictLoader`; any failure is one line naming the file."""
     try:
-        raw = yaml.safe_load(text)
+        return yaml.load(text, Loader=StrictLoader)  # a SafeLoader: builds plain data only
+    except InputError as exc:
+        raise InputError(exc.message, file=file) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML: {exc}".replace("\n", " "), file=str(path)) from None
-    return rules_from_dict(raw, file=str(path), overrides=overrides)
+        raise InputError(f"not valid YAML: {exc}".replace("\n", " "), file=file) from None
+    except RecursionError:
+        raise InputError("not valid YAML: nested too deeply", file=file) from None
 
 
 def _known_rule(name: Any, file: str | None) -> None:
@@ -247,7 +305,7 @@ def _parse_override(item: str) -> tuple[str, str, Any]:
     if re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
         return name, param, value.strip()  # a clock time; YAML 1.1 would read 11:00 as 660
     try:
-        parsed = yaml.safe_load(value) if value.strip() else None
-    except yaml.YAMLError:
+        parsed = yaml.load(value, Loader=StrictLoader) if value.strip() else None
+    except (yaml.YAMLError, InputError, RecursionError):
         parsed = value
     return name, param, parsed
