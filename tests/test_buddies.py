@@ -199,3 +199,12 @@ def test_cli_unknown_weight_key_is_one_line(tmp_path):
     weights = tmp_path / "w.yaml"
     weights.write_text("mentorship: 3\n", encoding="utf-8")
     assert_one_error_line(invoke("pair-buddies", path, "--weights", weights), str(weights), "mentorship", "mentor")
+
+
+def test_a_weights_file_with_a_key_twice_or_not_utf8_is_one_line(tmp_path):
+    path = _write(tmp_path, _raw())
+    weights = tmp_path / "w.yaml"
+    weights.write_text("overlap_per_hour: 2\noverlap_per_hour: 3\n", encoding="utf-8")
+    assert_one_error_line(invoke("pair-buddies", path, "--weights", weights), str(weights), "twice")
+    weights.write_bytes(b"\xff\xfe overlap_per_hour: 2\n")
+    assert_one_error_line(invoke("pair-buddies", path, "--weights", weights), str(weights), "UTF-8")

@@ -296,11 +296,6 @@ def test_no_visit_starts_in_the_second_occurrence_of_the_repeated_hour() -> None
     assert any(a <= second + 60 <= b for a, b in dom)  # 02:00 GMT again
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rules/config.py RuleSet.start_range still spans day * day_length: with time windows off a "
-    "visit's day after a change must be day_start(day) to day_start(day + 1) (another engineer's file)",
-)
 def test_with_time_windows_off_a_visit_may_start_anywhere_on_its_local_day_after_a_change() -> None:
     # horizon from Friday 26 March: Sunday (day 2) is 1380 minutes, so Monday is 4260-5700
     team = week("2027-03-26", [], [("m1", "A", "2027-03-29T00:30", 30)])

@@ -19,13 +19,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import networkx as nx
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from selforg_scheduler.contract.errors import InputError
 from selforg_scheduler.contract.instance import Instance
 from selforg_scheduler.core.clock import LocalClock
 from selforg_scheduler.core.problem import intersect, merge
+from selforg_scheduler.rules.config import read_yaml
 
 LATE_AFTER = 20 * 60
 """Minute of the day after which a lone visit needs a buddy at work (lone_working's default)."""
@@ -51,11 +51,16 @@ def load_weights(path: str | Path | None) -> BuddyWeights:
     if path is None:
         return BuddyWeights()
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError("file not found", file=str(path)) from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML ({exc.__class__.__name__})", file=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+    raw = read_yaml(text, str(path)) or {}  # duplicate keys refused, as in rule sets
     try:
         return BuddyWeights.model_validate(raw)
     except ValidationError as exc:

@@ -240,18 +240,22 @@ def repair(
         ref = Reference(reference.visits, frozenset(reference.visits) - frozenset(free))
         return solve_detailed(changed, rules, sub, reference=ref)
 
+    # the visits to cover: the forced ones, and any the old rota left uncovered
+    targets = forced + [u.visit for u in solution.unassigned]
     best = stage(shares[0], set(forced))
-    stages.append(f"moved only the {len(forced)} forced visits: {_uncovered_of(best, forced)} left uncovered")
-    if _uncovered_of(best, forced) and not interrupt.requested():
-        room = _in_the_way(best, changed, rules, forced, movable, int(FORCED_FACTOR * len(forced)) - len(forced))
+    stages.append(f"moved only the {len(forced)} forced visits: {_uncovered_of(best, targets)} left uncovered")
+    if _uncovered_of(best, targets) and not interrupt.requested():
+        room = _in_the_way(best, changed, rules, targets, movable, len(targets))
         if room:
             second = stage(shares[1], set(forced) | room)
-            stages.append(f"let {len(room)} visits in the way move too: {_uncovered_of(second, forced)} left uncovered")
+            stages.append(
+                f"let {len(room)} visits in the way move too: {_uncovered_of(second, targets)} left uncovered"
+            )
             if _covered(second) > _covered(best):
                 best = second
-    if _uncovered_of(best, forced) and not interrupt.requested():
+    if _uncovered_of(best, targets) and not interrupt.requested():
         third = stage(shares[2], movable)
-        stages.append(f"let every visit after the absence starts move: {_uncovered_of(third, forced)} left uncovered")
+        stages.append(f"let every visit after the absence starts move: {_uncovered_of(third, targets)} left uncovered")
         if _covered(third) > _covered(best):
             best = third
     new = best.solution
@@ -275,18 +279,18 @@ def _uncovered_of(result: SolveResult, visits: list[str]) -> int:
 
 
 def _in_the_way(
-    result: SolveResult, changed: Instance, rules: RuleSet, forced: list[str], movable: set[str], room: int
+    result: SolveResult, changed: Instance, rules: RuleSet, targets: list[str], movable: set[str], room: int
 ) -> set[str]:
-    """Up to ``room`` movable visits in the way of the forced visits left uncovered: those of
+    """Up to ``room`` movable visits in the way of the visits to cover left uncovered: those of
     workers who could do one, overlapping its window (with an hour either side), nearest first."""
     if room <= 0:
         return set()
     p = result.problem
-    eligible, _domains = eligibility(p, rules, [p.visit_index[v] for v in forced])
+    eligible, _domains = eligibility(p, rules, [p.visit_index[v] for v in targets])
     placed = {a.visit: a for a in result.solution.visits}
     missing = {u.visit for u in result.solution.unassigned}
     scored: list[tuple[float, str]] = []
-    for vid in forced:
+    for vid in targets:
         if vid not in missing:
             continue
         v = p.visit_index[vid]
@@ -295,7 +299,7 @@ def _in_the_way(
         mid = (vd.earliest + vd.latest) / 2
         workers = {p.workers[w].id for w in eligible[v]}
         for uid, a in placed.items():
-            if uid not in movable or uid in forced or not workers & set(a.workers):
+            if uid not in movable or uid in targets or not workers & set(a.workers):
                 continue
             s = p.minute_of(a.start)
             e = s + p.visits[p.visit_index[uid]].duration

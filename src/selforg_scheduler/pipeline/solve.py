@@ -18,23 +18,15 @@ from __future__ import annotations
 import logging
 import os
 import random
-import re
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from selforg_scheduler.contract.instance import Instance
-from selforg_scheduler.contract.io import instance_sha256
 from selforg_scheduler.contract.solution import (
-    AssignedVisit,
-    InstanceRef,
-    RoleAssignment,
     Solution,
-    Status,
-    UnassignedVisit,
-    UnfilledRole,
 )
 from selforg_scheduler.core.budget import Clock, SolveBudget
 from selforg_scheduler.core.problem import Interval, Problem, Reference, compile_problem
@@ -50,11 +42,10 @@ from selforg_scheduler.cpsat.run import (
     read_rota,
     search,
 )
-from selforg_scheduler.pipeline.annotate import annotate
-from selforg_scheduler.pipeline.reasons import builder_from_rota, unassigned_reasons
+from selforg_scheduler.pipeline.assemble import gap, make_solution
 from selforg_scheduler.rules.config import RuleSet, default_rules
 from selforg_scheduler.rules.frame import eligibility_until
-from selforg_scheduler.rules.validator import ValidationReport, evaluate
+from selforg_scheduler.rules.validator import ValidationReport
 from selforg_scheduler.search.builder import RouteBuilder
 from selforg_scheduler.search.greedy import from_reference, greedy_rota
 from selforg_scheduler.search.ruin import cover_by_ruin, exact_proxy, improve_in_chains
@@ -287,7 +278,7 @@ def solve_detailed(
         solution.objective = solver_objective
         if report.objective != solver_objective:
             log.error("validator objective %s differs from the solver's %s", report.objective, solver_objective)
-        solution.gap = _gap(solver_objective, bound)
+        solution.gap = gap(solver_objective, bound)
     return SolveResult(solution, report, problem, solver_objective)
 
 
@@ -415,115 +406,3 @@ def floor_of(ctx: ModelContext, rules: RuleSet) -> float:
         log.info("floors over rotas %s: %s", "covering all" if covered else "leaving some uncovered", shown or "0")
         kinds.append(sum(floors.values()))
     return float(min(kinds))
-
-
-def _gap(objective: float, bound: float | None) -> float | None:
-    if bound is None:
-        return None
-    return round(abs(objective - bound) / max(1.0, abs(objective)), 6)
-
-
-def make_solution(
-    problem: Problem,
-    rules: RuleSet,
-    eligible: tuple[list[list[int]], dict[tuple[int, int], tuple[Interval, ...]]],
-    instance: Instance,
-    status: Status,
-    rota: RawRota,
-    found_by: str,
-    bound: float | None,
-    wall: float,
-    *,
-    unexamined: Collection[int] = (),
-    stop: Callable[[], bool] | None = None,
-) -> tuple[Solution, ValidationReport]:
-    """The contract solution of a rota: reasons for its uncovered visits (``eligible`` = workers
-    and start domains per visit, as :func:`~selforg_scheduler.rules.frame.eligibility` gives), its
-    costs and KPIs as the validator recomputes them. Visits ``unexamined`` by the frame, and every
-    uncovered visit once ``stop()`` is true (the time limit passed), get the reason that time ran
-    out (:data:`~selforg_scheduler.pipeline.reasons.NO_TIME`)."""
-    start, crew = dict(rota.start), dict(rota.crew)
-    dropped: dict[int, str] = {}
-    while True:
-        solution, report = _assemble(
-            problem, rules, eligible, instance, status, RawRota(start, crew, rota.held), found_by, bound, wall,
-            dropped, unexamined, stop,
-        )  # fmt: skip
-        hard = [x for x in report.violations if x.severity == "hard"]
-        culprit = _culprit(problem, hard[0].message, start, crew) if hard else None
-        if culprit is None:
-            break
-        # Never hand out a rota that breaks a hard rule: the visit named last goes uncovered.
-        dropped[culprit] = f"left out: in the rota the search ended with it broke {hard[0]}"
-        log.warning("rota broke %s: %s left uncovered", hard[0], problem.visits[culprit].id)
-        del start[culprit], crew[culprit]
-    for violation in report.violations:
-        log.error("rota breaks %s", violation)
-    return solution, report
-
-
-def _culprit(problem: Problem, message: str, start: dict[int, int], crew: dict[int, tuple[int, ...]]) -> int | None:
-    """The covered visit to leave out for a broken rule: the latest-starting visit the message
-    names, else the latest visit of the workers it names (None: it names neither)."""
-    words = re.findall(r"[^\s,;:()]+", message)
-    named = [problem.visit_index[x] for x in words if x in problem.visit_index and problem.visit_index[x] in crew]
-    if not named:
-        workers = {problem.worker_index[x] for x in words if x in problem.worker_index}
-        named = [v for v, ws in crew.items() if workers & set(ws)]
-    return max(named, key=lambda v: (start[v], v)) if named else None
-
-
-def _assemble(
-    problem: Problem,
-    rules: RuleSet,
-    eligible: tuple[list[list[int]], dict[tuple[int, int], tuple[Interval, ...]]],
-    instance: Instance,
-    status: Status,
-    rota: RawRota,
-    found_by: str,
-    bound: float | None,
-    wall: float,
-    dropped: dict[int, str],
-    unexamined: Collection[int],
-    stop: Callable[[], bool] | None,
-) -> tuple[Solution, ValidationReport]:
-    start, crew = rota.start, rota.crew
-    missing = [v for v in range(len(problem.visits)) if v not in crew]
-    builder = builder_from_rota(problem, rules, *eligible, start, crew, rota.held)
-    reasons = unassigned_reasons(builder, [v for v in missing if v not in dropped], unexamined, stop)
-    reasons.update(dropped)
-    week = problem.origin.date()
-    assigner = rules.role_assigner()
-    solution = Solution(
-        instance=InstanceRef(team=instance.team.id, sha256=instance_sha256(instance)),
-        status=status,
-        bound=bound,
-        wall_s=round(wall, 3),
-        visits=[
-            AssignedVisit(
-                visit=problem.visits[v].id,
-                start=problem.time_of(start[v]),
-                workers=[problem.workers[w].id for w in crew[v]],
-            )
-            for v in sorted(crew, key=lambda u: (start[u], u))
-        ],
-        unassigned=[UnassignedVisit(visit=problem.visits[v].id, reason=reasons[v]) for v in missing],
-        roles=[
-            RoleAssignment(week_start=week, role=problem.roles[r].id, worker=problem.workers[w].id)
-            for w, roles in sorted(rota.held.items())
-            for r in roles
-        ],
-        unfilled_roles=[
-            UnfilledRole(role=role, missing=missing_n, reason=reason)
-            for role, missing_n, reason in (assigner.unfilled(problem, rota.held) if assigner is not None else [])
-        ],
-        found_by=found_by,  # type: ignore[arg-type]
-    )
-    annotate(problem, rules, solution)
-    report = evaluate(problem, rules, solution)
-    solution.penalties = dict(report.penalties)
-    solution.kpis = dict(report.kpis)
-    if found_by == "greedy" or dropped:
-        solution.objective = report.objective
-        solution.gap = _gap(report.objective, bound)
-    return solution, report

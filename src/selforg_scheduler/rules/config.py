@@ -89,8 +89,8 @@ class RuleSet:
     def start_range(self, problem: Problem, v: int) -> tuple[int, int]:
         """The range visit v may start in: anywhere on its day, as narrowed by every rule."""
         vd = problem.visits[v]
-        day0 = vd.day * problem.day_length
-        lo, hi = day0, max(day0, day0 + problem.day_length - vd.duration)
+        day0, day1 = problem.day_start(vd.day), problem.day_start(vd.day + 1)  # 23 or 25 h across a change
+        lo, hi = day0, max(day0, day1 - vd.duration)
         for rule in self.active():
             lo, hi = rule.start_range(problem, v, (lo, hi))
         return lo, hi
