@@ -59,7 +59,7 @@ class TravelRule(Rule[TravelParams]):
     def floor(self, m: ModelContext, covered: bool) -> float:
         """In a rota covering every coverable visit, each worker's place on a visit (two on a
         double-up) is reached from another visit that day, or starts a route (at most one route a
-        worker-day), and leads on to another or ends one. The cheapest such pairing of the day's
+        worker-day, at a visit that worker may do), and leads on to another or ends one. The cheapest such pairing of the day's
         places, over the legs that fit in time and share an eligible worker, is an assignment
         problem: its cost bounds the day's travel from below. Days of more than ``FLOOR_PLACES``
         places are left out (no floor for them)."""
@@ -127,11 +127,12 @@ def _day_floor(m: ModelContext, weight: int, visits: list[int], ticks: np.ndarra
     tails, heads = np.nonzero(fits)
     solver = linear_sum_assignment.SimpleLinearSumAssignment()
     solver.add_arcs_with_cost(tails, heads, cost[tails, heads])
-    out_home = [min((leg_cost(weight, p.travel_from_home_exact(w, v)) for w in m.eligible[v]), default=0) for v in places]
-    back_home = [min((leg_cost(weight, p.travel_to_home_exact(w, v)) for w in m.eligible[v]), default=0) for v in places]
-    for k in range(routes):  # route k's start and end, which any place may take
-        solver.add_arcs_with_cost(np.full(n, n + k), np.arange(n), np.array(out_home, dtype=np.int64))
-        solver.add_arcs_with_cost(np.arange(n), np.full(n, n + k), np.array(back_home, dtype=np.int64))
+    for k, w in enumerate(workers):  # worker w's route of the day starts and ends at places w may take
+        mine = np.nonzero(can[:, k])[0]
+        out_home = [leg_cost(weight, p.travel_from_home_exact(w, places[i])) for i in mine]
+        back_home = [leg_cost(weight, p.travel_to_home_exact(w, places[i])) for i in mine]
+        solver.add_arcs_with_cost(np.full(len(mine), n + k), mine, np.array(out_home, dtype=np.int64))
+        solver.add_arcs_with_cost(mine, np.full(len(mine), n + k), np.array(back_home, dtype=np.int64))
         solver.add_arcs_with_cost(np.full(routes, n + k), n + np.arange(routes), np.zeros(routes, dtype=np.int64))
     if solver.solve() != solver.OPTIMAL:
         return math.inf
