@@ -16,6 +16,7 @@ where ``c_w`` = role-weeks in the last ``history_weeks`` weeks + roles held this
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -181,9 +182,25 @@ class Roles(Rule[RolesParams]):
         ]
 
     def floor(self, m: ModelContext, covered: bool) -> float:
-        """Rewards can make the cost negative: at most every filled place earns the reward."""
+        """The least the roles can cost on their own: the bound CP-SAT proves for the roles' own
+        model (the same constraints and terms; a second of deterministic time: as good on any
+        machine), else every filled place earning the never-held reward at best."""
         rewarded = {w for t in self.terms(m.problem) if t.weight < 0 for _, w in t.pairs}
-        return -self.params.never_held_reward * min(len(rewarded), self.most_filled(m.problem))
+        loose = -self.params.never_held_reward * min(len(rewarded), self.most_filled(m.problem))
+        pairs = self.eligible_pairs(m.problem)
+        if not pairs:
+            return loose
+        model = cp_model.CpModel()
+        holds = {pair: model.new_bool_var(f"holds_{pair[0]}_{pair[1]}") for pair in pairs}
+        terms = self._constrain(model, m.problem, holds)
+        model.minimize(sum(weight * expr for weight, expr, _ in terms))
+        solver = quiet_solver(cp_model.CpSolver())
+        solver.parameters.num_search_workers = 1
+        solver.parameters.max_deterministic_time = 1.0
+        solver.parameters.max_time_in_seconds = 10.0
+        if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return loose
+        return max(loose, math.ceil(solver.best_objective_bound - 1e-6))
 
     def choose(self, problem: Problem, limit_s: float = 2.0) -> dict[int, tuple[int, ...]]:
         """The best holders for the week on the roles' own costs (the greedy's starting point),

@@ -114,15 +114,18 @@ def _day_floor(m: ModelContext, weight: int, visits: list[int], ticks: np.ndarra
     for i, v in enumerate(places):
         can[i, [column[w] for w in m.eligible[v]]] = True
     visit = np.array(places)
-    earliest_end = np.array([m.bounds[v][0] + p.visits[v].duration for v in places])
-    latest = np.array([m.bounds[v][1] for v in places])
+    duration = np.array([p.visits[v].duration for v in places])
     locations = np.array([p.visits[v].location for v in places])
     legs = ticks[np.ix_(locations, locations)] if m.travel_on else np.zeros((n, n), dtype=int)
-    fits = (
-        (visit[:, None] != visit[None, :])
-        & (earliest_end[:, None] + legs <= latest[None, :])
-        & ((can.astype(np.int32) @ can.T.astype(np.int32)) > 0)
-    )
+    # a leg u -> v fits when some worker who may do both can start v after u and the travel,
+    # within the starts each of them has for that worker
+    fits = np.zeros((n, n), dtype=bool)
+    for k, w in enumerate(workers):
+        mine = can[:, k]
+        first = np.array([m.domains[(v, w)][0][0] if mine[i] else 0 for i, v in enumerate(places)])
+        last = np.array([m.domains[(v, w)][-1][1] if mine[i] else -1 for i, v in enumerate(places)])
+        fits |= mine[:, None] & mine[None, :] & (first[:, None] + duration[:, None] + legs <= last[None, :])
+    fits &= visit[:, None] != visit[None, :]
     cost = np.ceil(np.round(weight * exact[np.ix_(locations, locations)], 6)).astype(np.int64)
     tails, heads = np.nonzero(fits)
     solver = linear_sum_assignment.SimpleLinearSumAssignment()
