@@ -11,8 +11,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from selforg_scheduler import Solution, SolveParams, instance_from_dict, solve_detailed, validate
 from selforg_scheduler.core.problem import compile_problem
 from selforg_scheduler.core.rota import rota_from_solution
