@@ -256,6 +256,13 @@ class BuddyHistoryEntry(Strict):
     until: dt.date | None = Field(default=None, description="when the group ended, if known")
 
 
+def version_not_a_bool(cls: type, value: Any) -> Any:
+    """``schema_version: true`` is not 1 (a bool equals 1 in Python, so ``Literal[1]`` takes it)."""
+    if isinstance(value, bool):
+        raise ValueError(f"should be 1, not {str(value).lower()}")
+    return value
+
+
 class Instance(Strict):
     """One team's week: who can work, who needs visiting, and the rules' raw material."""
 
@@ -273,10 +280,4 @@ class Instance(Strict):
     role_history: list[RoleHistoryEntry] = Field(default_factory=list)
     buddy_history: list[BuddyHistoryEntry] = Field(default_factory=list, description="added: past buddy groups")
 
-    @field_validator("schema_version", mode="before")
-    @classmethod
-    def _version_not_a_bool(cls, value: Any) -> Any:
-        """``schema_version: true`` is not 1 (a bool equals 1 in Python, so ``Literal[1]`` takes it)."""
-        if isinstance(value, bool):
-            raise ValueError(f"should be 1, not {str(value).lower()}")
-        return value
+    _version_not_a_bool = field_validator("schema_version", mode="before")(version_not_a_bool)

@@ -32,14 +32,11 @@ LEGAL_WEEK_MINUTES = 2880
 """48 hours: the Working Time Regulations 1998 weekly limit; no contract may exceed it."""
 
 
-def read_json(path: str | Path) -> Any:
-    """Read a JSON file, turning every failure into an :class:`InputError` naming the file.
-
-    NaN, Infinity and JSON nested deeper than :data:`MAX_JSON_DEPTH` are refused here, naming
-    the object and field (:func:`check_json`)."""
-    p = Path(path)
+def read_text(path: str | Path, hint: str = "") -> str:
+    """A UTF-8 text file's contents; every failure an :class:`InputError` naming the file
+    (``hint`` is added to the message for text that is not UTF-8)."""
     try:
-        text = p.read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError("file not found", file=str(path)) from None
     except IsADirectoryError:
@@ -47,9 +44,17 @@ def read_json(path: str | Path) -> Any:
     except PermissionError:
         raise InputError("cannot read: permission denied", file=str(path)) from None
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
+        raise InputError(f"not UTF-8 text (byte {exc.start}){hint}", file=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+
+
+def read_json(path: str | Path) -> Any:
+    """Read a JSON file, turning every failure into an :class:`InputError` naming the file.
+
+    NaN, Infinity and JSON nested deeper than :data:`MAX_JSON_DEPTH` are refused here, naming
+    the object and field (:func:`check_json`)."""
+    text = read_text(path)
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:

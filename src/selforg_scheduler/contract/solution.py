@@ -7,9 +7,11 @@ wrong JSON type is an error, never converted, and NaN or Infinity is refused.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, NaiveDatetime, field_serializer, field_validator
+
+from selforg_scheduler.contract.instance import version_not_a_bool
 
 Status = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "MODEL_INVALID", "UNKNOWN"]
 
@@ -123,13 +125,7 @@ class Solution(_Strict):
         "when the week was solved whole",
     )
 
-    @field_validator("schema_version", mode="before")
-    @classmethod
-    def _version_not_a_bool(cls, value: Any) -> Any:
-        """``schema_version: true`` is not 1 (a bool equals 1 in Python, so ``Literal[1]`` takes it)."""
-        if isinstance(value, bool):
-            raise ValueError(f"should be 1, not {str(value).lower()}")
-        return value
+    _version_not_a_bool = field_validator("schema_version", mode="before")(version_not_a_bool)
 
     def summary(self) -> str:
         """One line: status, objective, bound and gap, visits covered, time and what found the rota."""

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from selforg_scheduler.contract.errors import InputError
 from selforg_scheduler.contract.instance import Instance
+from selforg_scheduler.contract.io import read_text
 from selforg_scheduler.core.clock import LocalClock
 from selforg_scheduler.core.problem import intersect, merge
 from selforg_scheduler.rules.config import read_yaml
@@ -50,17 +51,9 @@ def load_weights(path: str | Path | None) -> BuddyWeights:
     """Weights from a YAML file (``overlap_per_hour: 2`` ...); defaults when no file is given."""
     if path is None:
         return BuddyWeights()
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a file", file=str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", file=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
-    raw = read_yaml(text, str(path)) or {}  # duplicate keys refused, as in rule sets
+    raw = (
+        read_yaml(read_text(path, "; save the file as UTF-8"), str(path)) or {}
+    )  # duplicate keys refused, as in rule sets
     try:
         return BuddyWeights.model_validate(raw)
     except ValidationError as exc:

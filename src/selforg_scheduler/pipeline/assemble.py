@@ -55,13 +55,53 @@ def make_solution(
     costs and KPIs as the validator recomputes them. Visits ``unexamined`` by the frame, and every
     uncovered visit once ``stop()`` is true (the time limit passed), get the reason that time ran
     out (:data:`~selforg_scheduler.pipeline.reasons.NO_TIME`)."""
+
+    def assemble(rota: RawRota) -> tuple[Solution, ValidationReport]:
+        start, crew = rota.start, rota.crew
+        missing = [v for v in range(len(problem.visits)) if v not in crew]
+        builder = builder_from_rota(problem, rules, *eligible, start, crew, rota.held)
+        reasons = unassigned_reasons(builder, [v for v in missing if v not in dropped], unexamined, stop)
+        reasons.update(dropped)
+        week = problem.origin.date()
+        assigner = rules.role_assigner()
+        solution = Solution(
+            instance=InstanceRef(team=instance.team.id, sha256=instance_sha256(instance)),
+            status=status,
+            bound=bound,
+            wall_s=round(wall, 3),
+            visits=[
+                AssignedVisit(
+                    visit=problem.visits[v].id,
+                    start=problem.time_of(start[v]),
+                    workers=[problem.workers[w].id for w in crew[v]],
+                )
+                for v in sorted(crew, key=lambda u: (start[u], u))
+            ],
+            unassigned=[UnassignedVisit(visit=problem.visits[v].id, reason=reasons[v]) for v in missing],
+            roles=[
+                RoleAssignment(week_start=week, role=problem.roles[r].id, worker=problem.workers[w].id)
+                for w, roles in sorted(rota.held.items())
+                for r in roles
+            ],
+            unfilled_roles=[
+                UnfilledRole(role=role, missing=missing_n, reason=reason)
+                for role, missing_n, reason in (assigner.unfilled(problem, rota.held) if assigner is not None else [])
+            ],
+            found_by=found_by,  # type: ignore[arg-type]
+        )
+        annotate(problem, rules, solution)
+        report = evaluate(problem, rules, solution)
+        solution.penalties = dict(report.penalties)
+        solution.kpis = dict(report.kpis)
+        if found_by == "greedy" or dropped:
+            solution.objective = report.objective
+            solution.gap = gap(report.objective, bound)
+        return solution, report
+
     start, crew = dict(rota.start), dict(rota.crew)
     dropped: dict[int, str] = {}
     while True:
-        solution, report = _assemble(
-            problem, rules, eligible, instance, status, RawRota(start, crew, rota.held), found_by, bound, wall,
-            dropped, unexamined, stop,
-        )  # fmt: skip
+        solution, report = assemble(RawRota(start, crew, rota.held))
         hard = [x for x in report.violations if x.severity == "hard"]
         culprit = _culprit(problem, hard[0].message, start, crew) if hard else None
         if culprit is None:
@@ -84,59 +124,3 @@ def _culprit(problem: Problem, message: str, start: dict[int, int], crew: dict[i
         workers = {problem.worker_index[x] for x in words if x in problem.worker_index}
         named = [v for v, ws in crew.items() if workers & set(ws)]
     return max(named, key=lambda v: (start[v], v)) if named else None
-
-
-def _assemble(
-    problem: Problem,
-    rules: RuleSet,
-    eligible: tuple[list[list[int]], dict[tuple[int, int], tuple[Interval, ...]]],
-    instance: Instance,
-    status: Status,
-    rota: RawRota,
-    found_by: str,
-    bound: float | None,
-    wall: float,
-    dropped: dict[int, str],
-    unexamined: Collection[int],
-    stop: Callable[[], bool] | None,
-) -> tuple[Solution, ValidationReport]:
-    start, crew = rota.start, rota.crew
-    missing = [v for v in range(len(problem.visits)) if v not in crew]
-    builder = builder_from_rota(problem, rules, *eligible, start, crew, rota.held)
-    reasons = unassigned_reasons(builder, [v for v in missing if v not in dropped], unexamined, stop)
-    reasons.update(dropped)
-    week = problem.origin.date()
-    assigner = rules.role_assigner()
-    solution = Solution(
-        instance=InstanceRef(team=instance.team.id, sha256=instance_sha256(instance)),
-        status=status,
-        bound=bound,
-        wall_s=round(wall, 3),
-        visits=[
-            AssignedVisit(
-                visit=problem.visits[v].id,
-                start=problem.time_of(start[v]),
-                workers=[problem.workers[w].id for w in crew[v]],
-            )
-            for v in sorted(crew, key=lambda u: (start[u], u))
-        ],
-        unassigned=[UnassignedVisit(visit=problem.visits[v].id, reason=reasons[v]) for v in missing],
-        roles=[
-            RoleAssignment(week_start=week, role=problem.roles[r].id, worker=problem.workers[w].id)
-            for w, roles in sorted(rota.held.items())
-            for r in roles
-        ],
-        unfilled_roles=[
-            UnfilledRole(role=role, missing=missing_n, reason=reason)
-            for role, missing_n, reason in (assigner.unfilled(problem, rota.held) if assigner is not None else [])
-        ],
-        found_by=found_by,  # type: ignore[arg-type]
-    )
-    annotate(problem, rules, solution)
-    report = evaluate(problem, rules, solution)
-    solution.penalties = dict(report.penalties)
-    solution.kpis = dict(report.kpis)
-    if found_by == "greedy" or dropped:
-        solution.objective = report.objective
-        solution.gap = gap(report.objective, bound)
-    return solution, report

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 import selforg_scheduler.rules as _rules_pkg
 from selforg_scheduler.contract.errors import InputError
+from selforg_scheduler.contract.io import read_text
 from selforg_scheduler.core.problem import Interval, Problem, intersect
 from selforg_scheduler.core.terms import FREE, Prices
 from selforg_scheduler.rules.base import REGISTRY, RoleAssigner, Rule, RuleParams
@@ -243,19 +244,7 @@ def load_rules(path: str | Path | None = None, overrides: Sequence[str] = ()) ->
     """Load a rule-set YAML file (defaults when ``path`` is None) and apply ``rule.param=value``."""
     if path is None:
         return rules_from_dict({}, overrides=overrides)
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a file", file=str(path)) from None
-    except PermissionError:
-        raise InputError("cannot read: permission denied", file=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+    text = read_text(path, "; save the file as UTF-8")
     return rules_from_dict(read_yaml(text, str(path)), file=str(path), overrides=overrides)
 
 
