@@ -26,6 +26,7 @@ from selforg_scheduler.contract.errors import InputError
 from selforg_scheduler.contract.io import load_instance, load_solution
 from selforg_scheduler.rules.base import REGISTRY
 from selforg_scheduler.rules.config import MAX_WEIGHT, rules_from_dict, weight_params
+from test_cli import assert_one_error_line
 
 Raw = dict[str, Any]
 runner = CliRunner()
@@ -36,25 +37,10 @@ def invoke(*args: object) -> Any:
     return runner.invoke(app, [str(a) for a in args])
 
 
-def stderr_of(result: Any) -> str:
-    try:
-        return result.stderr
-    except ValueError:  # older Click with mix_stderr=True
-        return result.output
-
-
 def one_error_line(result: Any, *needles: str) -> str:
-    """Exit code 2, exactly one non-empty line of output, containing every needle, no traceback."""
-    everything = result.output + ("" if stderr_of(result) in result.output else stderr_of(result))
-    assert "Traceback" not in everything
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code == 2, everything
-    lines = [line for line in everything.splitlines() if line.strip()]
-    assert len(lines) == 1, lines
-    line = lines[0]
+    """:func:`test_cli.assert_one_error_line`, the line starting with ``error:``."""
+    line = assert_one_error_line(result, *needles)
     assert line.startswith("error: "), line
-    for needle in needles:
-        assert needle in line, (needle, line)
     return line
 
 
