@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ValidationError
 
 from selforg_scheduler.contract.errors import InputError, check_json, validation_error
-from selforg_scheduler.contract.instance import WEEK_MINUTES, Client, Instance, MatrixTravel
+from selforg_scheduler.contract.instance import WEEK_MINUTES, WEEKDAYS, Client, Instance, MatrixTravel
 from selforg_scheduler.contract.solution import Solution, local_time
 
 log = logging.getLogger(__name__)
@@ -134,19 +134,26 @@ def solution_json(solution: Solution) -> str:
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
-OMITTED_WHEN_UNSET = (("workers", "team"), ("clients", "team"), ("roles", "team"))
+OMITTED_WHEN_UNSET = (("workers", "team"), ("clients", "team"), ("roles", "team"), ("visits", "package"))
 """Fields added after solutions were first hashed: left out of the hash while unset (None), so
 an instance that does not use them keeps the hash it always had."""
+OMITTED_WHEN_EMPTY = ("care_packages", "cancellations", "history")
+"""Sections added after solutions were first hashed: left out of the hash while absent or empty
+(no packages, no cancellations, no history or a history of no weeks), for the same reason."""
 
 
 def instance_sha256(instance: Instance) -> str:
     """sha256 of the instance's canonical JSON: all fields, defaults filled in, keys sorted
-    (fields of OMITTED_WHEN_UNSET left out while None)."""
+    (fields of OMITTED_WHEN_UNSET left out while None, sections of OMITTED_WHEN_EMPTY while empty)."""
     data = instance.model_dump(mode="json")
     for collection, key in OMITTED_WHEN_UNSET:
         for item in data[collection]:
             if item.get(key) is None:
                 item.pop(key, None)
+    for section in OMITTED_WHEN_EMPTY:
+        value = data.get(section)
+        if not value or (isinstance(value, dict) and not any(value.values())):
+            data.pop(section, None)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -172,6 +179,7 @@ def reference_problems(inst: Instance) -> Iterator[InputError]:
     yield from _duplicates("clients", (x.id for x in inst.clients))
     yield from _duplicates("visits", (x.id for x in inst.visits))
     yield from _duplicates("roles", (x.id for x in inst.roles))
+    yield from _duplicates("care_packages", (x.id for x in inst.care_packages))
 
     h0 = datetime.combine(inst.horizon.start, datetime.min.time())
     h1 = h0 + timedelta(days=inst.horizon.days)
@@ -278,8 +286,53 @@ def reference_problems(inst: Instance) -> Iterator[InputError]:
                 yield InputError(f"unknown worker {wid!r}", obj=obj, field="members")
         if len(set(past.members)) != len(past.members):
             yield InputError("a worker is named twice in one group", obj=obj, field="members")
+    yield from _package_problems(inst, clients)
+    if inst.history is not None:
+        yield from inst.history.problems(inst.horizon.start)
     yield from _travel_problems(inst)
     yield from _team_problems(inst)
+
+
+def _package_problems(inst: Instance, clients: set[str]) -> Iterator[InputError]:
+    """Care packages of known clients; links to another package of the same client sharing a
+    weekday; visits of a package of their client; cancellations of a day the package visits, once."""
+    packages = {p.id: p for p in inst.care_packages}
+
+    def package_of(pid: str, client: str | None, obj: str, field: str) -> Iterator[InputError]:
+        other = packages.get(pid)
+        if other is None:
+            yield InputError(f"unknown care package {pid!r}", obj=obj, field=field)
+        elif client is not None and other.client != client:
+            yield InputError(
+                f"care package {pid!r} is for client {other.client!r}, not {client!r}", obj=obj, field=field
+            )
+
+    for p in inst.care_packages:
+        obj = f"care_packages[{p.id}]"
+        if p.client not in clients:
+            yield InputError(f"unknown client {p.client!r}", obj=obj, field="client")
+        for i, link in enumerate(p.linked):
+            field = f"linked[{i}].package"
+            wrong = list(package_of(link.package, p.client, obj, field))
+            if link.package == p.id:
+                yield InputError("a package cannot be linked to itself", obj=obj, field=field)
+            elif wrong or not set(p.weekdays) & set(packages[link.package].weekdays):
+                why = f"care package {link.package!r} shares no weekday with this one (links join visits of one day)"
+                yield from wrong or [InputError(why, obj=obj, field=field)]
+    for v in inst.visits:
+        if v.package is not None:
+            yield from package_of(v.package, v.client, f"visits[{v.id}]", "package")
+    first: dict[tuple[str, date], int] = {}
+    for i, c in enumerate(inst.cancellations):
+        obj, day = f"cancellations[{i}]", c.date
+        if c.package not in packages:
+            yield from package_of(c.package, None, obj, "package")
+        elif not packages[c.package].visits_on(day):
+            why = f"care package {c.package!r} has no visit on {day.isoformat()} ({WEEKDAYS[day.weekday()]})"
+            yield InputError(why, obj=obj, field="date")
+        elif (c.package, day) in first:
+            yield InputError(f"already cancelled by cancellations[{first[(c.package, day)]}]", obj=obj, field="date")
+        first.setdefault((c.package, day), i)
 
 
 def exists_locally(when: datetime, zone: ZoneInfo) -> bool:
