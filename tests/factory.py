@@ -105,6 +105,17 @@ def run(inst: Instance, *overrides: str) -> SolveResult:
     return result
 
 
+def solved_and_agreed(inst: Instance, rule_set: RuleSet, params: SolveParams) -> tuple[SolveResult, ValidationReport]:
+    """Solve; the solver must return a rota of its own, the validator pass it, and the validator's,
+    the solution's and the solver's objectives be equal."""
+    result = solve_detailed(inst, rule_set, params)
+    assert result.solver_objective is not None
+    report = validate(inst, result.solution, rule_set)
+    assert report.ok, [str(v) for v in report.violations]
+    assert report.objective == result.solution.objective == result.solver_objective
+    return result, report
+
+
 def crew(result: SolveResult) -> dict[str, list[str]]:
     return {a.visit: sorted(a.workers) for a in result.solution.visits}
 

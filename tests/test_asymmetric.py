@@ -10,6 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from factory import solved_and_agreed
 from selforg_scheduler import Solution, SolveParams, instance_from_dict, solve_detailed, validate
 from selforg_scheduler.core.problem import compile_problem
 from selforg_scheduler.core.rota import rota_from_solution
@@ -256,13 +257,7 @@ def directed_travel(raw: dict[str, Any], solution: Solution) -> tuple[int, int]:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(asymmetric_weeks())
 def test_validator_and_solver_agree_on_asymmetric_matrices(raw: dict[str, Any]) -> None:
-    inst = instance_from_dict(raw)
-    rules = default_rules()
-    result = solve_detailed(inst, rules, FAST)
-    assert result.solver_objective is not None
-    report = validate(inst, result.solution, rules)
-    assert report.ok, [str(v) for v in report.violations]
-    assert report.objective == result.solution.objective == result.solver_objective
+    result, report = solved_and_agreed(instance_from_dict(raw), default_rules(), FAST)
     cost, total = directed_travel(raw, result.solution)
     assert report.penalties["travel"] == cost
     assert report.kpis["travel_minutes"] == total

@@ -11,7 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from selforg_scheduler import Solution, SolveParams, instance_from_dict, solve_detailed, validate
+from factory import solved_and_agreed
+from selforg_scheduler import Solution, SolveParams, instance_from_dict, validate
 from selforg_scheduler.core.problem import compile_problem
 from selforg_scheduler.core.rota import rota_from_solution
 from selforg_scheduler.outputs.render import day_blocks
@@ -240,12 +241,7 @@ def test_the_rota_page_draws_local_clock_times() -> None:
 
 def _solved(team: dict[str, Any]) -> Solution:
     inst = instance_from_dict(team)
-    rules = default_rules()
-    result = solve_detailed(inst, rules, FAST)
-    assert result.solver_objective is not None
-    report = validate(inst, result.solution, rules)
-    assert report.ok, [str(v) for v in report.violations]
-    assert report.objective == result.solution.objective == result.solver_objective
+    result, _ = solved_and_agreed(inst, default_rules(), FAST)
     p = compile_problem(inst)
     for a in result.solution.visits:
         assert exists(a.start), a
