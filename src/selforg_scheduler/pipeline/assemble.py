@@ -56,11 +56,15 @@ def make_solution(
     uncovered visit once ``stop()`` is true (the time limit passed), get the reason that time ran
     out (:data:`~selforg_scheduler.pipeline.reasons.NO_TIME`)."""
 
-    def assemble(rota: RawRota) -> tuple[Solution, ValidationReport]:
+    def assemble(rota: RawRota, explained: bool = True) -> tuple[Solution, ValidationReport]:
+        """The solution and its report; ``explained`` False: uncovered visits without their
+        reasons (a rota checked only for the visits to leave out)."""
         start, crew = rota.start, rota.crew
         missing = [v for v in range(len(problem.visits)) if v not in crew]
-        builder = builder_from_rota(problem, rules, *eligible, start, crew, rota.held)
-        reasons = unassigned_reasons(builder, [v for v in missing if v not in dropped], unexamined, stop)
+        reasons = dict.fromkeys(missing, "")
+        if explained:
+            builder = builder_from_rota(problem, rules, *eligible, start, crew, rota.held)
+            reasons = unassigned_reasons(builder, [v for v in missing if v not in dropped], unexamined, stop)
         reasons.update(dropped)
         week = problem.origin.date()
         assigner = rules.role_assigner()
@@ -100,16 +104,20 @@ def make_solution(
 
     start, crew = dict(rota.start), dict(rota.crew)
     dropped: dict[int, str] = {}
+    solution, report = assemble(RawRota(start, crew, rota.held))
     while True:
-        solution, report = assemble(RawRota(start, crew, rota.held))
         hard = [x for x in report.violations if x.severity == "hard"]
         culprit = _culprit(problem, hard[0].message, start, crew) if hard else None
         if culprit is None:
             break
-        # Never hand out a rota that breaks a hard rule: the visit named last goes uncovered.
+        # Never hand out a rota that breaks a hard rule: the visit named last goes uncovered
+        # (reasons are worked out once, for the rota handed out).
         dropped[culprit] = f"left out: in the rota the search ended with it broke {hard[0]}"
         log.warning("rota broke %s: %s left uncovered", hard[0], problem.visits[culprit].id)
         del start[culprit], crew[culprit]
+        solution, report = assemble(RawRota(start, crew, rota.held), explained=False)
+    if dropped:
+        solution, report = assemble(RawRota(start, crew, rota.held))
     for violation in report.violations:
         log.error("rota breaks %s", violation)
     return solution, report
